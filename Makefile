@@ -1,0 +1,59 @@
+# KAM: `make run` starts the app on an embedded default, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+DEMO_PASSWORD ?= kam-demo
+STAMP := $(VENV)/.installed-stamp
+# Dummy values that only let `check --deploy` import the production settings.
+DEPLOY_ENV := DJANGO_SETTINGS_MODULE=kam.settings.production \
+	DJANGO_SECRET_KEY=ci-dummy-5f0c8e2a9b7d4c1e8f3a6b2d9c7e1f4a0b8d6c3e2f1a9b7c \
+	DJANGO_ALLOWED_HOSTS=kam.example.com DATABASE_URL=postgres://kam@127.0.0.1:5432/kam \
+	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 DEFAULT_FROM_EMAIL=kam@kam.example.com \
+	OUTBOX_DELIVERY_BACKEND=anymail.backends.postmark.EmailBackend
+
+.PHONY: run install test lint format checks ci messages bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KAM needs Python 3.11 or newer; set PYTHON=python3.11")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the app with SQLite, a filesystem Celery broker, a worker and beat.
+run: $(STAMP)
+	@mkdir -p var/celery/queue var/celery/processed var/mail
+	@$(PY) manage.py migrate --noinput -v0
+	@$(PY) manage.py seed_demo --if-empty --password '$(DEMO_PASSWORD)'
+	@$(PY) manage.py setup_periodic_tasks
+	@$(PY) manage.py collectstatic --noinput -v0
+	PORT=$(PORT) DEMO_PASSWORD='$(DEMO_PASSWORD)' $(VENV)/bin/honcho -f Procfile.dev start -p $(PORT)
+
+## The whole suite against PostgreSQL and Redis (DATABASE_URL / CELERY_BROKER_URL override).
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+checks: $(STAMP)
+	DJANGO_SETTINGS_MODULE=kam.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+
+ci: test lint checks
+
+## Extract and compile the translations (needs GNU gettext).
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l de --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(PY) manage.py compilemessages -l de --ignore '.venv/*'
+
+clean:
+	rm -rf var/celery var/mail var/staticfiles

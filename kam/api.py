@@ -1,0 +1,31 @@
+from rest_framework import routers, serializers
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from accounts.api import AccountViewSet
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+    team = serializers.CharField(allow_null=True)
+
+
+@api_view(["GET"])
+def me(request):
+    """Return who the caller is and which roles they hold."""
+    user = request.user
+    data = {
+        "username": user.username,
+        "name": str(user),
+        "roles": sorted(user.role_names),
+        "team": str(user.team) if user.team_id else None,
+    }
+    return Response(MeSerializer(data).data)
+
+
+me.cls.serializer_class = MeSerializer
+
+router = routers.DefaultRouter()
+router.register("accounts", AccountViewSet, basename="account")

@@ -1,0 +1,67 @@
+"""The one access rule for every object a user may see.
+
+A user sees an object when they own it, are its deputy, manage the team of
+its owner, or hold a role that sees everything (Administrator, Customer
+Services). Anything else is a 404, never a 403, so that nobody learns which
+objects exist.
+
+A model opts in by naming the paths to its owner and deputy::
+
+    class Offer(models.Model):
+        access = AccessPaths(owner="account__owner", deputy="account__deputy")
+
+Views, selectors and the API all go through `visible_to` / `get_visible_or_404`.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+
+@dataclass(frozen=True)
+class AccessPaths:
+    owner: str
+    deputy: str | None = None
+
+
+def _paths(model) -> AccessPaths:
+    paths = getattr(model, "access", None)
+    if not isinstance(paths, AccessPaths):
+        raise TypeError(f"{model.__name__} declares no `access = AccessPaths(...)`")
+    return paths
+
+
+def visibility_q(user, model) -> Q | None:
+    """Return the filter for what `user` may see of `model`; None means all."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    if user.sees_everything:
+        return None
+    paths = _paths(model)
+    q = Q(**{paths.owner: user}) | Q(**{f"{paths.owner}__team__manager": user})
+    if paths.deputy:
+        q |= Q(**{paths.deputy: user})
+    return q
+
+
+def visible_to(queryset: QuerySet, user) -> QuerySet:
+    """Restrict `queryset` to the objects `user` may see."""
+    q = visibility_q(user, queryset.model)
+    return queryset if q is None else queryset.filter(q)
+
+
+def get_visible_or_404(queryset: QuerySet, user, **lookups) -> Model:
+    """Fetch one object the user may see, or raise 404 (also for foreign ones)."""
+    try:
+        return visible_to(queryset, user).get(**lookups)
+    except queryset.model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def can_see(user, obj: Model) -> bool:
+    """Tell whether `user` may see `obj` (one query unless the user sees all)."""
+    q = visibility_q(user, type(obj))
+    if q is None:
+        return True
+    return type(obj)._default_manager.filter(q, pk=obj.pk).exists()

@@ -1,0 +1,79 @@
+"""Demo users and teams (seed_demo)."""
+
+from dataclasses import dataclass, field
+from random import Random
+
+from django.contrib.auth.models import Group
+
+from kam.core.models import Team, User
+from kam.core.roles import Role
+
+# username, first name, last name, role, team
+DEMO_USERS = [
+    ("admin", "Alex", "Berger", Role.ADMINISTRATOR, None),
+    ("manager", "Miriam", "Schulte", Role.SALES_MANAGER, None),
+    ("manager2", "Daniel", "Hoffmann", Role.SALES_MANAGER, None),
+    ("kam", "Katrin", "Albers", Role.KEY_ACCOUNT_MANAGER, "North"),
+    ("kam2", "Jonas", "Weber", Role.KEY_ACCOUNT_MANAGER, "North"),
+    ("kam3", "Lea", "Fischer", Role.KEY_ACCOUNT_MANAGER, "South"),
+    ("cs", "Chris", "Sommer", Role.CUSTOMER_SERVICES, None),
+]
+TEAM_MANAGERS = {"North": "manager", "South": "manager2"}
+
+FIRST_NAMES = ["Anna", "Ben", "Clara", "David", "Eva", "Felix", "Greta", "Hannes",
+               "Ida", "Jan", "Kira", "Lukas", "Mia", "Noah", "Olivia", "Paul"]
+LAST_NAMES = ["Bauer", "Koch", "Richter", "Klein", "Wolf", "Neumann", "Schwarz",
+              "Zimmermann", "Braun", "Krüger", "Hartmann", "Lange", "Werner", "Krause"]
+
+
+@dataclass
+class DemoContext:
+    rng: Random
+    scale: str
+    password: str
+    users: dict = field(default_factory=dict)
+    logins: list = field(default_factory=list)
+
+
+def _user(ctx, username, first, last, role, team=None, **extra):
+    user, _ = User.objects.update_or_create(
+        username=username,
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "email": f"{username}@demo.kam.example",
+            "team": team,
+            "is_active": True,
+            "is_staff": role in (Role.ADMINISTRATOR, Role.CUSTOMER_SERVICES),
+            **extra,
+        },
+    )
+    user.set_password(ctx.password)
+    user.save(update_fields=["password"])
+    user.groups.set([Group.objects.get(name=role)])
+    ctx.users[username] = user
+    return user
+
+
+def seed(ctx: DemoContext) -> None:
+    teams = {name: Team.objects.get_or_create(name=f"Team {name}")[0] for name in TEAM_MANAGERS}
+    for username, first, last, role, team in DEMO_USERS:
+        extra = {"is_superuser": True} if role == Role.ADMINISTRATOR else {}
+        _user(ctx, username, first, last, role, teams.get(team), **extra)
+        ctx.logins.append((username, Role(role).label))
+    for name, manager in TEAM_MANAGERS.items():
+        teams[name].manager = ctx.users[manager]
+        teams[name].save(update_fields=["manager", "updated_at"])
+    if ctx.scale == "large":
+        _seed_large_sales_force(ctx)
+
+
+def _seed_large_sales_force(ctx):
+    """15 teams of 10 KAMs, each team with its own manager."""
+    for t in range(1, 16):
+        manager = _user(ctx, f"mgr{t:02}", ctx.rng.choice(FIRST_NAMES),
+                        ctx.rng.choice(LAST_NAMES), Role.SALES_MANAGER)
+        team, _ = Team.objects.update_or_create(name=f"Team {t:02}", defaults={"manager": manager})
+        for k in range(1, 11):
+            _user(ctx, f"kam{t:02}{k:02}", ctx.rng.choice(FIRST_NAMES),
+                  ctx.rng.choice(LAST_NAMES), Role.KEY_ACCOUNT_MANAGER, team)

@@ -1,0 +1,55 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from kam.core import services
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        # One message for every failure, so nobody learns whether a user exists.
+        "invalid_login": _("The username or password is not correct."),
+        "inactive": _("The username or password is not correct."),
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].widget.attrs.update({"autocomplete": "username"})
+        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Password reset whose email goes through the outbox."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        html = (
+            render_to_string(html_email_template_name, context)
+            if html_email_template_name
+            else ""
+        )
+        services.message_queue(
+            to=[to_email],
+            subject=subject,
+            body_text=render_to_string(email_template_name, context),
+            body_html=html,
+            from_email=from_email,
+            related=context.get("user"),
+        )
+
+
+class OutboxFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All"))] + list(services.OutboundMessage.Status.choices),
+    )

@@ -1,0 +1,177 @@
+import uuid
+from email.utils import make_msgid
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from kam.core.roles import ROLE_PRIORITY, ROLES_SEEING_EVERYTHING, Role
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Team(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    manager = models.ForeignKey(
+        "core.User",
+        verbose_name=_("manager"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_teams",
+        help_text=_("The Sales Manager who leads this team."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        """Names of the user's roles (one query, cached for the request)."""
+        if not self.is_active or self.pk is None:
+            return frozenset()
+        names = set(self.groups.values_list("name", flat=True))
+        if self.is_superuser:
+            names.add(Role.ADMINISTRATOR)
+        return frozenset(names)
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.role_names
+
+    @property
+    def primary_role(self) -> Role | None:
+        return next((r for r in ROLE_PRIORITY if r in self.role_names), None)
+
+    @property
+    def sees_everything(self) -> bool:
+        return bool(self.role_names & ROLES_SEEING_EVERYTHING)
+
+
+def _new_rfc_message_id() -> str:
+    return make_msgid(idstring=uuid.uuid4().hex[:12], domain="kam.local")
+
+
+class OutboundMessage(TimeStampedModel):
+    """An email as recorded in the outbox: the record of what was sent."""
+
+    class Status(models.TextChoices):
+        READY = "ready", _("Ready")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    TRANSITIONS = {
+        Status.READY: {Status.SENDING, Status.FAILED},
+        Status.SENDING: {Status.SENT, Status.READY, Status.FAILED},
+        Status.SENT: set(),
+        Status.FAILED: {Status.READY},
+    }
+
+    from_email = models.CharField(_("from"), max_length=320)
+    to = models.JSONField(_("to"), default=list)
+    cc = models.JSONField(_("cc"), default=list, blank=True)
+    bcc = models.JSONField(_("bcc"), default=list, blank=True)
+    reply_to = models.JSONField(_("reply to"), default=list, blank=True)
+    subject = models.CharField(_("subject"), max_length=998)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    rfc_message_id = models.CharField(
+        _("Message-ID"), max_length=255, unique=True, default=_new_rfc_message_id
+    )
+    related_content_type = models.ForeignKey(
+        ContentType, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    related_object_id = models.CharField(max_length=64, blank=True)
+    related = GenericForeignKey("related_content_type", "related_object_id")
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.READY
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    sending_started_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outbound email")
+        verbose_name_plural = _("outbox")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
+            models.Index(
+                fields=["related_content_type", "related_object_id"],
+                name="outbox_related_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["ready", "sending", "sent", "failed"]),
+                name="outbox_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="outbox_sent_has_sent_at",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {', '.join(self.to)}"
+
+
+def _attachment_path(instance, filename):
+    return f"outbox/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{filename}"
+
+
+class OutboundAttachment(models.Model):
+    message = models.ForeignKey(
+        OutboundMessage, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=300)
+    filename = models.CharField(_("file name"), max_length=255)
+    mimetype = models.CharField(_("MIME type"), max_length=127)
+    size = models.PositiveIntegerField(_("size in bytes"))
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.filename

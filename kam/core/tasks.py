@@ -1,0 +1,19 @@
+from celery import shared_task
+
+from kam.core import services
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def message_send_task(self, message_id: int) -> None:
+    """Deliver one outbox message, retrying transient failures with backoff."""
+    try:
+        services.message_send(message_id=message_id)
+    except services.TransientDeliveryError as exc:
+        # The bound on attempts lives in the database row (OUTBOX_MAX_ATTEMPTS).
+        raise self.retry(exc=exc, countdown=exc.countdown) from exc
+
+
+@shared_task(acks_late=True)
+def outbox_sweep_task() -> int:
+    """Re-queue outbox messages left READY (e.g. while the broker was down)."""
+    return len(services.outbox_sweep())

@@ -1,0 +1,52 @@
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET
+
+from kam.core import selectors
+from kam.core.decorators import role_required
+from kam.core.forms import OutboxFilterForm
+from kam.core.roles import Role
+
+
+@role_required(Role.ADMINISTRATOR)
+def outbox_list(request):
+    form = OutboxFilterForm(request.GET or None)
+    status = form.cleaned_data["status"] if form.is_valid() else None
+    page = Paginator(selectors.outbox_list(status=status), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "core/outbox_list.html", {"form": form, "page": page})
+
+
+@role_required(Role.ADMINISTRATOR)
+def outbox_detail(request, pk):
+    message = get_object_or_404(selectors.outbox_list().prefetch_related("attachments"), pk=pk)
+    return render(request, "core/outbox_detail.html", {"message": message})
+
+
+@xframe_options_sameorigin
+@role_required(Role.ADMINISTRATOR)
+def outbox_html(request, pk):
+    """Serve a stored HTML body for the sandboxed preview frame."""
+    message = get_object_or_404(selectors.outbox_list(), pk=pk)
+    response = HttpResponse(message.body_html, content_type="text/html; charset=utf-8")
+    # The mail's HTML is foreign content: no scripts, no requests, own origin.
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+        "frame-ancestors 'self'"
+    )
+    response._csp_exempt = True
+    return response
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """Answer 200 when the database answers (used by container health checks)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

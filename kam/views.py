@@ -1,0 +1,84 @@
+"""Role home pages: they read across apps, so they live in the project package."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.shortcuts import render
+
+from accounts.selectors import account_list_for_user
+from kam.core import selectors as core_selectors
+from kam.core.models import OutboundMessage, User
+from kam.core.roles import Role
+
+
+@login_required
+def home(request):
+    """Show the home page of the user's main role."""
+    user = request.user
+    role = user.primary_role
+    if role == Role.ADMINISTRATOR:
+        return _admin_home(request)
+    if role == Role.CUSTOMER_SERVICES:
+        return render(request, "home/customer_services.html", {})
+    if role == Role.SALES_MANAGER:
+        return _manager_home(request)
+    if role == Role.KEY_ACCOUNT_MANAGER:
+        return _kam_home(request)
+    return render(request, "home/no_role.html", {})
+
+
+def _kam_home(request):
+    user = request.user
+    accounts = account_list_for_user(user=user)
+    own = accounts.filter(Q(owner=user) | Q(deputy=user))
+    counts = own.aggregate(
+        owned=Count("pk", filter=Q(owner=user)), deputy=Count("pk", filter=Q(deputy=user))
+    )
+    return render(
+        request,
+        "home/kam.html",
+        {"accounts": own.order_by("name")[:50], "counts": counts},
+    )
+
+
+def _manager_home(request):
+    teams = core_selectors.team_list_for_manager(user=request.user)
+    accounts = account_list_for_user(user=request.user)
+    per_owner = dict(
+        accounts.values_list("owner").annotate(n=Count("pk")).values_list("owner", "n")
+    )
+    rows = [
+        {
+            "team": team,
+            "members": [
+                {"user": m, "accounts": per_owner.get(m.pk, 0)} for m in team.members.all()
+            ],
+        }
+        for team in teams
+    ]
+    return render(
+        request,
+        "home/manager.html",
+        {"teams": rows, "account_total": sum(per_owner.values())},
+    )
+
+
+def _admin_home(request):
+    by_status = dict(
+        OutboundMessage.objects.values_list("status").annotate(n=Count("pk"))
+    )
+    role_counts = {
+        role.label: User.objects.filter(is_active=True, groups__name=role).count()
+        for role in Role
+    }
+    return render(
+        request,
+        "home/admin.html",
+        {
+            "outbox": [
+                {"label": s.label, "status": s.value, "n": by_status.get(s.value, 0)}
+                for s in OutboundMessage.Status
+            ],
+            "role_counts": role_counts,
+            "user_total": User.objects.filter(is_active=True).count(),
+        },
+    )

@@ -1,0 +1,84 @@
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import pytest
+
+from kam.core.models import User
+from kam.core.roles import Role
+from tests.factories import AccountFactory, TeamFactory, make_user
+
+START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+START_REDIS = (
+    'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'
+)
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+def pytest_sessionstart(session):
+    """Stop at once, with the command to fix it, when PostgreSQL or Redis is down."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    problems = []
+    if db["ENGINE"].endswith("postgresql"):
+        host, port = db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432)
+        if not _reachable(host, port):
+            problems.append(
+                f"PostgreSQL is not reachable at {host}:{port} (DATABASE_URL).\n"
+                f"  Start it with: {START_POSTGRES}\n  or: docker compose up -d postgres"
+            )
+    broker = urlparse(settings.CELERY_BROKER_URL)
+    if broker.scheme.startswith("redis"):
+        host, port = broker.hostname or "127.0.0.1", broker.port or 6379
+        if not _reachable(host, port):
+            problems.append(
+                f"Redis is not reachable at {host}:{port} (CELERY_BROKER_URL).\n"
+                f"  Start it with: {START_REDIS}\n  or: docker compose up -d redis"
+            )
+    if problems:
+        pytest.exit("\n".join(problems), returncode=3)
+
+
+@dataclass
+class Cast:
+    """The people of the access tests: two teams, their managers, CS and an admin."""
+
+    kam: User
+    kam2: User
+    kam3: User
+    manager: User
+    manager2: User
+    cs: User
+    admin: User
+    norole: User
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    manager = make_user("manager", Role.SALES_MANAGER)
+    manager2 = make_user("manager2", Role.SALES_MANAGER)
+    north = TeamFactory(name="North", manager=manager)
+    south = TeamFactory(name="South", manager=manager2)
+    return Cast(
+        kam=make_user("kam", Role.KEY_ACCOUNT_MANAGER, team=north),
+        kam2=make_user("kam2", Role.KEY_ACCOUNT_MANAGER, team=north),
+        kam3=make_user("kam3", Role.KEY_ACCOUNT_MANAGER, team=south),
+        manager=manager,
+        manager2=manager2,
+        cs=make_user("cs", Role.CUSTOMER_SERVICES),
+        admin=make_user("admin", Role.ADMINISTRATOR),
+        norole=make_user("norole", None),
+    )
+
+
+@pytest.fixture
+def account_factory():
+    return AccountFactory
