@@ -15,7 +15,8 @@ def account_list(request):
     )
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     template = "accounts/_account_rows.html" if request.htmx else "accounts/list.html"
-    return render(request, template, {"filter": filterset, "page": page})
+    context = {"filter": filterset, "page": page, "accounts": page.object_list}
+    return render(request, template, context)
 
 
 @login_required

@@ -1,0 +1,124 @@
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.core import mail
+from django.urls import reverse
+
+from kam.core.models import OutboundMessage
+
+pytestmark = pytest.mark.django_db
+GENERIC = "The username or password is not correct."
+
+
+def post_login(client, username, password):
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR="10.9.8.7",
+    )
+
+
+def test_login_page_is_labelled_and_has_csrf(client):
+    html = client.get(reverse("login")).content.decode()
+    assert 'for="id_username"' in html
+    assert 'for="id_password"' in html
+    assert "csrfmiddlewaretoken" in html
+    assert "<main" in html
+
+
+def test_login_renews_the_session_key(client, cast):
+    client.get(reverse("login"))
+    client.session["probe"] = 1
+    before = client.session.session_key
+    response = post_login(client, "kam", "s3cret-pass")
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(cast.kam.pk)
+    assert client.session.session_key != before
+
+
+def test_wrong_password_and_unknown_user_get_the_same_message(client, cast):
+    wrong_password = post_login(client, "kam", "nope").content.decode()
+    unknown_user = post_login(client, "nobody-here", "nope").content.decode()
+    assert GENERIC in wrong_password
+    assert GENERIC in unknown_user
+    assert SESSION_KEY not in client.session
+
+
+def test_inactive_user_gets_the_generic_message(client, cast):
+    cast.kam.is_active = False
+    cast.kam.save()
+    assert GENERIC in post_login(client, "kam", "s3cret-pass").content.decode()
+
+
+def test_login_is_throttled_after_repeated_failures(client, cast, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        post_login(client, "kam", "wrong")
+    # even the right password is refused while locked out
+    response = post_login(client, "kam", "s3cret-pass")
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.content.decode()
+    assert SESSION_KEY not in client.session
+
+
+def test_throttling_does_not_tell_whether_a_user_exists(client, cast, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        post_login(client, "ghost", "wrong")
+    assert post_login(client, "ghost", "wrong").status_code == 429
+
+
+def test_logout_ends_the_session(client, cast):
+    client.force_login(cast.kam)
+    assert client.get(reverse("core:home")).status_code == 200
+    client.post(reverse("logout"))
+    assert client.get(reverse("core:home")).status_code == 302
+
+
+def test_deactivated_user_loses_the_session(client, cast):
+    client.force_login(cast.kam)
+    cast.kam.is_active = False
+    cast.kam.save()
+    assert client.get(reverse("core:home")).status_code == 302
+
+
+def test_password_change(client, cast):
+    client.force_login(cast.kam)
+    bad = client.post(
+        reverse("password_change"),
+        {"old_password": "wrong", "new_password1": "x", "new_password2": "y"},
+    )
+    assert bad.status_code == 200
+    assert "incorrect" in bad.content.decode()
+    ok = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "s3cret-pass",
+            "new_password1": "Brand-new-Pass-2026",
+            "new_password2": "Brand-new-Pass-2026",
+        },
+    )
+    assert ok.status_code == 302
+    cast.kam.refresh_from_db()
+    assert cast.kam.check_password("Brand-new-Pass-2026")
+
+
+def test_password_reset_mail_goes_through_the_outbox(
+    client, cast, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": cast.kam.email})
+    assert response.status_code == 302
+    stored = OutboundMessage.objects.get()
+    assert stored.to == [cast.kam.email]
+    assert stored.status == OutboundMessage.Status.SENT
+    assert stored.related == cast.kam
+    assert "/auth/reset/" in stored.body_text
+    assert len(mail.outbox) == 1
+    link = next(w for w in mail.outbox[0].body.split() if "/auth/reset/" in w)
+    # the link works and lets the user choose a new password
+    page = client.get(link, follow=True)
+    assert "new_password1" in page.content.decode()
+
+
+def test_password_reset_for_unknown_address_says_the_same_and_sends_nothing(client, cast):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
+    assert response.status_code == 302
+    assert OutboundMessage.objects.count() == 0

@@ -1,0 +1,110 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from django_celery_beat.models import PeriodicTask
+
+from accounts.models import Account
+from kam.core.models import Team, User
+from kam.core.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return sorted(
+        Account.objects.values_list("name", "owner__username", "deputy__username", "country")
+    )
+
+
+def test_roles_are_created_by_the_data_migration():
+    names = set(Group.objects.values_list("name", flat=True))
+    assert {r.value for r in Role} <= names
+    kam_perms = set(
+        Group.objects.get(name=Role.KEY_ACCOUNT_MANAGER).permissions.values_list(
+            "codename", flat=True
+        )
+    )
+    assert "view_account" in kam_perms
+    assert "delete_account" not in kam_perms
+
+
+def test_seed_demo_is_deterministic_and_idempotent():
+    call_command("seed_demo", "--seed", "7", "--password", "pw-123456", stdout=open(os.devnull, "w"))
+    first = snapshot()
+    call_command("seed_demo", "--seed", "7", "--password", "pw-123456", stdout=open(os.devnull, "w"))
+    assert snapshot() == first
+    assert len(first) == 95
+    for username in ["kam", "kam2", "kam3", "manager", "cs", "admin"]:
+        user = User.objects.get(username=username)
+        assert user.check_password("pw-123456")
+    assert User.objects.get(username="kam").team == User.objects.get(username="kam2").team
+    assert User.objects.get(username="kam3").team != User.objects.get(username="kam").team
+    assert Team.objects.get(name="Team North").manager.username == "manager"
+    assert User.objects.get(username="cs").primary_role == Role.CUSTOMER_SERVICES
+    assert User.objects.get(username="admin").is_superuser
+
+
+def test_seed_demo_if_empty_keeps_existing_data(capsys):
+    User.objects.create_user("someone", password="x-123456")
+    call_command("seed_demo", "--if-empty")
+    assert not Account.objects.exists()
+    assert "not loaded" in capsys.readouterr().out
+
+
+def test_seed_demo_refuses_production(settings):
+    settings.KAM_ENVIRONMENT = "production"
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_setup_periodic_tasks_is_idempotent():
+    call_command("setup_periodic_tasks", stdout=open(os.devnull, "w"))
+    call_command("setup_periodic_tasks", stdout=open(os.devnull, "w"))
+    task = PeriodicTask.objects.get(name="outbox-sweep")
+    assert task.task == "kam.core.tasks.outbox_sweep_task"
+    assert task.interval.every == 60
+    assert PeriodicTask.objects.filter(name="outbox-sweep").count() == 1
+
+
+PRODUCTION_ENV = {
+    "DJANGO_SECRET_KEY": "x" * 60,
+    "DJANGO_ALLOWED_HOSTS": "kam.example.com",
+    "DATABASE_URL": "postgres://kam@127.0.0.1:5432/kam",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "DEFAULT_FROM_EMAIL": "kam@kam.example.com",
+    "OUTBOX_DELIVERY_BACKEND": "anymail.backends.postmark.EmailBackend",
+}
+
+
+@pytest.mark.parametrize("missing", sorted(PRODUCTION_ENV))
+def test_production_settings_name_a_missing_variable(missing):
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    env |= {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    env["DJANGO_SETTINGS_MODULE"] = "kam.settings.production"
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_production_settings_load_with_every_variable():
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    env |= PRODUCTION_ENV | {"DJANGO_SETTINGS_MODULE": "kam.settings.production"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('ok')"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "ok", result.stderr

@@ -1,0 +1,156 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from kam.core import services
+from tests.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+HOME_TITLES = {
+    "kam": "Good day",
+    "kam3": "Good day",
+    "manager": "My teams",
+    "cs": "Customer services",
+    "admin": "Administration",
+    "norole": "Welcome to KAM",
+}
+
+
+@pytest.mark.parametrize(("who", "title"), HOME_TITLES.items())
+def test_each_role_lands_on_its_home(client, cast, who, title):
+    client.force_login(getattr(cast, who))
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 200
+    assert title in response.content.decode()
+
+
+def test_navigation_is_role_aware(client, cast):
+    client.force_login(cast.kam)
+    html = client.get(reverse("core:home")).content.decode()
+    assert reverse("accounts:list") in html
+    assert reverse("core:outbox") not in html
+    assert reverse("admin:index") not in html
+    client.force_login(cast.admin)
+    html = client.get(reverse("core:home")).content.decode()
+    assert reverse("core:outbox") in html
+    assert reverse("admin:index") in html
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("who", ["kam", "manager", "admin", "cs"])
+@pytest.mark.parametrize("url", ["core:home", "accounts:list"])
+def test_pages_use_a_constant_number_of_queries(client, cast, who, url):
+    client.force_login(getattr(cast, who))
+    AccountFactory.create_batch(5, owner=cast.kam, deputy=cast.kam2)
+    small = _queries(client, reverse(url))
+    AccountFactory.create_batch(45, owner=cast.kam2, deputy=cast.kam)
+    AccountFactory.create_batch(10, owner=cast.kam3)
+    assert _queries(client, reverse(url)) == small
+
+
+def test_account_list_filters_and_htmx_returns_rows_only(client, cast):
+    AccountFactory(name="Nordlicht Media GmbH", owner=cast.kam)
+    AccountFactory(name="Atlas Software AG", owner=cast.kam)
+    client.force_login(cast.kam)
+    html = client.get(reverse("accounts:list"), {"q": "nordlicht"}).content.decode()
+    assert "Nordlicht Media GmbH" in html
+    assert "Atlas Software AG" not in html
+    rows = client.get(reverse("accounts:list"), {"q": "atlas"}, HTTP_HX_REQUEST="true")
+    body = rows.content.decode()
+    assert "Atlas Software AG" in body
+    assert "<html" not in body
+
+
+def test_german_is_switched_on_and_kept(client, cast):
+    client.force_login(cast.kam)
+    response = client.post(reverse("set_language"), {"language": "de", "next": "/"})
+    assert response.status_code == 302
+    html = client.get(reverse("core:home")).content.decode()
+    assert '<html lang="de"' in html
+    assert "Meine Accounts" in html
+    assert "Abmelden" in html
+
+
+def test_login_page_in_german(client):
+    html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Anmelden" in html
+    assert "Passwort vergessen?" in html
+
+
+def test_404_page_has_the_app_look(client, cast):
+    client.force_login(cast.kam)
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html
+    assert 'aria-label="Main navigation"' in html
+
+
+def test_403_page_for_outbox_to_a_kam(client, cast):
+    client.force_login(cast.kam)
+    response = client.get(reverse("core:outbox"))
+    assert response.status_code == 403
+    assert "Access denied" in response.content.decode()
+
+
+def test_500_page_renders_without_context(client, cast):
+    from django.template.loader import get_template
+
+    html = get_template("500.html").render()
+    assert "Something went wrong" in html
+
+
+def test_csp_forbids_inline_scripts(client):
+    response = client.get(reverse("login"))
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "<script>" not in response.content.decode()
+
+
+def test_outbox_page_shows_stored_mail_to_administrators(
+    client, cast, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.message_queue(
+            to=["buyer@customer.example"],
+            subject="Offer 2027",
+            body_text="Dear buyer",
+            body_html="<p>Dear <b>buyer</b></p><script>alert(1)</script>",
+        )
+    client.force_login(cast.admin)
+    listing = client.get(reverse("core:outbox"), {"status": "sent"}).content.decode()
+    assert "Offer 2027" in listing
+    detail = client.get(reverse("core:outbox-detail", args=[message.pk]))
+    assert "Dear buyer" in detail.content.decode()
+    raw = client.get(reverse("core:outbox-html", args=[message.pk]))
+    assert raw["Content-Security-Policy"].startswith("sandbox")
+    assert raw["X-Frame-Options"] == "SAMEORIGIN"
+    for who in ("kam", "cs", "manager"):
+        client.force_login(getattr(cast, who))
+        assert client.get(reverse("core:outbox-html", args=[message.pk])).status_code == 403
+
+
+def test_api_schema_and_me(client, cast):
+    client.force_login(cast.kam)
+    me = client.get("/api/v1/me/").json()
+    assert me == {
+        "username": "kam",
+        "name": str(cast.kam),
+        "roles": ["Key Account Manager"],
+        "team": "North",
+    }
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    assert b"/api/v1/accounts/" in schema.content
+
+
+def test_healthz(client):
+    assert client.get("/healthz").json() == {"status": "ok"}

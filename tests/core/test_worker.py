@@ -1,0 +1,84 @@
+"""The outbox through a real Celery worker on Redis (no eager mode)."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.core import mail
+from django.db import connection, transaction
+
+from kam.celery import app as celery_app
+from kam.core import services
+from kam.core.models import OutboundMessage
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def _close_db(**kwargs):
+    # The worker thread has its own connection; close it so the test
+    # database can be flushed and dropped afterwards.
+    connection.close()
+
+
+@pytest.fixture
+def worker(monkeypatch):
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    celery_app.control.purge()
+    task_postrun.connect(_close_db, weak=False)
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10
+    ) as w:
+        yield w
+    task_postrun.disconnect(_close_db)
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_outbox_message_is_delivered_by_a_real_worker(worker):
+    # when a message is queued in a transaction
+    with transaction.atomic():
+        message = services.message_queue(
+            to=["buyer@customer.example"],
+            subject="Renewal of your subscription",
+            body_text="Dear customer",
+            attachments=[("terms.txt", b"Terms", "text/plain")],
+        )
+        # nothing leaves before commit
+        time.sleep(0.5)
+        assert mail.outbox == []
+    # then the worker delivers it once
+    assert wait_for(
+        lambda: OutboundMessage.objects.get(pk=message.pk).status
+        == OutboundMessage.Status.SENT
+    ), "the worker did not deliver the message"
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "Renewal of your subscription"
+    assert OutboundMessage.objects.get(pk=message.pk).attempts == 1
+
+
+def test_sweep_task_on_the_worker_requeues_a_message_lost_by_the_broker(worker):
+    # given a READY message whose task never reached the broker
+    message = OutboundMessage.objects.create(
+        to=["cfo@customer.example"], subject="Invoice", body_text="Attached", from_email="k@x.io"
+    )
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        next_attempt_at=message.created_at.replace(year=2020)
+    )
+    # when beat's sweep runs on the worker
+    from kam.core.tasks import outbox_sweep_task
+
+    outbox_sweep_task.delay()
+    # then
+    assert wait_for(
+        lambda: OutboundMessage.objects.get(pk=message.pk).status
+        == OutboundMessage.Status.SENT
+    )
+    assert [m.subject for m in mail.outbox] == ["Invoice"]

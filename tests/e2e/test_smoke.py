@@ -1,0 +1,53 @@
+"""Each role logs in through the real login form and sees its home page."""
+
+import pytest
+from django.urls import reverse
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+HOMES = {
+    "kam": ("Good day", "Guten Tag"),
+    "manager": ("My teams", "Meine Teams"),
+    "cs": ("Customer services", "Kundenservice"),
+    "admin": ("Administration", "Administration"),
+}
+
+
+def login(page, username, password="s3cret-pass"):
+    page.goto(reverse("login"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+@pytest.mark.parametrize("who", HOMES)
+def test_role_logs_in_and_sees_home_in_english_and_german(page, screenshot, cast, who):
+    from tests.factories import AccountFactory
+
+    AccountFactory.create_batch(3, owner=cast.kam, deputy=cast.kam2)
+    english, german = HOMES[who]
+    # English
+    login(page, who)
+    title = page.get_by_test_id("home-title")
+    assert english in title.inner_text()
+    screenshot(f"home-{who}-en")
+    # switch to German with the language switcher (no inline script needed)
+    page.get_by_test_id("language-select").select_option("de")
+    page.wait_for_load_state("networkidle")
+    assert german in page.get_by_test_id("home-title").inner_text()
+    assert page.locator("html").get_attribute("lang") == "de"
+    screenshot(f"home-{who}-de")
+    assert page.console_errors == []
+
+
+def test_login_page_and_wrong_password(page, screenshot, cast):
+    page.goto(reverse("login"))
+    screenshot("login-en")
+    login(page, "kam", "wrong-password")
+    assert "not correct" in page.get_by_test_id("login-error").inner_text()
+    screenshot("login-error-en")
+    page.get_by_test_id("language-select").select_option("de")
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("button", name="Anmelden").is_visible()
+    screenshot("login-de")
+    assert page.console_errors == []
