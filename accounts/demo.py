@@ -2,16 +2,54 @@
 
 from accounts.models import Account
 
-ROOTS = ["Nordlicht", "Alpenblick", "Rheintal", "Hanse", "Elbufer", "Bergmann",
-         "Kessler", "Meridian", "Atlas", "Orbit", "Vektor", "Helios", "Brandt",
-         "Falkenstein", "Greenfield", "Harbor", "Keystone", "Summit", "Westbrook",
-         "Lindenhof", "Isar", "Weser", "Taunus", "Spree", "Main"]
-KINDS = [("Media", "Publishing"), ("Verlag", "Publishing"), ("Software", "Software"),
-         ("Systems", "IT services"), ("Klinikum", "Healthcare"), ("Logistik", "Logistics"),
-         ("Energie", "Energy"), ("Bank", "Banking"), ("Versicherung", "Insurance"),
-         ("Universität", "Education")]
-COUNTRIES = [("DE", "GmbH"), ("DE", "AG"), ("AT", "GmbH"), ("CH", "AG"), ("NL", "B.V."),
-             ("GB", "Ltd"), ("FR", "SAS")]
+ROOTS = [
+    "Nordlicht",
+    "Alpenblick",
+    "Rheintal",
+    "Hanse",
+    "Elbufer",
+    "Bergmann",
+    "Kessler",
+    "Meridian",
+    "Atlas",
+    "Orbit",
+    "Vektor",
+    "Helios",
+    "Brandt",
+    "Falkenstein",
+    "Greenfield",
+    "Harbor",
+    "Keystone",
+    "Summit",
+    "Westbrook",
+    "Lindenhof",
+    "Isar",
+    "Weser",
+    "Taunus",
+    "Spree",
+    "Main",
+]
+KINDS = [
+    ("Media", "Publishing"),
+    ("Verlag", "Publishing"),
+    ("Software", "Software"),
+    ("Systems", "IT services"),
+    ("Klinikum", "Healthcare"),
+    ("Logistik", "Logistics"),
+    ("Energie", "Energy"),
+    ("Bank", "Banking"),
+    ("Versicherung", "Insurance"),
+    ("Universität", "Education"),
+]
+COUNTRIES = [
+    ("DE", "GmbH"),
+    ("DE", "AG"),
+    ("AT", "GmbH"),
+    ("CH", "AG"),
+    ("NL", "B.V."),
+    ("GB", "Ltd"),
+    ("FR", "SAS"),
+]
 # owner, deputy, how many accounts
 PORTFOLIOS = [("kam", "kam2", 40), ("kam2", "kam", 30), ("kam3", None, 25)]
 
@@ -37,7 +75,9 @@ def seed(ctx) -> None:
                     "industry": industry,
                     "country": country,
                     "owner": ctx.users[owner],
-                    "deputy": ctx.users[deputy] if deputy and ctx.rng.random() < 0.5 else None,
+                    "deputy": ctx.users[deputy]
+                    if deputy and ctx.rng.random() < 0.5
+                    else None,
                 },
             )
     if ctx.scale == "large":
@@ -45,7 +85,9 @@ def seed(ctx) -> None:
 
 
 def _seed_large(ctx):
-    kams = [u for name, u in ctx.users.items() if name.startswith("kam") and len(name) == 7]
+    kams = [
+        u for name, u in ctx.users.items() if name.startswith("kam") and len(name) == 7
+    ]
     if Account.objects.count() >= 50_000:
         return
     roots, kinds = ROOTS, KINDS

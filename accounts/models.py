@@ -36,12 +36,16 @@ class Account(TimeStampedModel):
         ordering = ["name", "pk"]
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
-        indexes = [models.Index(fields=["owner", "name"], name="account_owner_name_idx")]
+        indexes = [
+            models.Index(fields=["owner", "name"], name="account_owner_name_idx")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(deputy=models.F("owner")),
                 name="account_deputy_not_owner",
-                violation_error_message=_("The deputy must be another person than the owner."),
+                violation_error_message=_(
+                    "The deputy must be another person than the owner."
+                ),
             )
         ]
 

@@ -31,7 +31,8 @@ def _kam_home(request):
     accounts = account_list_for_user(user=user)
     own = accounts.filter(Q(owner=user) | Q(deputy=user))
     counts = own.aggregate(
-        owned=Count("pk", filter=Q(owner=user)), deputy=Count("pk", filter=Q(deputy=user))
+        owned=Count("pk", filter=Q(owner=user)),
+        deputy=Count("pk", filter=Q(deputy=user)),
     )
     return render(
         request,
@@ -50,7 +51,8 @@ def _manager_home(request):
         {
             "team": team,
             "members": [
-                {"user": m, "accounts": per_owner.get(m.pk, 0)} for m in team.members.all()
+                {"user": m, "accounts": per_owner.get(m.pk, 0)}
+                for m in team.members.all()
             ],
         }
         for team in teams

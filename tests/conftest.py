@@ -8,9 +8,12 @@ from kam.core.models import User
 from kam.core.roles import Role
 from tests.factories import AccountFactory, TeamFactory, make_user
 
-START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+START_POSTGRES = (
+    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+)
 START_REDIS = (
-    'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'
+    'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" '
+    "--appendonly no"
 )
 
 
@@ -33,7 +36,8 @@ def pytest_sessionstart(session):
         if not _reachable(host, port):
             problems.append(
                 f"PostgreSQL is not reachable at {host}:{port} (DATABASE_URL).\n"
-                f"  Start it with: {START_POSTGRES}\n  or: docker compose up -d postgres"
+                f"  Start it with: {START_POSTGRES}\n"
+                "  or: docker compose up -d postgres"
             )
     broker = urlparse(settings.CELERY_BROKER_URL)
     if broker.scheme.startswith("redis"):

@@ -55,7 +55,14 @@ class AttachmentInline(admin.TabularInline):
 class OutboundMessageAdmin(admin.ModelAdmin):
     """The outbox is a record: read-only, except sending a failed message again."""
 
-    list_display = ["subject", "recipients", "status", "attempts", "created_at", "sent_at"]
+    list_display = [
+        "subject",
+        "recipients",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+    ]
     list_filter = ["status", "created_at"]
     search_fields = ["subject", "to", "rfc_message_id", "provider_message_id"]
     date_hierarchy = "created_at"

@@ -20,10 +20,40 @@ DEMO_USERS = [
 ]
 TEAM_MANAGERS = {"North": "manager", "South": "manager2"}
 
-FIRST_NAMES = ["Anna", "Ben", "Clara", "David", "Eva", "Felix", "Greta", "Hannes",
-               "Ida", "Jan", "Kira", "Lukas", "Mia", "Noah", "Olivia", "Paul"]
-LAST_NAMES = ["Bauer", "Koch", "Richter", "Klein", "Wolf", "Neumann", "Schwarz",
-              "Zimmermann", "Braun", "Krüger", "Hartmann", "Lange", "Werner", "Krause"]
+FIRST_NAMES = [
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Eva",
+    "Felix",
+    "Greta",
+    "Hannes",
+    "Ida",
+    "Jan",
+    "Kira",
+    "Lukas",
+    "Mia",
+    "Noah",
+    "Olivia",
+    "Paul",
+]
+LAST_NAMES = [
+    "Bauer",
+    "Koch",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+    "Hartmann",
+    "Lange",
+    "Werner",
+    "Krause",
+]
 
 
 @dataclass
@@ -56,7 +86,10 @@ def _user(ctx, username, first, last, role, team=None, **extra):
 
 
 def seed(ctx: DemoContext) -> None:
-    teams = {name: Team.objects.get_or_create(name=f"Team {name}")[0] for name in TEAM_MANAGERS}
+    teams = {
+        name: Team.objects.get_or_create(name=f"Team {name}")[0]
+        for name in TEAM_MANAGERS
+    }
     for username, first, last, role, team in DEMO_USERS:
         extra = {"is_superuser": True} if role == Role.ADMINISTRATOR else {}
         _user(ctx, username, first, last, role, teams.get(team), **extra)
@@ -71,9 +104,22 @@ def seed(ctx: DemoContext) -> None:
 def _seed_large_sales_force(ctx):
     """15 teams of 10 KAMs, each team with its own manager."""
     for t in range(1, 16):
-        manager = _user(ctx, f"mgr{t:02}", ctx.rng.choice(FIRST_NAMES),
-                        ctx.rng.choice(LAST_NAMES), Role.SALES_MANAGER)
-        team, _ = Team.objects.update_or_create(name=f"Team {t:02}", defaults={"manager": manager})
+        manager = _user(
+            ctx,
+            f"mgr{t:02}",
+            ctx.rng.choice(FIRST_NAMES),
+            ctx.rng.choice(LAST_NAMES),
+            Role.SALES_MANAGER,
+        )
+        team, _ = Team.objects.update_or_create(
+            name=f"Team {t:02}", defaults={"manager": manager}
+        )
         for k in range(1, 11):
-            _user(ctx, f"kam{t:02}{k:02}", ctx.rng.choice(FIRST_NAMES),
-                  ctx.rng.choice(LAST_NAMES), Role.KEY_ACCOUNT_MANAGER, team)
+            _user(
+                ctx,
+                f"kam{t:02}{k:02}",
+                ctx.rng.choice(FIRST_NAMES),
+                ctx.rng.choice(LAST_NAMES),
+                Role.KEY_ACCOUNT_MANAGER,
+                team,
+            )

@@ -16,7 +16,9 @@ class LoginForm(AuthenticationForm):
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].widget.attrs.update({"autocomplete": "username"})
-        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+        self.fields["password"].widget.attrs.update(
+            {"autocomplete": "current-password"}
+        )
 
 
 class OutboxPasswordResetForm(PasswordResetForm):
@@ -51,5 +53,5 @@ class OutboxFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("All"))] + list(services.OutboundMessage.Status.choices),
+        choices=[("", _("All")), *services.OutboundMessage.Status.choices],
     )

@@ -13,7 +13,9 @@ from kam.core.roles import ROLE_PRIORITY, ROLES_SEEING_EVERYTHING, Role
 
 
 class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, editable=False
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -124,9 +126,13 @@ class OutboundMessage(TimeStampedModel):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
-    sending_started_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
+    sending_started_at = models.DateTimeField(
+        _("sending started at"), null=True, blank=True
+    )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    provider_message_id = models.CharField(_("provider message id"), max_length=255, blank=True)
+    provider_message_id = models.CharField(
+        _("provider message id"), max_length=255, blank=True
+    )
     last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:

@@ -8,9 +8,11 @@ from kam.core.roles import Role
 
 def outbox_list(*, status: str | None = None) -> QuerySet[OutboundMessage]:
     """Return outbox messages, newest first, with their attachment counts."""
-    qs = OutboundMessage.objects.select_related("related_content_type").annotate(
-        attachment_count=Count("attachments")
-    ).order_by("-created_at", "-pk")
+    qs = (
+        OutboundMessage.objects.select_related("related_content_type")
+        .annotate(attachment_count=Count("attachments"))
+        .order_by("-created_at", "-pk")
+    )
     if status:
         qs = qs.filter(status=status)
     return qs

@@ -103,7 +103,7 @@ def _queue_delivery_on_commit(message_id: int) -> None:
 
 
 def _is_transient(exc: Exception) -> bool:
-    """Tell a failure that may pass (network, 4xx SMTP, 5xx/429 API) from a final one."""
+    """Tell a failure that may pass (network, SMTP 4xx, API 5xx) from a final one."""
     status = getattr(exc, "status_code", None)
     if status is None and getattr(exc, "response", None) is not None:
         status = getattr(exc.response, "status_code", None)
@@ -154,12 +154,17 @@ def _claim(message_id: int) -> OutboundMessage | None:
         if message is None or message.status in (Status.SENT, Status.FAILED):
             return None
         lease = timedelta(seconds=settings.OUTBOX_SENDING_LEASE_SECONDS)
-        if message.status == Status.SENDING and message.sending_started_at > now - lease:
+        if (
+            message.status == Status.SENDING
+            and message.sending_started_at > now - lease
+        ):
             return None  # another worker is delivering it right now
         message.status = Status.SENDING
         message.attempts += 1
         message.sending_started_at = now
-        message.save(update_fields=["status", "attempts", "sending_started_at", "updated_at"])
+        message.save(
+            update_fields=["status", "attempts", "sending_started_at", "updated_at"]
+        )
     return message
 
 
@@ -179,7 +184,13 @@ def message_send(*, message_id: int) -> OutboundMessage | None:
     message.provider_message_id = (getattr(status, "message_id", None) or "")[:255]
     message.last_error = ""
     message.save(
-        update_fields=["status", "sent_at", "provider_message_id", "last_error", "updated_at"]
+        update_fields=[
+            "status",
+            "sent_at",
+            "provider_message_id",
+            "last_error",
+            "updated_at",
+        ]
     )
     logger.info("outbox: sent message %s", message.pk)
     return message
@@ -195,7 +206,9 @@ def _record_failure(message: OutboundMessage, exc: Exception) -> OutboundMessage
         message.next_attempt_at = timezone.now() + timedelta(seconds=countdown)
     else:
         message.status = Status.FAILED
-    message.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
+    message.save(
+        update_fields=["status", "next_attempt_at", "last_error", "updated_at"]
+    )
     if retry:
         logger.warning("outbox: message %s failed, will retry: %s", message.pk, exc)
         raise TransientDeliveryError(message.last_error, countdown=countdown) from exc
@@ -214,7 +227,9 @@ def outbox_sweep() -> list[int]:
         status=Status.SENDING, sending_started_at__lt=stale_sending
     ).update(status=Status.READY, next_attempt_at=due_before, updated_at=now)
     ids = list(
-        OutboundMessage.objects.filter(status=Status.READY, next_attempt_at__lte=due_before)
+        OutboundMessage.objects.filter(
+            status=Status.READY, next_attempt_at__lte=due_before
+        )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:1000]
     )

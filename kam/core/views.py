@@ -1,10 +1,7 @@
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET
 
 from kam.core import selectors
 from kam.core.decorators import role_required
@@ -24,7 +21,9 @@ def outbox_list(request):
 
 @role_required(Role.ADMINISTRATOR)
 def outbox_detail(request, pk):
-    message = get_object_or_404(selectors.outbox_list().prefetch_related("attachments"), pk=pk)
+    message = get_object_or_404(
+        selectors.outbox_list().prefetch_related("attachments"), pk=pk
+    )
     return render(request, "core/outbox_detail.html", {"message": message})
 
 
@@ -41,12 +40,3 @@ def outbox_html(request, pk):
     )
     response._csp_exempt = True
     return response
-
-
-@never_cache
-@require_GET
-def healthz(request):
-    """Answer 200 when the database answers (used by container health checks)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})

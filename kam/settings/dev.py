@@ -5,11 +5,16 @@ from .base import VAR_DIR, env
 
 KAM_ENVIRONMENT = "dev"
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+SECRET_KEY = env(
+    "DJANGO_SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production"
+)
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"]
+)
 # Delivered mail lands as files in var/mail; the Outbox page shows the stored copy.
 OUTBOX_DELIVERY_BACKEND = env(
-    "OUTBOX_DELIVERY_BACKEND", default="django.core.mail.backends.filebased.EmailBackend"
+    "OUTBOX_DELIVERY_BACKEND",
+    default="django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 STORAGES = {

@@ -118,7 +118,9 @@ def test_password_reset_mail_goes_through_the_outbox(
     assert "new_password1" in page.content.decode()
 
 
-def test_password_reset_for_unknown_address_says_the_same_and_sends_nothing(client, cast):
+def test_password_reset_for_unknown_address_says_the_same_and_sends_nothing(
+    client, cast
+):
     response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
     assert response.status_code == 302
     assert OutboundMessage.objects.count() == 0

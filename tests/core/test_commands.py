@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Group
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 def snapshot():
     return sorted(
-        Account.objects.values_list("name", "owner__username", "deputy__username", "country")
+        Account.objects.values_list(
+            "name", "owner__username", "deputy__username", "country"
+        )
     )
 
 
@@ -33,16 +36,34 @@ def test_roles_are_created_by_the_data_migration():
 
 
 def test_seed_demo_is_deterministic_and_idempotent():
-    call_command("seed_demo", "--seed", "7", "--password", "pw-123456", stdout=open(os.devnull, "w"))
+    call_command(
+        "seed_demo",
+        "--seed",
+        "7",
+        "--password",
+        "pw-123456",
+        stdout=StringIO(),
+    )
     first = snapshot()
-    call_command("seed_demo", "--seed", "7", "--password", "pw-123456", stdout=open(os.devnull, "w"))
+    call_command(
+        "seed_demo",
+        "--seed",
+        "7",
+        "--password",
+        "pw-123456",
+        stdout=StringIO(),
+    )
     assert snapshot() == first
     assert len(first) == 95
     for username in ["kam", "kam2", "kam3", "manager", "cs", "admin"]:
         user = User.objects.get(username=username)
         assert user.check_password("pw-123456")
-    assert User.objects.get(username="kam").team == User.objects.get(username="kam2").team
-    assert User.objects.get(username="kam3").team != User.objects.get(username="kam").team
+    assert (
+        User.objects.get(username="kam").team == User.objects.get(username="kam2").team
+    )
+    assert (
+        User.objects.get(username="kam3").team != User.objects.get(username="kam").team
+    )
     assert Team.objects.get(name="Team North").manager.username == "manager"
     assert User.objects.get(username="cs").primary_role == Role.CUSTOMER_SERVICES
     assert User.objects.get(username="admin").is_superuser
@@ -63,8 +84,8 @@ def test_seed_demo_refuses_production(settings):
 
 
 def test_setup_periodic_tasks_is_idempotent():
-    call_command("setup_periodic_tasks", stdout=open(os.devnull, "w"))
-    call_command("setup_periodic_tasks", stdout=open(os.devnull, "w"))
+    call_command("setup_periodic_tasks", stdout=StringIO())
+    call_command("setup_periodic_tasks", stdout=StringIO())
     task = PeriodicTask.objects.get(name="outbox-sweep")
     assert task.task == "kam.core.tasks.outbox_sweep_task"
     assert task.interval.every == 60

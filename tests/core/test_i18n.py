@@ -13,7 +13,9 @@ def test_german_catalogue_is_complete_and_compiled():
     assert untranslated == []
     assert fuzzy == []
     mo = {(e.msgid, e.msgstr) for e in polib.mofile(str(LOCALE / "django.mo"))}
-    assert {(e.msgid, e.msgstr) for e in po.translated_entries() if not e.msgid_plural} <= mo
+    assert {
+        (e.msgid, e.msgstr) for e in po.translated_entries() if not e.msgid_plural
+    } <= mo
 
 
 def test_role_names_are_translated():

@@ -39,7 +39,11 @@ def flaky(settings):
 
 
 def queue(**kwargs):
-    defaults = {"to": ["buyer@customer.example"], "subject": "Your offer", "body_text": "Hi"}
+    defaults = {
+        "to": ["buyer@customer.example"],
+        "subject": "Your offer",
+        "body_text": "Hi",
+    }
     return services.message_queue(**(defaults | kwargs))
 
 
@@ -171,8 +175,9 @@ def test_sweep_requeues_only_overdue_ready_messages(django_capture_on_commit_cal
         next_attempt_at=timezone.now() - timedelta(minutes=2)
     )
     OutboundMessage.objects.filter(pk=sent.pk).update(
-        status=Status.SENT, sent_at=timezone.now(), next_attempt_at=timezone.now()
-        - timedelta(minutes=5)
+        status=Status.SENT,
+        sent_at=timezone.now(),
+        next_attempt_at=timezone.now() - timedelta(minutes=5),
     )
     # when
     with django_capture_on_commit_callbacks(execute=True):
@@ -184,7 +189,9 @@ def test_sweep_requeues_only_overdue_ready_messages(django_capture_on_commit_cal
     assert new.status == Status.READY
 
 
-def test_sweep_recovers_a_message_stuck_in_sending(settings, django_capture_on_commit_callbacks):
+def test_sweep_recovers_a_message_stuck_in_sending(
+    settings, django_capture_on_commit_callbacks
+):
     message = queue()
     OutboundMessage.objects.filter(pk=message.pk).update(
         status=Status.SENDING,
@@ -210,7 +217,9 @@ def test_a_message_being_sent_is_not_sent_again():
 
 def test_retry_of_failed_message(django_capture_on_commit_callbacks):
     message = queue()
-    OutboundMessage.objects.filter(pk=message.pk).update(status=Status.FAILED, attempts=6)
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        status=Status.FAILED, attempts=6
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.message_retry(message_id=message.pk)
     message.refresh_from_db()

@@ -135,7 +135,10 @@ def test_outbox_page_shows_stored_mail_to_administrators(
     assert raw["X-Frame-Options"] == "SAMEORIGIN"
     for who in ("kam", "cs", "manager"):
         client.force_login(getattr(cast, who))
-        assert client.get(reverse("core:outbox-html", args=[message.pk])).status_code == 403
+        assert (
+            client.get(reverse("core:outbox-html", args=[message.pk])).status_code
+            == 403
+        )
 
 
 def test_api_schema_and_me(client, cast):
@@ -152,5 +155,9 @@ def test_api_schema_and_me(client, cast):
     assert b"/api/v1/accounts/" in schema.content
 
 
-def test_healthz(client):
-    assert client.get("/healthz").json() == {"status": "ok"}
+def test_healthz_answers_before_host_validation(client, settings):
+    settings.ALLOWED_HOSTS = ["kam.example.com"]
+    response = client.get("/healthz", HTTP_HOST="10.0.0.5:8000")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert client.get("/", HTTP_HOST="10.0.0.5:8000").status_code == 400

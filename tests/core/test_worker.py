@@ -56,8 +56,10 @@ def test_outbox_message_is_delivered_by_a_real_worker(worker):
         assert mail.outbox == []
     # then the worker delivers it once
     assert wait_for(
-        lambda: OutboundMessage.objects.get(pk=message.pk).status
-        == OutboundMessage.Status.SENT
+        lambda: (
+            OutboundMessage.objects.get(pk=message.pk).status
+            == OutboundMessage.Status.SENT
+        )
     ), "the worker did not deliver the message"
     assert len(mail.outbox) == 1
     assert mail.outbox[0].subject == "Renewal of your subscription"
@@ -67,7 +69,10 @@ def test_outbox_message_is_delivered_by_a_real_worker(worker):
 def test_sweep_task_on_the_worker_requeues_a_message_lost_by_the_broker(worker):
     # given a READY message whose task never reached the broker
     message = OutboundMessage.objects.create(
-        to=["cfo@customer.example"], subject="Invoice", body_text="Attached", from_email="k@x.io"
+        to=["cfo@customer.example"],
+        subject="Invoice",
+        body_text="Attached",
+        from_email="k@x.io",
     )
     OutboundMessage.objects.filter(pk=message.pk).update(
         next_attempt_at=message.created_at.replace(year=2020)
@@ -78,7 +83,9 @@ def test_sweep_task_on_the_worker_requeues_a_message_lost_by_the_broker(worker):
     outbox_sweep_task.delay()
     # then
     assert wait_for(
-        lambda: OutboundMessage.objects.get(pk=message.pk).status
-        == OutboundMessage.Status.SENT
+        lambda: (
+            OutboundMessage.objects.get(pk=message.pk).status
+            == OutboundMessage.Status.SENT
+        )
     )
     assert [m.subject for m in mail.outbox] == ["Invoice"]

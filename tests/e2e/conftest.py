@@ -8,7 +8,9 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("KAM_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("KAM_E2E_ARTIFACTS", Path(__file__).parent / "artifacts"))
+ARTIFACTS = Path(
+    os.environ.get("KAM_E2E_ARTIFACTS", Path(__file__).parent / "artifacts")
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -37,7 +39,9 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 800}, locale="en-GB"
+        base_url=live_server.url,
+        viewport={"width": 1280, "height": 800},
+        locale="en-GB",
     )
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -13,7 +13,10 @@ HOMES = {
 }
 
 
-def login(page, username, password="s3cret-pass"):
+PASSWORD = "s3cret-pass"
+
+
+def login(page, username, password=PASSWORD):
     page.goto(reverse("login"))
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)

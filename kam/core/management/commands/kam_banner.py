@@ -29,7 +29,7 @@ class Command(BaseCommand):
             )
         )
         lines = ["", "=" * 60, f"  KAM is running on http://127.0.0.1:{port}/", ""]
-        lines.append("  Demo logins (password: %s):" % password)
+        lines.append(f"  Demo logins (password: {password}):")
         for username, first, last, role, _team in DEMO_USERS:
             if username in existing:
                 lines.append(f"    {username:<9} {first} {last} · {role.label}")

@@ -1,0 +1,44 @@
+# Production-like image: gunicorn for the web, the same image runs worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DJANGO_SETTINGS_MODULE=kam.settings.production
+
+# WeasyPrint's libraries (Pango, HarfBuzz incl. subsetting) and fonts.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
+      libjpeg62-turbo libopenjp2-7 libffi8 fonts-dejavu-core curl \
+ && rm -rf /var/lib/apt/lists/*
+
+RUN useradd --create-home --uid 1000 kam
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY kam ./kam
+COPY catalog ./catalog
+COPY accounts ./accounts
+COPY offers ./offers
+COPY contracts ./contracts
+COPY renewals ./renewals
+RUN pip install --upgrade pip && pip install .
+
+COPY manage.py ./
+COPY templates ./templates
+COPY static ./static
+COPY locale ./locale
+
+# collectstatic needs importable settings, not real secrets.
+RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost \
+    DATABASE_URL=sqlite:////tmp/build.sqlite3 CELERY_BROKER_URL=memory:// \
+    DEFAULT_FROM_EMAIL=build@localhost \
+    OUTBOX_DELIVERY_BACKEND=django.core.mail.backends.locmem.EmailBackend \
+    python manage.py collectstatic --noinput -v0 \
+ && mkdir -p /app/var/media && chown -R kam:kam /app/var
+
+USER kam
+EXPOSE 8000
+CMD ["gunicorn", "kam.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+     "--access-logfile", "-", "--forwarded-allow-ips", "*"]
