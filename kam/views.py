@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from accounts.selectors import account_list_for_user
 from kam.core import selectors as core_selectors
@@ -57,10 +58,23 @@ def _manager_home(request):
         }
         for team in teams
     ]
+    members = [m for row in rows for m in row["members"]]
+    chart = {
+        "horizontal": True,
+        "labels": [str(m["user"]) for m in members],
+        "datasets": [
+            {"label": str(_("Accounts")), "data": [m["accounts"] for m in members]}
+        ],
+    }
     return render(
         request,
         "home/manager.html",
-        {"teams": rows, "account_total": sum(per_owner.values())},
+        {
+            "teams": rows,
+            "account_total": sum(per_owner.values()),
+            "chart": chart,
+            "chart_height": 80 + 32 * len(members),
+        },
     )
 
 
