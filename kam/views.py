@@ -83,8 +83,7 @@ def _admin_home(request):
         OutboundMessage.objects.values_list("status").annotate(n=Count("pk"))
     )
     role_counts = {
-        role.label: User.objects.filter(is_active=True, groups__name=role).count()
-        for role in Role
+        role.label: core_selectors.users_with_role(role).count() for role in Role
     }
     return render(
         request,

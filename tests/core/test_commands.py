@@ -36,23 +36,10 @@ def test_roles_are_created_by_the_data_migration():
 
 
 def test_seed_demo_is_deterministic_and_idempotent():
-    call_command(
-        "seed_demo",
-        "--seed",
-        "7",
-        "--password",
-        "pw-123456",
-        stdout=StringIO(),
-    )
+    seed = ["seed_demo", "--seed", "7", "--password", "pw-123456"]
+    call_command(*seed, stdout=StringIO())
     first = snapshot()
-    call_command(
-        "seed_demo",
-        "--seed",
-        "7",
-        "--password",
-        "pw-123456",
-        stdout=StringIO(),
-    )
+    call_command(*seed, stdout=StringIO())
     assert snapshot() == first
     assert len(first) == 95
     for username in ["kam", "kam2", "kam3", "manager", "cs", "admin"]:
@@ -102,30 +89,27 @@ PRODUCTION_ENV = {
 }
 
 
-@pytest.mark.parametrize("missing", sorted(PRODUCTION_ENV))
-def test_production_settings_name_a_missing_variable(missing):
+def run_django_setup(*, without=None):
+    """Start Django under production settings with all variables but `without`."""
     env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
-    env |= {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    env |= {k: v for k, v in PRODUCTION_ENV.items() if k != without}
     env["DJANGO_SETTINGS_MODULE"] = "kam.settings.production"
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode != 0
-    assert f"Set the {missing} environment variable" in result.stderr
-
-
-def test_production_settings_load_with_every_variable():
-    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
-    env |= PRODUCTION_ENV | {"DJANGO_SETTINGS_MODULE": "kam.settings.production"}
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('ok')"],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+@pytest.mark.parametrize("missing", sorted(PRODUCTION_ENV))
+def test_production_settings_name_a_missing_variable(missing):
+    result = run_django_setup(without=missing)
+    assert result.returncode != 0
+    assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_production_settings_load_with_every_variable():
+    result = run_django_setup()
     assert result.stdout.strip() == "ok", result.stderr

@@ -1,0 +1,50 @@
+"""Render HTML templates to PDF with WeasyPrint, fetching nothing but static files."""
+
+import logging
+import mimetypes
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from weasyprint import HTML, URLFetcher
+from weasyprint.urls import URLFetcherResponse
+
+logger = logging.getLogger(__name__)
+
+# Relative URLs in PDF templates ({% static %} gives /static/...) resolve against this
+# origin; it never reaches the network, the fetcher maps it onto the static folders.
+BASE_URL = "https://kam.invalid/"
+STATIC_PREFIX = BASE_URL + "static/"
+
+
+class StaticFilesFetcher(URLFetcher):
+    """Serve data: URLs and static files; refuse every other URL (no SSRF)."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols={"data", "https"}, allow_redirects=False)
+
+    def fetch(self, url, headers=None):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith(STATIC_PREFIX):
+            relative = url[len(STATIC_PREFIX) :].split("?")[0].split("#")[0]
+            found = finders.find(relative) if ".." not in relative else None
+            if found:
+                mimetype = mimetypes.guess_type(found)[0] or "application/octet-stream"
+                return URLFetcherResponse(
+                    url, Path(found).read_bytes(), {"Content-Type": mimetype}
+                )
+        logger.warning("pdf: refused to fetch %s", url)
+        raise ValueError(f"PDF documents may only use static files, not {url}")
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Turn an HTML document into PDF bytes."""
+    return HTML(
+        string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher()
+    ).write_pdf()
+
+
+def render_pdf(template_name: str, context: dict) -> bytes:
+    """Render a template under templates/pdf/ to PDF bytes."""
+    return html_to_pdf(render_to_string(template_name, context))
