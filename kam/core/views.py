@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from kam.core import selectors
@@ -40,3 +41,8 @@ def outbox_html(request, pk):
     )
     response._csp_exempt = True
     return response
+
+
+def favicon(request):
+    """Point browsers that ask for /favicon.ico (e.g. on admin pages) to the icon."""
+    return redirect(static("img/favicon.svg"), permanent=True)
