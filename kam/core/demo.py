@@ -3,7 +3,9 @@
 from dataclasses import dataclass, field
 from random import Random
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.utils.functional import cached_property
 
 from kam.core.models import Team, User
 from kam.core.roles import Role
@@ -64,6 +66,11 @@ class DemoContext:
     users: dict = field(default_factory=dict)
     logins: list = field(default_factory=list)
 
+    @cached_property
+    def password_hash(self) -> str:
+        # Hashing is slow by design: hash once, share it across demo users.
+        return make_password(self.password)
+
 
 def _user(ctx, username, first, last, role, team=None, **extra):
     user, _ = User.objects.update_or_create(
@@ -75,11 +82,10 @@ def _user(ctx, username, first, last, role, team=None, **extra):
             "team": team,
             "is_active": True,
             "is_staff": role in (Role.ADMINISTRATOR, Role.CUSTOMER_SERVICES),
+            "password": ctx.password_hash,
             **extra,
         },
     )
-    user.set_password(ctx.password)
-    user.save(update_fields=["password"])
     user.groups.set([Group.objects.get(name=role)])
     ctx.users[username] = user
     return user
