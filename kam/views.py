@@ -46,7 +46,7 @@ def _manager_home(request):
     teams = core_selectors.team_list_for_manager(user=request.user)
     accounts = account_list_for_user(user=request.user)
     per_owner = dict(
-        accounts.values_list("owner").annotate(n=Count("pk")).values_list("owner", "n")
+        accounts.values("owner").annotate(n=Count("pk")).values_list("owner", "n")
     )
     rows = [
         {
@@ -83,7 +83,7 @@ def _admin_home(request):
         OutboundMessage.objects.values_list("status").annotate(n=Count("pk"))
     )
     role_counts = {
-        role.label: core_selectors.users_with_role(role).count() for role in Role
+        role.label: n for role, n in core_selectors.role_member_counts().items()
     }
     return render(
         request,

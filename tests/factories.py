@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group
 
 from accounts.models import Account
 from kam.core.models import Team, User
-from kam.core.roles import Role
+from kam.core.roles import ROLES_USING_ADMIN, Role
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -32,7 +32,7 @@ def make_user(username, role: Role | None, team=None, **extra) -> User:
     user = UserFactory(username=username, team=team, **extra)
     if role:
         user.groups.add(Group.objects.get_or_create(name=role)[0])
-    user.is_staff = role in (Role.ADMINISTRATOR, Role.CUSTOMER_SERVICES)
+    user.is_staff = role in ROLES_USING_ADMIN
     user.save(update_fields=["is_staff"])
     user.__dict__.pop("role_names", None)
     return user

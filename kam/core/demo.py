@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.utils.functional import cached_property
 
 from kam.core.models import Team, User
-from kam.core.roles import Role
+from kam.core.roles import ROLES_USING_ADMIN, Role
 
 # username, first name, last name, role, team
 DEMO_USERS = [
@@ -81,7 +81,7 @@ def _user(ctx, username, first, last, role, team=None, **extra):
             "email": f"{username}@demo.kam.example",
             "team": team,
             "is_active": True,
-            "is_staff": role in (Role.ADMINISTRATOR, Role.CUSTOMER_SERVICES),
+            "is_staff": role in ROLES_USING_ADMIN,
             "password": ctx.password_hash,
             **extra,
         },

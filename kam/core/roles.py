@@ -14,6 +14,9 @@ class Role(models.TextChoices):
 # Roles whose holders see every account, offer, contract and invoice.
 ROLES_SEEING_EVERYTHING = frozenset({Role.ADMINISTRATOR, Role.CUSTOMER_SERVICES})
 
+# Roles that work in the Django admin (their users get is_staff).
+ROLES_USING_ADMIN = frozenset({Role.ADMINISTRATOR, Role.CUSTOMER_SERVICES})
+
 # Which home page a user with several roles lands on: first match wins.
 ROLE_PRIORITY = (
     Role.ADMINISTRATOR,

@@ -1,6 +1,7 @@
 """Reads of the core app."""
 
-from django.db.models import Count, QuerySet
+from django.contrib.auth.models import Group
+from django.db.models import Count, Q, QuerySet
 
 from kam.core.models import OutboundMessage, Team, User
 from kam.core.roles import Role
@@ -23,5 +24,11 @@ def team_list_for_manager(*, user: User) -> QuerySet[Team]:
     return Team.objects.filter(manager=user).prefetch_related("members")
 
 
-def users_with_role(role: Role) -> QuerySet[User]:
-    return User.objects.filter(is_active=True, groups__name=role).distinct()
+def role_member_counts() -> dict[Role, int]:
+    """Count the active users of every role in one query."""
+    counts = dict(
+        Group.objects.filter(name__in=Role.values)
+        .annotate(n=Count("user", filter=Q(user__is_active=True)))
+        .values_list("name", "n")
+    )
+    return {role: counts.get(role.value, 0) for role in Role}

@@ -161,3 +161,20 @@ def test_healthz_answers_before_host_validation(client, settings):
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
     assert client.get("/", HTTP_HOST="10.0.0.5:8000").status_code == 400
+
+
+def test_admin_home_counts_active_users_per_role(client, cast):
+    from kam.core.roles import Role
+    from kam.core.selectors import role_member_counts
+
+    cast.kam3.is_active = False
+    cast.kam3.save()
+    assert role_member_counts() == {
+        Role.KEY_ACCOUNT_MANAGER: 2,
+        Role.SALES_MANAGER: 2,
+        Role.CUSTOMER_SERVICES: 1,
+        Role.ADMINISTRATOR: 1,
+    }
+    client.force_login(cast.admin)
+    html = client.get(reverse("core:home")).content.decode()
+    assert "7 active users." in html
