@@ -10,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
-      libjpeg62-turbo libopenjp2-7 libffi8 fonts-dejavu-core curl \
+      libjpeg62-turbo libopenjp2-7 libffi8 fonts-dejavu-core libmagic1 curl \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 1000 kam

@@ -1,9 +1,20 @@
 """Reads of the accounts app; every one applies the access rule."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
-from accounts.models import Account
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from accounts.models import Account, Contact, Document, OrderLine, Task, TimelineEntry
+from catalog.models import money
+from catalog.selectors import exchange_rates
 from kam.core.access import get_visible_or_404, visible_to
+
+ZERO = Decimal("0")
 
 
 def account_list_for_user(*, user) -> QuerySet[Account]:
@@ -13,8 +24,229 @@ def account_list_for_user(*, user) -> QuerySet[Account]:
     )
 
 
+def account_rows_for_user(*, user) -> QuerySet[Account]:
+    """Accounts for lists: with the number of open and overdue tasks (one query)."""
+    now = timezone.now()
+    return account_list_for_user(user=user).annotate(
+        open_tasks=Count("tasks", filter=Q(tasks__done_at__isnull=True), distinct=True),
+        overdue_tasks=Count(
+            "tasks",
+            filter=Q(tasks__done_at__isnull=True, tasks__due_at__lt=now),
+            distinct=True,
+        ),
+    )
+
+
 def account_get_for_user(*, user, pk) -> Account:
     """Fetch one account `user` may see, or raise 404."""
     return get_visible_or_404(
-        Account.objects.select_related("owner", "owner__team", "deputy"), user, pk=pk
+        Account.objects.select_related("owner", "owner__team", "deputy", "parent"),
+        user,
+        pk=pk,
     )
+
+
+def contact_list_for_user(*, user) -> QuerySet[Contact]:
+    return visible_to(Contact.objects.select_related("account", "reports_to"), user)
+
+
+def document_list_for_user(*, user) -> QuerySet[Document]:
+    return visible_to(Document.objects.select_related("account", "uploaded_by"), user)
+
+
+def task_list_for_user(*, user) -> QuerySet[Task]:
+    return visible_to(Task.objects.select_related("account", "assignee"), user)
+
+
+def order_lines_for_user(*, user) -> QuerySet[OrderLine]:
+    return visible_to(OrderLine.objects.select_related("account", "product"), user)
+
+
+def timeline_for_account(*, account: Account) -> QuerySet[TimelineEntry]:
+    """The account's timeline, newest first, with everything a row shows."""
+    return (
+        TimelineEntry.objects.filter(account=account)
+        .select_related("actor", "touchpoint", "document", "message")
+        .prefetch_related(
+            Prefetch(
+                "touchpoint__contacts",
+                queryset=Contact.objects.only("first_name", "last_name"),
+            )
+        )
+        .order_by("-occurred_at", "-pk")
+    )
+
+
+@dataclass
+class OrderSituation:
+    currency: str
+    months: list[date]
+    monthly: list[Decimal]
+    revenue_12m: Decimal
+    revenue_prev_12m: Decimal
+    by_family: list[tuple[str, Decimal]] = field(default_factory=list)
+    recent_lines: list[OrderLine] = field(default_factory=list)
+    group_revenue_12m: Decimal | None = None
+
+    @property
+    def trend_percent(self) -> Decimal | None:
+        if not self.revenue_prev_12m:
+            return None
+        change = (
+            (self.revenue_12m - self.revenue_prev_12m) / self.revenue_prev_12m * 100
+        )
+        return change.quantize(Decimal("0.1"))
+
+
+def _convert(amount, currency, target, rates) -> Decimal:
+    if currency == target:
+        return amount
+    return amount * rates.get(currency, Decimal(1)) / rates.get(target, Decimal(1))
+
+
+def order_situation(*, account: Account, today: date | None = None) -> OrderSituation:
+    """Revenue of the last 24 months by month and of the last 12 by product family."""
+    today = today or timezone.localdate()
+    first_month = today.replace(day=1) - relativedelta(months=23)
+    start_12m = today - relativedelta(years=1) + relativedelta(days=1)
+    start_24m = start_12m - relativedelta(years=1)
+    rates = exchange_rates()
+    target = account.currency
+    lines = OrderLine.objects.filter(account=account)
+    months = [first_month + relativedelta(months=i) for i in range(24)]
+    monthly = dict.fromkeys(months, ZERO)
+    for row in (
+        lines.filter(ordered_on__gte=first_month)
+        .annotate(month=TruncMonth("ordered_on"))
+        .values("month", "currency")
+        .annotate(total=Sum("net_amount"))
+    ):
+        month = row["month"]
+        month = month.date() if hasattr(month, "date") else month
+        monthly[month] = monthly.get(month, ZERO) + _convert(
+            row["total"], row["currency"], target, rates
+        )
+    windows = (
+        lines.filter(ordered_on__gte=start_24m, ordered_on__lte=today)
+        .values("currency")
+        .annotate(
+            cur=Sum("net_amount", filter=Q(ordered_on__gte=start_12m)),
+            prev=Sum("net_amount", filter=Q(ordered_on__lt=start_12m)),
+        )
+    )
+    cur = sum(
+        (_convert(r["cur"] or ZERO, r["currency"], target, rates) for r in windows),
+        ZERO,
+    )
+    prev = sum(
+        (_convert(r["prev"] or ZERO, r["currency"], target, rates) for r in windows),
+        ZERO,
+    )
+    families: dict[str, Decimal] = {}
+    for row in (
+        lines.filter(ordered_on__gte=start_12m, ordered_on__lte=today)
+        .values("product__family__name", "currency")
+        .annotate(total=Sum("net_amount"))
+    ):
+        name = row["product__family__name"]
+        families[name] = families.get(name, ZERO) + _convert(
+            row["total"], row["currency"], target, rates
+        )
+    group = None
+    if account.children.exists():
+        descendants = _descendant_ids(account)
+        group = Account.objects.filter(pk__in=descendants | {account.pk}).aggregate(
+            s=Sum("revenue_12m")
+        )["s"]
+    return OrderSituation(
+        currency=target,
+        months=months,
+        monthly=[money(monthly[m]) for m in months],
+        revenue_12m=money(cur),
+        revenue_prev_12m=money(prev),
+        by_family=sorted(
+            ((k, money(v)) for k, v in families.items()), key=lambda kv: -kv[1]
+        ),
+        recent_lines=list(lines.select_related("product")[:10]),
+        group_revenue_12m=group,
+    )
+
+
+def _descendant_ids(account: Account) -> set[int]:
+    """Ids of every account below `account` in its group (one query per level)."""
+    found: set[int] = set()
+    level = {account.pk}
+    while level:
+        level = (
+            set(
+                Account.objects.filter(parent_id__in=level).values_list("pk", flat=True)
+            )
+            - found
+        )
+        found |= level
+    return found
+
+
+ATTITUDE_COLOURS = {"supporter": "#2f7d6d", "neutral": "#8a94a6", "critic": "#c24b4b"}
+
+
+def relationship_map(contacts: list[Contact]) -> dict:
+    """Lay out the buying center as an org chart: a tidy tree drawn from reports-to."""
+    by_id = {c.pk: c for c in contacts}
+    children: dict[int | None, list[Contact]] = {}
+    for c in contacts:
+        boss = c.reports_to_id if c.reports_to_id in by_id else None
+        children.setdefault(boss, []).append(c)
+    for kids in children.values():
+        kids.sort(key=lambda c: (-c.influence, c.last_name))
+    slot_w, level_h = 190, 110
+    positions: dict[int, tuple[float, int]] = {}
+    next_x = [0.0]
+
+    def place(contact: Contact, depth: int, trail: frozenset) -> float:
+        kids = [k for k in children.get(contact.pk, []) if k.pk not in trail]
+        if not kids:
+            x = next_x[0]
+            next_x[0] += 1
+        else:
+            xs = [place(k, depth + 1, trail | {contact.pk}) for k in kids]
+            x = (xs[0] + xs[-1]) / 2
+        positions[contact.pk] = (x, depth)
+        return x
+
+    for root in children.get(None, []):
+        place(root, 0, frozenset())
+    nodes, edges = [], []
+    depth_max = max((d for _x, d in positions.values()), default=0)
+    for c in contacts:
+        if c.pk not in positions:
+            continue
+        x, depth = positions[c.pk]
+        w = 110 + 12 * c.influence
+        h = 40 + 4 * c.influence
+        cx, cy = 20 + x * slot_w + slot_w / 2, 20 + depth * level_h + 35
+        nodes.append(
+            {
+                "contact": c,
+                "x": cx - w / 2,
+                "y": cy - h / 2,
+                "w": w,
+                "h": h,
+                "cx": cx,
+                "cy": cy,
+                "colour": ATTITUDE_COLOURS.get(c.attitude, "#8a94a6"),
+            }
+        )
+        boss = c.reports_to_id
+        if boss in positions:
+            bx, bdepth = positions[boss]
+            bcx, bcy = 20 + bx * slot_w + slot_w / 2, 20 + bdepth * level_h + 35
+            edges.append(
+                {"x1": bcx, "y1": bcy, "x2": cx, "y2": cy, "ym": (bcy + cy) / 2}
+            )
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "width": 40 + max(next_x[0], 1) * slot_w,
+        "height": 40 + (depth_max + 1) * level_h,
+    }

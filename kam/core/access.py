@@ -21,8 +21,14 @@ from django.http import Http404
 
 @dataclass(frozen=True)
 class AccessPaths:
-    owner: str
+    """Paths from a model to its owner(s) and deputy; several owners are ORed."""
+
+    owner: str | tuple[str, ...]
     deputy: str | None = None
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        return (self.owner,) if isinstance(self.owner, str) else self.owner
 
 
 def _paths(model) -> AccessPaths:
@@ -39,7 +45,9 @@ def visibility_q(user, model) -> Q | None:
     if user.sees_everything:
         return None
     paths = _paths(model)
-    q = Q(**{paths.owner: user}) | Q(**{f"{paths.owner}__team__manager": user})
+    q = Q(pk__in=[])
+    for owner in paths.owners:
+        q |= Q(**{owner: user}) | Q(**{f"{owner}__team__manager": user})
     if paths.deputy:
         q |= Q(**{paths.deputy: user})
     return q
@@ -57,6 +65,19 @@ def get_visible_or_404(queryset: QuerySet, user, **lookups) -> Model:
         return visible_to(queryset, user).get(**lookups)
     except queryset.model.DoesNotExist as exc:
         raise Http404 from exc
+
+
+def can_change(user, obj: Model) -> bool:
+    """Tell whether `user` may change `obj`: see it, and not only as Customer Services.
+
+    Customer Services see every account but change them only through their own
+    workflows (contracts, invoices) in the admin.
+    """
+    from kam.core.roles import Role
+
+    if user.role_names == {Role.CUSTOMER_SERVICES}:
+        return False
+    return can_see(user, obj)
 
 
 def can_see(user, obj: Model) -> bool:

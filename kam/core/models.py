@@ -1,3 +1,4 @@
+import secrets
 import uuid
 from email.utils import make_msgid
 
@@ -12,6 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from kam.core.roles import ROLE_PRIORITY, ROLES_SEEING_EVERYTHING, Role
 
 
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(
         _("created at"), default=timezone.now, editable=False
@@ -24,6 +29,13 @@ class TimeStampedModel(models.Model):
 
 class Team(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100, unique=True)
+    is_outbound = models.BooleanField(
+        _("outbound account management"),
+        default=False,
+        help_text=_(
+            "Serves smaller customers; handoffs outside key account management go here."
+        ),
+    )
     manager = models.ForeignKey(
         "core.User",
         verbose_name=_("manager"),
@@ -53,6 +65,13 @@ class User(AbstractUser):
         related_name="members",
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    calendar_token = models.CharField(
+        _("calendar feed token"),
+        max_length=64,
+        unique=True,
+        default=_new_token,
+        editable=False,
+    )
 
     class Meta(AbstractUser.Meta):
         ordering = ["username"]
@@ -181,3 +200,33 @@ class OutboundAttachment(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+class Notification(models.Model):
+    """An in-app notification (the bell), e.g. a task reminder."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    dedupe_key = models.CharField(max_length=100, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_unread_idx")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"], name="notification_once_per_key"
+            )
+        ]
+
+    def __str__(self):
+        return self.title

@@ -255,3 +255,42 @@ def message_retry(*, message_id: int) -> OutboundMessage:
     message.save(update_fields=["status", "next_attempt_at", "attempts", "updated_at"])
     _queue_delivery_on_commit(message.pk)
     return message
+
+
+def notification_create(
+    *, user, title: str, body: str = "", url: str = "", dedupe_key: str | None = None
+):
+    """Show a notification under the user's bell; once per `dedupe_key`."""
+    from kam.core.models import Notification
+
+    if dedupe_key:
+        notification, _created = Notification.objects.get_or_create(
+            user=user,
+            dedupe_key=dedupe_key,
+            defaults={"title": title[:200], "body": body, "url": url},
+        )
+        return notification
+    return Notification.objects.create(user=user, title=title[:200], body=body, url=url)
+
+
+def notification_mark_read(*, user, notification_ids=None) -> int:
+    """Mark the user's notifications (all, or the given ones) read."""
+    from kam.core.models import Notification
+
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    return qs.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def calendar_token_rotate(*, user):
+    """Give the user a new calendar feed URL; the old one stops working."""
+    import secrets
+
+    from kam.core.models import User
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.calendar_token = secrets.token_urlsafe(32)
+    user.save(update_fields=["calendar_token"])
+    return user

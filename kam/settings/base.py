@@ -262,3 +262,12 @@ LOGGING = {
 }
 
 KAM_DEMO_PASSWORD_DEFAULT = "kam-demo"  # noqa: S105 (demo data only)
+
+# Accounts
+KAM_DOCUMENT_MAX_BYTES = env.int("KAM_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+KAM_IMPORT_MAX_BYTES = env.int("KAM_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+KAM_IMPORT_MAX_ROWS = env.int("KAM_IMPORT_MAX_ROWS", 50_000)
+# Public base URL for links in emails and calendar feeds, e.g. https://kam.example.com
+KAM_BASE_URL = env("KAM_BASE_URL", default="http://127.0.0.1:8000")
+KAM_DIGEST_HOUR = env.int("KAM_DIGEST_HOUR", 7)
+KAM_PORTFOLIO_HOUR = env.int("KAM_PORTFOLIO_HOUR", 2)

@@ -1,0 +1,182 @@
+"""Touchpoints, documents and the account timeline."""
+
+import hashlib
+from datetime import timedelta
+from pathlib import PurePath
+
+import magic
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, Contact, Document, TimelineEntry, Touchpoint
+from kam.core import services as core_services
+from kam.core.exceptions import ApplicationError
+
+# Types a document may have, found from its content, and the extension it gets.
+ALLOWED_TYPES = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "text/plain": ".txt",
+    "text/csv": ".csv",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (
+        ".pptx"
+    ),
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+}
+
+
+@transaction.atomic
+def touchpoint_log(
+    *,
+    account: Account,
+    actor,
+    channel: str,
+    subject: str,
+    occurred_at=None,
+    contacts=(),
+    notes: str = "",
+    outcome: str = "",
+) -> Touchpoint:
+    """Record a call, meeting, visit, email or event with the account."""
+    occurred_at = occurred_at or timezone.now()
+    if occurred_at > timezone.now() + timedelta(minutes=5):
+        raise ApplicationError(
+            _("A touchpoint cannot lie in the future; plan it as a task instead."),
+            extra={"field": "occurred_at"},
+        )
+    if channel not in Touchpoint.Channel.values:
+        raise ApplicationError(_("Unknown channel."), extra={"field": "channel"})
+    foreign = [c for c in contacts if c.account_id != account.pk]
+    if foreign:
+        raise ApplicationError(_("Only contacts of this account can take part."))
+    touchpoint = Touchpoint.objects.create(
+        account=account,
+        occurred_at=occurred_at,
+        channel=channel,
+        subject=subject.strip(),
+        notes=notes,
+        outcome=outcome,
+        created_by=actor,
+    )
+    touchpoint.contacts.set(contacts)
+    TimelineEntry.objects.create(
+        account=account,
+        occurred_at=occurred_at,
+        kind=TimelineEntry.Kind.TOUCHPOINT,
+        title=str(touchpoint),
+        summary=outcome or notes[:300],
+        actor=actor,
+        touchpoint=touchpoint,
+    )
+    Account.objects.filter(pk=account.pk).filter(
+        Q(last_touch_at__isnull=True) | Q(last_touch_at__lt=occurred_at)
+    ).update(last_touch_at=occurred_at)
+    return touchpoint
+
+
+def _safe_filename(original: str, extension: str) -> str:
+    stem = PurePath(original or "document").stem[:150] or "document"
+    stem = get_valid_filename(stem) or "document"
+    return f"{stem}{extension}"
+
+
+@transaction.atomic
+def document_upload(
+    *, account: Account, actor, uploaded_file, title: str = ""
+) -> Document:
+    """File a document on the account after checking its size and real type."""
+    limit = settings.KAM_DOCUMENT_MAX_BYTES
+    if uploaded_file.size > limit:
+        raise ApplicationError(
+            _("The file is %(size)s; documents may have at most %(limit)s.")
+            % {
+                "size": filesizeformat(uploaded_file.size),
+                "limit": filesizeformat(limit),
+            },
+            extra={"field": "file"},
+        )
+    if uploaded_file.size == 0:
+        raise ApplicationError(_("The file is empty."), extra={"field": "file"})
+    head = uploaded_file.read(8192)
+    uploaded_file.seek(0)
+    mimetype = magic.from_buffer(head, mime=True)
+    if mimetype == "application/zip" or mimetype == "application/octet-stream":
+        # Office files are ZIPs; libmagic needs the whole file to tell them apart.
+        content = uploaded_file.read()
+        uploaded_file.seek(0)
+        mimetype = magic.from_buffer(content, mime=True)
+    extension = ALLOWED_TYPES.get(mimetype)
+    if extension is None:
+        raise ApplicationError(
+            _(
+                "This file's content is %(type)s, which cannot be filed. Allowed: PDF, "
+                "images (PNG, JPEG), text and CSV, Word, Excel, PowerPoint and "
+                "OpenDocument files."
+            )
+            % {"type": mimetype},
+            extra={"field": "file"},
+        )
+    digest = hashlib.sha256()
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    document = Document(
+        account=account,
+        filename=_safe_filename(uploaded_file.name, extension),
+        mimetype=mimetype,
+        size=uploaded_file.size,
+        sha256=digest.hexdigest(),
+        title=title.strip(),
+        uploaded_by=actor,
+    )
+    document.file.save(document.filename, uploaded_file, save=False)
+    document.save()
+    TimelineEntry.objects.create(
+        account=account,
+        kind=TimelineEntry.Kind.DOCUMENT,
+        title=_("Document: %(name)s") % {"name": document},
+        summary=f"{document.filename} · {filesizeformat(document.size)}",
+        actor=actor,
+        document=document,
+    )
+    return document
+
+
+@transaction.atomic
+def account_email_send(
+    *, account: Account, actor, contact: Contact, subject: str, body: str
+) -> TimelineEntry:
+    """Email a contact of the account through the outbox and keep it on the timeline."""
+    if contact.account_id != account.pk:
+        raise ApplicationError(_("Choose a contact of this account."))
+    if contact.do_not_contact:
+        raise ApplicationError(
+            _("%(name)s asked not to be contacted.") % {"name": contact}
+        )
+    if not contact.email:
+        raise ApplicationError(_("%(name)s has no email address.") % {"name": contact})
+    message = core_services.message_queue(
+        to=[contact.email],
+        subject=subject,
+        body_text=body,
+        reply_to=[actor.email] if actor.email else [],
+        related=account,
+    )
+    return TimelineEntry.objects.create(
+        account=account,
+        kind=TimelineEntry.Kind.EMAIL,
+        title=_("Email to %(name)s: %(subject)s")
+        % {"name": contact, "subject": message.subject},
+        summary=body[:300],
+        actor=actor,
+        message=message,
+    )

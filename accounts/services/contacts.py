@@ -1,0 +1,59 @@
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, Contact
+from kam.core.exceptions import ApplicationError
+
+FIELDS = [
+    "first_name", "last_name", "job_title", "email", "phone", "role", "influence",
+    "attitude", "relationship_strength", "reports_to", "do_not_contact", "external_ref",
+]  # fmt: skip
+
+
+def _validate(contact: Contact) -> None:
+    boss = contact.reports_to
+    if boss is None:
+        return
+    if boss.account_id != contact.account_id:
+        raise ApplicationError(
+            _("A contact can only report to someone at the same account."),
+            extra={"field": "reports_to"},
+        )
+    seen = {contact.pk}
+    while boss is not None:
+        if boss.pk in seen:
+            raise ApplicationError(
+                _("This reporting line would go in a circle."),
+                extra={"field": "reports_to"},
+            )
+        seen.add(boss.pk)
+        boss = boss.reports_to
+
+
+@transaction.atomic
+def contact_create(*, account: Account, **fields) -> Contact:
+    """Add a contact to an account."""
+    contact = Contact(account=account, **fields)
+    _validate(contact)
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, **fields) -> Contact:
+    """Change a contact."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    for name, value in fields.items():
+        if name not in FIELDS:
+            raise ApplicationError(_("The field %s cannot be changed here.") % name)
+        setattr(contact, name, value)
+    _validate(contact)
+    contact.save(update_fields=[*fields, "updated_at"])
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    """Remove a contact; people who reported to them report to their boss."""
+    Contact.objects.filter(reports_to=contact).update(reports_to=contact.reports_to)
+    contact.delete()

@@ -1,0 +1,197 @@
+"""Tasks, their reminders and the daily digest."""
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, Task, TimelineEntry
+from kam.core import services as core_services
+from kam.core.access import can_see
+from kam.core.exceptions import ApplicationError
+from kam.core.models import User
+
+FIELDS = ["title", "notes", "due_at", "assignee", "account"]
+
+
+def _validate(task: Task) -> None:
+    if not task.title.strip():
+        raise ApplicationError(_("A task needs a title."), extra={"field": "title"})
+    if not task.assignee.is_active:
+        raise ApplicationError(
+            _("Tasks can only go to active users."), extra={"field": "assignee"}
+        )
+    if task.account is not None and not can_see(task.assignee, task.account):
+        raise ApplicationError(
+            _("%(user)s cannot see this account, so the task cannot go to them.")
+            % {"user": task.assignee},
+            extra={"field": "assignee"},
+        )
+
+
+@transaction.atomic
+def task_create(
+    *,
+    title: str,
+    due_at: datetime,
+    assignee: User,
+    actor: User | None,
+    account: Account | None = None,
+    notes: str = "",
+    related=None,
+) -> Task:
+    """Create a task (optionally about an account and any other object)."""
+    task = Task(
+        title=title.strip(),
+        due_at=due_at,
+        assignee=assignee,
+        account=account,
+        notes=notes,
+        created_by=actor,
+    )
+    if related is not None:
+        task.related_content_type = ContentType.objects.get_for_model(related)
+        task.related_object_id = str(related.pk)
+    _validate(task)
+    task.save()
+    if account is not None:
+        TimelineEntry.objects.create(
+            account=account,
+            kind=TimelineEntry.Kind.TASK,
+            title=_("Task: %(title)s") % {"title": task.title},
+            summary=_("Due %(due)s for %(user)s")
+            % {
+                "due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M"),
+                "user": assignee,
+            },
+            actor=actor,
+            related_content_type=ContentType.objects.get_for_model(Task),
+            related_object_id=str(task.pk),
+        )
+    return task
+
+
+@transaction.atomic
+def task_update(*, task: Task, **fields) -> Task:
+    """Change a task; a new due date means a new reminder."""
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    for name, value in fields.items():
+        if name not in FIELDS:
+            raise ApplicationError(_("The field %s cannot be changed here.") % name)
+        setattr(task, name, value)
+    if "due_at" in fields:
+        task.reminder_sent_at = None
+        fields["reminder_sent_at"] = None
+    _validate(task)
+    task.save(update_fields=[*fields, "updated_at"])
+    return task
+
+
+@transaction.atomic
+def task_set_done(*, task: Task, done: bool) -> Task:
+    """Mark a task done or open again (idempotent)."""
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.is_done == done:
+        return task
+    task.done_at = timezone.now() if done else None
+    task.save(update_fields=["done_at", "updated_at"])
+    return task
+
+
+def _absolute(path: str) -> str:
+    return settings.KAM_BASE_URL.rstrip("/") + path
+
+
+def task_reminders_send(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Remind assignees of tasks that fell due: a bell notification and an email."""
+    now = now or timezone.now()
+    sent = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Task.objects.select_for_update(skip_locked=True)
+                .select_related("assignee", "account")
+                .filter(
+                    done_at__isnull=True, reminder_sent_at__isnull=True, due_at__lte=now
+                )
+                .order_by("due_at", "pk")[:limit]
+            )
+            for task in due:
+                _remind(task, now)
+            sent += len(due)
+        if len(due) < limit:
+            return sent
+
+
+def _remind(task: Task, now: datetime) -> None:
+    task.reminder_sent_at = now
+    task.save(update_fields=["reminder_sent_at"])
+    user = task.assignee
+    url = reverse("accounts:task-edit", args=[task.pk])
+    title = _("Due: %(title)s") % {"title": task.title}
+    core_services.notification_create(
+        user=user,
+        title=title,
+        body=task.account.name if task.account else "",
+        url=url,
+        dedupe_key=f"task-reminder:{task.pk}:{task.due_at:%Y%m%d%H%M}",
+    )
+    if user.email:
+        context = {"task": task, "user": user, "url": _absolute(url)}
+        core_services.message_queue(
+            to=[user.email],
+            subject=title,
+            body_text=render_to_string("emails/accounts/task_reminder.txt", context),
+            related=task,
+        )
+
+
+def task_digest_send(*, day: date | None = None) -> int:
+    """Email every user with open tasks due today or overdue one digest for `day`."""
+    from accounts.models import DigestLog
+
+    day = day or timezone.localdate()
+    end_of_day = timezone.make_aware(
+        datetime.combine(day + timedelta(days=1), datetime.min.time())
+    )
+    tasks = (
+        Task.objects.filter(done_at__isnull=True, due_at__lt=end_of_day)
+        .select_related("account", "assignee")
+        .order_by("assignee_id", "due_at")
+    )
+    by_user: dict[int, list[Task]] = {}
+    for task in tasks:
+        by_user.setdefault(task.assignee_id, []).append(task)
+    sent = 0
+    for user_tasks in by_user.values():
+        user = user_tasks[0].assignee
+        if not user.is_active or not user.email:
+            continue
+        try:
+            with transaction.atomic():
+                DigestLog.objects.create(user=user, day=day)
+                start_of_day = end_of_day - timedelta(days=1)
+                context = {
+                    "user": user,
+                    "day": day,
+                    "overdue": [t for t in user_tasks if t.due_at < start_of_day],
+                    "today": [t for t in user_tasks if t.due_at >= start_of_day],
+                    "base_url": settings.KAM_BASE_URL.rstrip("/"),
+                }
+                core_services.message_queue(
+                    to=[user.email],
+                    subject=_("Your tasks for %(day)s") % {"day": day.isoformat()},
+                    body_text=render_to_string(
+                        "emails/accounts/task_digest.txt", context
+                    ),
+                    related=user,
+                )
+        except IntegrityError:
+            continue  # this day's digest went out already
+        sent += 1
+    return sent

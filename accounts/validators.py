@@ -1,0 +1,43 @@
+"""Checks on account data that need more than a field type."""
+
+from django.utils.translation import gettext as _
+from stdnum import get_cc_module
+from stdnum.exceptions import ValidationError as StdnumError
+
+# Countries whose VAT numbers carry the country prefix (EU style, plus GB).
+PREFIXED = {
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "HR", "HU",
+    "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+}  # fmt: skip
+GREECE_PREFIX = "EL"
+
+
+def vat_error(vat_id: str, country: str) -> str | None:
+    """Return why `vat_id` is not a valid VAT id for `country`, or None if it is."""
+    vat_id = "".join((vat_id or "").split()).upper()
+    country = (country or "").upper()
+    if not vat_id:
+        return None
+    if not country:
+        return _("Choose the country before entering a VAT id.")
+    prefix = GREECE_PREFIX if country == "GR" else country
+    if (country in PREFIXED or country == "GR") and not vat_id.startswith(prefix):
+        return _("A VAT id from %(country)s starts with “%(prefix)s”.") % {
+            "country": country,
+            "prefix": prefix,
+        }
+    module = get_cc_module(country.lower(), "vat")
+    if module is None:
+        return None  # no rule known for this country: accept as entered
+    try:
+        module.validate(vat_id)
+    except StdnumError:
+        return _("“%(vat)s” is not a valid VAT id for %(country)s.") % {
+            "vat": vat_id,
+            "country": country,
+        }
+    return None
+
+
+def normalize_vat(vat_id: str) -> str:
+    return "".join((vat_id or "").split()).upper()

@@ -1,0 +1,44 @@
+"""Reads of the catalog."""
+
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+
+from catalog.models import (
+    ExchangeRate,
+    Package,
+    PackageItem,
+    PackageVersion,
+    Product,
+    money,
+)
+
+BASE_CURRENCY = "EUR"
+
+
+def exchange_rates() -> dict[str, Decimal]:
+    """Return {currency: rate to EUR}; EUR is always 1."""
+    rates = dict(ExchangeRate.objects.values_list("currency", "rate_to_base"))
+    rates[BASE_CURRENCY] = Decimal("1")
+    return rates
+
+
+def to_base(amount: Decimal, currency: str, rates: dict[str, Decimal]) -> Decimal:
+    """Convert an amount to EUR; an unknown currency counts as 1:1 only for EUR."""
+    return money(amount * rates.get(currency, Decimal("1")))
+
+
+def product_list(*, active_only: bool = True) -> QuerySet[Product]:
+    qs = Product.objects.select_related("family").prefetch_related("prices")
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def package_list() -> QuerySet[Package]:
+    """Packages with their versions, items, products and prices (no N+1)."""
+    items = PackageItem.objects.select_related("product").prefetch_related(
+        "product__prices"
+    )
+    versions = PackageVersion.objects.prefetch_related(
+        Prefetch("items", queryset=items)
+    )
+    return Package.objects.prefetch_related(Prefetch("versions", queryset=versions))
