@@ -3,14 +3,70 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from kam.core.models import User
 
 
 class AccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
+    tier = django_filters.MultipleChoiceFilter(
+        label=_("Tier"), choices=Account.Tier.choices
+    )
+    lifecycle = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=Account.Lifecycle.choices,
+        empty_label=_("Any status"),
+    )
+    is_key_account = django_filters.BooleanFilter(
+        label=_("Key accounts only"), method="key_only"
+    )
+    owner = django_filters.ModelChoiceFilter(
+        label=_("Key account manager"),
+        queryset=User.objects.none(),
+        empty_label=_("Anyone"),
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("With overdue tasks"), method="with_overdue"
+    )
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("name", "name"),
+            ("revenue_12m", "revenue"),
+            ("tier", "tier"),
+            ("last_touch_at", "last_touch"),
+            ("open_tasks", "open_tasks"),
+        ),
+        field_labels={
+            "name": _("Name"),
+            "revenue_12m": _("Revenue"),
+            "tier": _("Tier"),
+            "last_touch_at": _("Last touch"),
+            "open_tasks": _("Open tasks"),
+        },
+    )
 
     class Meta:
         model = Account
-        fields = ["q", "country"]
+        fields = ["q", "tier", "lifecycle", "is_key_account", "owner", "overdue"]
+
+    def __init__(self, *args, owners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if owners is not None:
+            self.filters["owner"].queryset = owners
+        for name in ("lifecycle", "owner", "ordering"):
+            self.form.fields[name].widget.attrs["class"] = "form-select"
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(industry__icontains=value))
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(legal_name__icontains=value)
+            | Q(industry__icontains=value)
+            | Q(city__icontains=value)
+            | Q(external_ref__iexact=value)
+        )
+
+    def key_only(self, queryset, name, value):
+        return queryset.filter(is_key_account=True) if value else queryset
+
+    def with_overdue(self, queryset, name, value):
+        return queryset.filter(overdue_tasks__gt=0) if value else queryset

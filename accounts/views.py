@@ -1,25 +1,431 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts import selectors
 from accounts.filters import AccountFilter
+from accounts.forms import (
+    AccountForm,
+    AssignKamForm,
+    ContactForm,
+    DocumentForm,
+    EmailForm,
+    HandoffForm,
+    ImportForm,
+    TaskForm,
+    TouchpointForm,
+)
+from accounts.models import Handoff
+from accounts.services import accounts as account_services
+from accounts.services import activity, contacts, handoff, imports, tasks
+from kam.core.access import can_change, visible_to
+from kam.core.decorators import role_required
+from kam.core.forms import run_service
+from kam.core.models import User
+from kam.core.roles import Role
+from kam.core.spreadsheets import export_response
+
+EXPORT_HEADERS = [
+    "external_ref",
+    "name",
+    "tier",
+    "revenue_12m_eur",
+    "trend_percent",
+    "lifecycle",
+    "service_path",
+    "industry",
+    "country",
+    "owner",
+    "deputy",
+    "open_tasks",
+    "last_touch",
+]
+
+
+def _owners_for(user):
+    qs = User.objects.filter(is_active=True, groups__name=Role.KEY_ACCOUNT_MANAGER)
+    if user.sees_everything:
+        return qs.order_by("first_name")
+    return qs.filter(Q(pk=user.pk) | Q(team__manager=user)).order_by("first_name")
+
+
+def _require_change(user, obj):
+    if not can_change(user, obj):
+        raise PermissionDenied
 
 
 @login_required
 def account_list(request):
     filterset = AccountFilter(
         request.GET or None,
-        queryset=selectors.account_list_for_user(user=request.user),
+        queryset=selectors.account_rows_for_user(user=request.user),
         request=request,
+        owners=_owners_for(request.user),
     )
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
-    template = "accounts/_account_rows.html" if request.htmx else "accounts/list.html"
+    qs = filterset.qs
+    if not request.GET.get("ordering"):
+        qs = qs.order_by("name", "pk")
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        rows = (
+            (
+                a.external_ref,
+                a.name,
+                a.tier,
+                a.revenue_12m,
+                a.revenue_trend,
+                a.get_lifecycle_display(),
+                a.get_service_path_display(),
+                a.industry,
+                a.country,
+                a.owner.username,
+                a.deputy.username if a.deputy else "",
+                a.open_tasks,
+                a.last_touch_at,
+            )
+            for a in qs.iterator(chunk_size=2000)
+        )
+        return export_response(
+            filename="accounts", headers=EXPORT_HEADERS, rows=rows, fmt=fmt
+        )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     context = {"filter": filterset, "page": page, "accounts": page.object_list}
+    template = (
+        "accounts/_account_results.html" if request.htmx else "accounts/list.html"
+    )
     return render(request, template, context)
 
 
 @login_required
 def account_detail(request, pk):
     account = selectors.account_get_for_user(user=request.user, pk=pk)
-    return render(request, "accounts/detail.html", {"account": account})
+    contact_list = list(account.contacts.select_related("reports_to"))
+    situation = selectors.order_situation(account=account)
+    chart = {
+        "labels": [m.strftime("%m/%Y") for m in situation.months],
+        "datasets": [
+            {
+                "label": _("Net revenue (%(currency)s)")
+                % {"currency": situation.currency},
+                "data": [float(v) for v in situation.monthly],
+            }
+        ],
+    }
+    open_tasks = list(
+        account.tasks.filter(done_at__isnull=True)
+        .select_related("assignee")
+        .order_by("due_at")
+    )
+    context = {
+        "account": account,
+        "can_change": can_change(request.user, account),
+        "contacts": contact_list,
+        "relationship_map": selectors.relationship_map(contact_list),
+        "situation": situation,
+        "revenue_chart": chart,
+        "open_tasks": open_tasks,
+        "documents": account.documents.select_related("uploaded_by")[:20],
+        "timeline": Paginator(
+            selectors.timeline_for_account(account=account), 15
+        ).get_page(1),
+        "children": account.children.only("pk", "name", "tier", "revenue_12m"),
+        "touchpoint_form": TouchpointForm(account=account),
+        "task_form": TaskForm(user=request.user),
+        "document_form": DocumentForm(),
+        "email_form": EmailForm(account=account),
+    }
+    return render(request, "accounts/detail.html", context)
+
+
+@login_required
+def account_timeline(request, pk):
+    account = selectors.account_get_for_user(user=request.user, pk=pk)
+    page = Paginator(selectors.timeline_for_account(account=account), 15).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "accounts/_timeline.html", {"account": account, "timeline": page}
+    )
+
+
+@login_required
+def account_edit(request, pk):
+    account = selectors.account_get_for_user(user=request.user, pk=pk)
+    _require_change(request.user, account)
+    parents = selectors.account_list_for_user(user=request.user)
+    form = AccountForm(
+        request.POST or None, instance=account, user=request.user, parents=parents
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        if run_service(
+            form,
+            account_services.account_update,
+            account=account,
+            actor=request.user,
+            **fields,
+        ):
+            messages.success(request, _("Account saved."))
+            return redirect(account)
+    return render(request, "accounts/edit.html", {"account": account, "form": form})
+
+
+@login_required
+def contact_edit(request, account_pk, pk=None):
+    account = selectors.account_get_for_user(user=request.user, pk=account_pk)
+    _require_change(request.user, account)
+    contact = get_object_or_404(account.contacts, pk=pk) if pk else None
+    form = ContactForm(request.POST or None, instance=contact, account=account)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        if contact:
+            saved = run_service(form, contacts.contact_update, contact=contact, **data)
+        else:
+            saved = run_service(form, contacts.contact_create, account=account, **data)
+        if saved:
+            messages.success(request, _("Contact saved."))
+            return redirect(reverse("accounts:detail", args=[account.pk]) + "#contacts")
+    return render(
+        request,
+        "accounts/contact_form.html",
+        {"account": account, "form": form, "contact": contact},
+    )
+
+
+@login_required
+@require_POST
+def contact_delete(request, account_pk, pk):
+    account = selectors.account_get_for_user(user=request.user, pk=account_pk)
+    _require_change(request.user, account)
+    contact = get_object_or_404(account.contacts, pk=pk)
+    contacts.contact_delete(contact=contact)
+    messages.success(request, _("Contact removed."))
+    return redirect(reverse("accounts:detail", args=[account.pk]) + "#contacts")
+
+
+def _post_on_account(request, pk, *, form, service, anchor, success, arguments):
+    """Shared flow of the small forms on the account 360 page (errors as messages)."""
+    account = selectors.account_get_for_user(user=request.user, pk=pk)
+    _require_change(request.user, account)
+    bound = form(account)
+    if bound.is_valid() and run_service(
+        bound, service, **arguments(account, bound.cleaned_data)
+    ):
+        messages.success(request, success)
+    else:
+        for errors in bound.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(reverse("accounts:detail", args=[account.pk]) + anchor)
+
+
+@login_required
+@require_POST
+def touchpoint_create(request, pk):
+    return _post_on_account(
+        request,
+        pk,
+        form=lambda a: TouchpointForm(request.POST, account=a),
+        service=activity.touchpoint_log,
+        anchor="#timeline",
+        success=_("Touchpoint logged."),
+        arguments=lambda a, d: {
+            **d,
+            "account": a,
+            "actor": request.user,
+            "contacts": list(d["contacts"]),
+        },
+    )
+
+
+@login_required
+@require_POST
+def document_upload(request, pk):
+    return _post_on_account(
+        request,
+        pk,
+        form=lambda a: DocumentForm(request.POST, request.FILES),
+        service=activity.document_upload,
+        anchor="#documents",
+        success=_("Document filed."),
+        arguments=lambda a, d: {
+            "account": a,
+            "actor": request.user,
+            "uploaded_file": d["file"],
+            "title": d["title"],
+        },
+    )
+
+
+@login_required
+@require_POST
+def email_send(request, pk):
+    return _post_on_account(
+        request,
+        pk,
+        form=lambda a: EmailForm(request.POST, account=a),
+        service=activity.account_email_send,
+        anchor="#timeline",
+        success=_("Email queued; it is on the timeline."),
+        arguments=lambda a, d: {**d, "account": a, "actor": request.user},
+    )
+
+
+@login_required
+@require_POST
+def task_create_for_account(request, pk):
+    return _post_on_account(
+        request,
+        pk,
+        form=lambda a: TaskForm(request.POST, user=request.user),
+        service=tasks.task_create,
+        anchor="#tasks",
+        success=_("Task created."),
+        arguments=lambda a, d: {**d, "account": a, "actor": request.user},
+    )
+
+
+@login_required
+def document_download(request, pk):
+    document = get_object_or_404(
+        selectors.document_list_for_user(user=request.user), pk=pk
+    )
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document.filename,
+        content_type=document.mimetype,
+    )
+
+
+@login_required
+def task_list(request):
+    show = request.GET.get("show", "open")
+    qs = selectors.task_list_for_user(user=request.user).filter(assignee=request.user)
+    qs = qs.filter(done_at__isnull=show != "done").order_by(
+        "due_at" if show != "done" else "-done_at"
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/task_list.html", {"page": page, "show": show})
+
+
+@login_required
+def task_edit(request, pk=None):
+    task = (
+        get_object_or_404(selectors.task_list_for_user(user=request.user), pk=pk)
+        if pk
+        else None
+    )
+    form = TaskForm(request.POST or None, instance=task, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        if task:
+            saved = run_service(form, tasks.task_update, task=task, **data)
+        else:
+            saved = run_service(form, tasks.task_create, actor=request.user, **data)
+        if saved:
+            messages.success(request, _("Task saved."))
+            return redirect(saved.account or "accounts:tasks")
+    return render(request, "accounts/task_form.html", {"form": form, "task": task})
+
+
+@login_required
+@require_POST
+def task_toggle(request, pk):
+    task = get_object_or_404(selectors.task_list_for_user(user=request.user), pk=pk)
+    task = tasks.task_set_done(task=task, done=request.POST.get("done") == "1")
+    if request.htmx:
+        return render(request, "accounts/_task_row.html", {"task": task})
+    return redirect(request.POST.get("next") or "accounts:tasks")
+
+
+@role_required(Role.SALES_MANAGER, Role.ADMINISTRATOR, Role.KEY_ACCOUNT_MANAGER)
+def handoff_create(request):
+    form = HandoffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["products"] = list(data["products"])
+        result = run_service(form, handoff.handoff_submit, actor=request.user, **data)
+        if result:
+            messages.success(request, _("Handoff recorded and routed."))
+            return redirect("accounts:handoffs")
+    return render(request, "accounts/handoff_form.html", {"form": form})
+
+
+@login_required
+def handoff_list(request):
+    qs = visible_to(
+        Handoff.objects.select_related(
+            "account", "account__owner", "team", "submitted_by"
+        ),
+        request.user,
+    )
+    page = Paginator(qs.order_by("-created_at"), 30).get_page(request.GET.get("page"))
+    return render(request, "accounts/handoff_list.html", {"page": page})
+
+
+@role_required(Role.SALES_MANAGER, Role.ADMINISTRATOR)
+def handoff_assign(request, pk):
+    item = get_object_or_404(
+        visible_to(Handoff.objects.select_related("account", "team"), request.user),
+        pk=pk,
+    )
+    form = AssignKamForm(request.POST or None, team=item.team)
+    if request.method == "POST" and form.is_valid():
+        done = run_service(
+            form,
+            handoff.handoff_assign_kam,
+            handoff=item,
+            kam=form.cleaned_data["kam"],
+            actor=request.user,
+        )
+        if done:
+            messages.success(
+                request,
+                _("%(account)s now belongs to %(kam)s.")
+                % {"account": item.account, "kam": form.cleaned_data["kam"]},
+            )
+            return redirect("accounts:handoffs")
+    return render(
+        request, "accounts/handoff_assign.html", {"handoff": item, "form": form}
+    )
+
+
+@role_required(Role.ADMINISTRATOR, Role.CUSTOMER_SERVICES)
+def import_view(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = imports.import_table(
+            kind=form.cleaned_data["kind"],
+            content=upload.read(),
+            filename=upload.name,
+            dry_run=form.cleaned_data["dry_run"],
+        )
+        if report.ok and not report.dry_run:
+            messages.success(
+                request,
+                _("Imported %(rows)d rows: %(created)d new, %(updated)d updated.")
+                % {
+                    "rows": report.rows,
+                    "created": report.created,
+                    "updated": report.updated,
+                },
+            )
+    return render(
+        request,
+        "accounts/import.html",
+        {"form": form, "report": report, "specs": imports.SPECS},
+    )

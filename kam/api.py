@@ -2,7 +2,7 @@ from rest_framework import routers, serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from accounts.api import AccountViewSet
+from accounts.api import AccountViewSet, ContactViewSet, OrderLineViewSet, TaskViewSet
 
 
 class MeSerializer(serializers.Serializer):
@@ -29,3 +29,6 @@ me.cls.serializer_class = MeSerializer
 
 router = routers.DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("order-lines", OrderLineViewSet, basename="orderline")
+router.register("tasks", TaskViewSet, basename="task")

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.authtoken.views import obtain_auth_token
 
 from kam import api, views
 from kam.core import views as core_views
@@ -19,6 +20,17 @@ core_patterns = (
         path("outbox/", core_views.outbox_list, name="outbox"),
         path("outbox/<int:pk>/", core_views.outbox_detail, name="outbox-detail"),
         path("outbox/<int:pk>/html/", core_views.outbox_html, name="outbox-html"),
+        path("notifications/", core_views.notification_list, name="notifications"),
+        path(
+            "notifications/<int:pk>/",
+            core_views.notification_open,
+            name="notification-open",
+        ),
+        path(
+            "notifications/read/",
+            core_views.notification_read_all,
+            name="notifications-read",
+        ),
     ],
     "core",
 )
@@ -77,6 +89,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", core_views.favicon),
     path("api/v1/me/", api.me, name="api-me"),
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("api/v1/", include(api.router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -1,11 +1,16 @@
 """Role home pages: they read across apps, so they live in the project package."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.selectors import account_list_for_user
+from accounts.selectors import (
+    account_list_for_user,
+    account_rows_for_user,
+    task_list_for_user,
+)
 from kam.core import selectors as core_selectors
 from kam.core.models import OutboundMessage, User
 from kam.core.roles import Role
@@ -29,16 +34,27 @@ def home(request):
 
 def _kam_home(request):
     user = request.user
-    accounts = account_list_for_user(user=user)
-    own = accounts.filter(Q(owner=user) | Q(deputy=user))
-    counts = own.aggregate(
+    own = account_rows_for_user(user=user).filter(Q(owner=user) | Q(deputy=user))
+    counts = account_list_for_user(user=user).aggregate(
         owned=Count("pk", filter=Q(owner=user)),
         deputy=Count("pk", filter=Q(deputy=user)),
+        key=Count("pk", filter=Q(owner=user, is_key_account=True)),
+        revenue=Sum("revenue_12m", filter=Q(owner=user)),
+    )
+    end_of_today = timezone.localtime().replace(hour=23, minute=59, second=59)
+    due = list(
+        task_list_for_user(user=user)
+        .filter(assignee=user, done_at__isnull=True, due_at__lte=end_of_today)
+        .order_by("due_at")[:15]
     )
     return render(
         request,
         "home/kam.html",
-        {"accounts": own.order_by("name")[:50], "counts": counts},
+        {
+            "accounts": own.order_by("-is_key_account", "name")[:60],
+            "counts": counts,
+            "due_tasks": due,
+        },
     )
 
 

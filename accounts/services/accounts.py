@@ -6,11 +6,27 @@ from accounts.validators import normalize_vat, vat_error
 from kam.core.exceptions import ApplicationError
 
 EDITABLE_FIELDS = [
-    "name", "legal_name", "vat_id", "street", "postal_code", "city", "country",
-    "currency", "language", "industry", "parent", "deputy", "service_path",
-    "complexity", "lifecycle", "is_key_account", "key_account_criteria",
-    "key_account_score", "revenue_potential", "strategic_fit",
-]  # fmt: skip
+    "name",
+    "legal_name",
+    "vat_id",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "currency",
+    "language",
+    "industry",
+    "parent",
+    "deputy",
+    "service_path",
+    "complexity",
+    "lifecycle",
+    "is_key_account",
+    "key_account_criteria",
+    "key_account_score",
+    "revenue_potential",
+    "strategic_fit",
+]
 
 
 def _validate(account: Account) -> None:

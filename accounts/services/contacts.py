@@ -5,9 +5,19 @@ from accounts.models import Account, Contact
 from kam.core.exceptions import ApplicationError
 
 FIELDS = [
-    "first_name", "last_name", "job_title", "email", "phone", "role", "influence",
-    "attitude", "relationship_strength", "reports_to", "do_not_contact", "external_ref",
-]  # fmt: skip
+    "first_name",
+    "last_name",
+    "job_title",
+    "email",
+    "phone",
+    "role",
+    "influence",
+    "attitude",
+    "relationship_strength",
+    "reports_to",
+    "do_not_contact",
+    "external_ref",
+]
 
 
 def _validate(contact: Contact) -> None:

@@ -136,11 +136,16 @@ def portfolio_recompute(*, today: date | None = None) -> dict[str, int]:
     Account.objects.bulk_update(
         accounts,
         [
-            "revenue_12m", "revenue_prev_12m", "tier", "attractiveness", "position",
-            "score_inputs", "portfolio_computed_at",
+            "revenue_12m",
+            "revenue_prev_12m",
+            "tier",
+            "attractiveness",
+            "position",
+            "score_inputs",
+            "portfolio_computed_at",
         ],
         batch_size=2000,
-    )  # fmt: skip
+    )
     counts = {"A": 0, "B": 0, "C": 0}
     for tier in tiers.values():
         counts[tier] += 1

@@ -13,15 +13,29 @@ def navigation(request):
     roles = user.role_names
     if roles & {Role.KEY_ACCOUNT_MANAGER, Role.SALES_MANAGER} or user.sees_everything:
         items.append(("accounts:list", _("Accounts"), "buildings"))
+        items.append(("accounts:portfolio", _("Portfolio"), "pie-chart"))
+    items.append(("accounts:tasks", _("Tasks"), "check2-square"))
+    if roles & {Role.SALES_MANAGER, Role.ADMINISTRATOR, Role.KEY_ACCOUNT_MANAGER}:
+        items.append(("accounts:handoffs", _("Handoffs"), "box-arrow-in-right"))
+    if roles & {Role.ADMINISTRATOR, Role.CUSTOMER_SERVICES}:
+        items.append(("accounts:import", _("Import"), "upload"))
     if user.is_staff:
         items.append(("admin:index", _("Admin"), "gear"))
     if Role.ADMINISTRATOR in roles:
         items.append(("core:outbox", _("Outbox"), "envelope"))
         items.append(("swagger-ui", _("API"), "braces"))
     current = request.path
-    nav = []
-    for name, label, icon in items:
-        url = reverse(name)
-        active = current == url if url == "/" else current.startswith(url)
-        nav.append({"url": url, "label": label, "icon": icon, "active": active})
-    return {"nav_items": nav}
+    nav = [
+        {"url": reverse(name), "label": label, "icon": icon, "active": False}
+        for name, label, icon in items
+    ]
+    # The longest link that the current path starts with is the active one.
+    matches = [
+        n
+        for n in nav
+        if current == n["url"] or (n["url"] != "/" and current.startswith(n["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda n: len(n["url"]))["active"] = True
+    unread = user.notifications.filter(read_at__isnull=True).count()
+    return {"nav_items": nav, "unread_notifications": unread}

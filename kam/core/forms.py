@@ -55,3 +55,15 @@ class OutboxFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), *services.OutboundMessage.Status.choices],
     )
+
+
+def run_service(form, service, **kwargs):
+    """Call a service; show its ApplicationError on the form and return None."""
+    from kam.core.exceptions import ApplicationError
+
+    try:
+        return service(**kwargs)
+    except ApplicationError as exc:
+        field = exc.extra.get("field")
+        form.add_error(field if field in form.fields else None, exc.message)
+        return None

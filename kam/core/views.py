@@ -1,10 +1,14 @@
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
 
-from kam.core import selectors
+from kam.core import selectors, services
 from kam.core.decorators import role_required
 from kam.core.forms import OutboxFilterForm
 from kam.core.roles import Role
@@ -46,3 +50,36 @@ def outbox_html(request, pk):
 def favicon(request):
     """Point browsers that ask for /favicon.ico (e.g. on admin pages) to the icon."""
     return redirect(static("img/favicon.svg"), permanent=True)
+
+
+@login_required
+def notification_list(request):
+    page = Paginator(request.user.notifications.all(), 30).get_page(
+        request.GET.get("page")
+    )
+    template = (
+        "core/_notification_menu.html" if request.htmx else "core/notifications.html"
+    )
+    if request.htmx:
+        page = request.user.notifications.all()[:8]
+    return render(request, template, {"page": page})
+
+
+@login_required
+def notification_open(request, pk):
+    """Mark a notification read and follow its link (local links only)."""
+    notification = get_object_or_404(request.user.notifications, pk=pk)
+    services.notification_mark_read(
+        user=request.user, notification_ids=[notification.pk]
+    )
+    target = notification.url
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("core:notifications")
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    services.notification_mark_read(user=request.user)
+    return redirect("core:notifications")

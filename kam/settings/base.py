@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "anymail",
@@ -229,9 +230,14 @@ CELERY_TASK_ALWAYS_EAGER = False
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
+    "EXCEPTION_HANDLER": "kam.core.drf.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -269,5 +275,3 @@ KAM_IMPORT_MAX_BYTES = env.int("KAM_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 KAM_IMPORT_MAX_ROWS = env.int("KAM_IMPORT_MAX_ROWS", 50_000)
 # Public base URL for links in emails and calendar feeds, e.g. https://kam.example.com
 KAM_BASE_URL = env("KAM_BASE_URL", default="http://127.0.0.1:8000")
-KAM_DIGEST_HOUR = env.int("KAM_DIGEST_HOUR", 7)
-KAM_PORTFOLIO_HOUR = env.int("KAM_PORTFOLIO_HOUR", 2)

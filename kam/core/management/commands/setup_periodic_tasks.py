@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
@@ -28,7 +29,7 @@ class Command(BaseCommand):
                     )
                 else:
                     defaults["crontab"], _ = CrontabSchedule.objects.get_or_create(
-                        **spec["crontab"]
+                        timezone=settings.TIME_ZONE, **spec["crontab"]
                     )
                 _, was_created = PeriodicTask.objects.update_or_create(
                     name=spec["name"], defaults=defaults

@@ -1,0 +1,132 @@
+"""CSV and XLSX in and out, safe against formula injection."""
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class SpreadsheetError(ValueError):
+    """The file cannot be read as a table; the message says why."""
+
+
+def neutralise(value):
+    """Make a text cell inert in spreadsheet programs (prefix a quote)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _cell(value):
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if value is None:
+        return ""
+    if isinstance(value, date | int | float | bool):
+        return value
+    return neutralise(str(value))
+
+
+def export_response(
+    *, filename: str, headers: Sequence[str], rows: Iterable[Sequence], fmt: str
+) -> HttpResponse:
+    """Return the rows as a CSV or XLSX download with formulas neutralised."""
+    if fmt == "xlsx":
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet()
+        ws.append([neutralise(h) for h in headers])
+        for row in rows:
+            ws.append([_cell(v) for v in row])
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        response = HttpResponse(buffer.getvalue(), content_type=XLSX_MIME)
+        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        return response
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    response.write("\ufeff")  # lets Excel recognise UTF-8
+    writer = csv.writer(response)
+    writer.writerow([neutralise(h) for h in headers])
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return response
+
+
+def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
+    """Read a CSV (UTF-8, comma or semicolon) or XLSX file into a header and rows."""
+    name = filename.lower()
+    if name.endswith(".xlsx") or content[:2] == b"PK":
+        return _read_xlsx(content)
+    if name.endswith((".csv", ".txt")) or not name.rpartition(".")[1]:
+        return _read_csv(content)
+    raise SpreadsheetError(_("Upload a .csv or .xlsx file."))
+
+
+def _read_csv(content: bytes):
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpreadsheetError(
+            _("The file is not UTF-8 encoded (byte %(pos)d). Save it as “CSV UTF-8”.")
+            % {"pos": exc.start}
+        ) from exc
+    if "\x00" in text:
+        raise SpreadsheetError(
+            _("The file contains binary data; it is not a CSV file.")
+        )
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    rows = [r for r in reader if any(c.strip() for c in r)]
+    if not rows:
+        raise SpreadsheetError(_("The file is empty."))
+    header = [h.strip().lower() for h in rows[0]]
+    return header, [
+        dict(zip(header, (c.strip() for c in r), strict=False)) for r in rows[1:]
+    ]
+
+
+def _read_xlsx(content: bytes):
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise SpreadsheetError(
+            _("The file cannot be read as an Excel workbook.")
+        ) from exc
+    ws = wb.worksheets[0]
+    rows = []
+    for values in ws.iter_rows(values_only=True):
+        if values is None or all(v is None or str(v).strip() == "" for v in values):
+            continue
+        rows.append(["" if v is None else _xlsx_text(v) for v in values])
+    wb.close()
+    if not rows:
+        raise SpreadsheetError(_("The file is empty."))
+    header = [h.strip().lower() for h in rows[0]]
+    return header, [dict(zip(header, r, strict=False)) for r in rows[1:]]
+
+
+def _xlsx_text(value) -> str:
+    if isinstance(value, datetime):
+        return (
+            value.date().isoformat()
+            if value.time() == datetime.min.time()
+            else value.isoformat()
+        )
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
