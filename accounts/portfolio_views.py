@@ -17,6 +17,7 @@ from kam.core.models import User
 from kam.core.roles import Role
 
 MAX_POINTS = 200
+TIER_COLOURS = {"A": "#1f3b57", "B": "#2f7d6d", "C": "#d08c2c"}
 
 
 def _pareto(revenues: list[Decimal]) -> dict:
@@ -60,6 +61,7 @@ def portfolio(request):
     )
     key_accounts = list(
         accounts.filter(is_key_account=True)
+        .select_related(None)
         .order_by("-revenue_12m")
         .only(
             "pk",
@@ -76,6 +78,8 @@ def portfolio(request):
         "datasets": [
             {
                 "label": _("Tier %(tier)s") % {"tier": tier},
+                "backgroundColor": TIER_COLOURS[tier],
+                "borderColor": TIER_COLOURS[tier],
                 "data": [
                     {"x": a.attractiveness, "y": a.position, "label": a.name}
                     for a in key_accounts

@@ -106,7 +106,11 @@ def account_list(request):
 @login_required
 def account_detail(request, pk):
     account = selectors.account_get_for_user(user=request.user, pk=pk)
-    contact_list = list(account.contacts.select_related("reports_to"))
+    contact_list = list(
+        account.contacts.select_related("reports_to").order_by(
+            "-influence", "last_name"
+        )
+    )
     situation = selectors.order_situation(account=account)
     chart = {
         "labels": [m.strftime("%m/%Y") for m in situation.months],
@@ -126,6 +130,11 @@ def account_detail(request, pk):
     context = {
         "account": account,
         "can_change": can_change(request.user, account),
+        "criteria": [
+            Account.Criterion(c).label
+            for c in account.key_account_criteria
+            if c in Account.Criterion.values
+        ],
         "contacts": contact_list,
         "relationship_map": selectors.relationship_map(contact_list),
         "situation": situation,

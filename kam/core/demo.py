@@ -18,9 +18,10 @@ DEMO_USERS = [
     ("kam", "Katrin", "Albers", Role.KEY_ACCOUNT_MANAGER, "North"),
     ("kam2", "Jonas", "Weber", Role.KEY_ACCOUNT_MANAGER, "North"),
     ("kam3", "Lea", "Fischer", Role.KEY_ACCOUNT_MANAGER, "South"),
+    ("obm", "Oskar", "Brandt", Role.KEY_ACCOUNT_MANAGER, "Outbound"),
     ("cs", "Chris", "Sommer", Role.CUSTOMER_SERVICES, None),
 ]
-TEAM_MANAGERS = {"North": "manager", "South": "manager2"}
+TEAM_MANAGERS = {"North": "manager", "South": "manager2", "Outbound": "manager2"}
 
 FIRST_NAMES = [
     "Anna",
@@ -93,7 +94,9 @@ def _user(ctx, username, first, last, role, team=None, **extra):
 
 def seed(ctx: DemoContext) -> None:
     teams = {
-        name: Team.objects.get_or_create(name=f"Team {name}")[0]
+        name: Team.objects.update_or_create(
+            name=f"Team {name}", defaults={"is_outbound": name == "Outbound"}
+        )[0]
         for name in TEAM_MANAGERS
     }
     for username, first, last, role, team in DEMO_USERS:
