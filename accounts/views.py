@@ -22,7 +22,7 @@ from accounts.forms import (
     TaskForm,
     TouchpointForm,
 )
-from accounts.models import Handoff
+from accounts.models import Account, Handoff
 from accounts.services import accounts as account_services
 from accounts.services import activity, contacts, handoff, imports, tasks
 from kam.core.access import can_change, visible_to
