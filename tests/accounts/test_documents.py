@@ -1,0 +1,104 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accounts.models import Document, TimelineEntry
+from accounts.services import activity
+from kam.core.exceptions import ApplicationError
+from tests.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def upload(account, user, name, content, content_type="application/octet-stream"):
+    return activity.document_upload(
+        account=account,
+        actor=user,
+        uploaded_file=SimpleUploadedFile(name, content, content_type),
+        title="Contract draft",
+    )
+
+
+def test_upload_checks_content_and_gives_a_safe_name(cast):
+    account = AccountFactory(owner=cast.kam)
+    document = upload(account, cast.kam, "../../Vertrag 2027 <final>.exe", PDF)
+    assert document.mimetype == "application/pdf"
+    assert document.filename == "Vertrag_2027_final.pdf"
+    assert len(document.sha256) == 64
+    assert TimelineEntry.objects.filter(document=document).exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("invoice.pdf", b"<html><script>alert(1)</script></html>", "text/html"),
+        ("report.pdf", b"MZ\x90\x00\x03" + b"\x00" * 200, "cannot be filed"),
+        ("empty.pdf", b"", "empty"),
+    ],
+)
+def test_disguised_or_empty_uploads_are_refused(cast, name, content, message):
+    account = AccountFactory(owner=cast.kam)
+    with pytest.raises(ApplicationError, match=message):
+        upload(account, cast.kam, name, content)
+    assert not Document.objects.exists()
+    assert not TimelineEntry.objects.exists()
+
+
+def test_oversized_upload_is_refused(cast, settings):
+    settings.KAM_DOCUMENT_MAX_BYTES = 1024
+    account = AccountFactory(owner=cast.kam)
+    with pytest.raises(ApplicationError, match="at most 1.0"):
+        upload(account, cast.kam, "big.pdf", PDF + b"0" * 2048)
+    assert not Document.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("kam", 200),
+        ("kam2", 200),
+        ("manager", 200),
+        ("cs", 200),
+        ("kam3", 404),
+        ("manager2", 404),
+    ],
+)
+def test_download_only_for_users_who_see_the_account(client, cast, who, status):
+    account = AccountFactory(owner=cast.kam, deputy=cast.kam2)
+    document = upload(account, cast.kam, "notes.pdf", PDF)
+    client.force_login(getattr(cast, who))
+    response = client.get(reverse("accounts:document-download", args=[document.pk]))
+    assert response.status_code == status
+    if status == 200:
+        assert response["Content-Disposition"] == 'attachment; filename="notes.pdf"'
+        assert response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content) == PDF
+
+
+def test_upload_page_rejects_bad_files_with_a_message(client, cast):
+    account = AccountFactory(owner=cast.kam)
+    client.force_login(cast.kam)
+    response = client.post(
+        reverse("accounts:document-upload", args=[account.pk]),
+        {"file": SimpleUploadedFile("x.pdf", b"<svg onload=alert(1)>"), "title": "x"},
+        follow=True,
+    )
+    assert "cannot be filed" in response.content.decode()
+    assert not Document.objects.exists()
+
+
+def test_customer_services_cannot_upload(client, cast):
+    account = AccountFactory(owner=cast.kam)
+    client.force_login(cast.cs)
+    response = client.post(
+        reverse("accounts:document-upload", args=[account.pk]),
+        {"file": SimpleUploadedFile("x.pdf", PDF)},
+    )
+    assert response.status_code == 403
+    assert not Document.objects.exists()
