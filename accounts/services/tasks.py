@@ -114,7 +114,7 @@ def task_reminders_send(*, now: datetime | None = None, limit: int = 500) -> int
     while True:
         with transaction.atomic():
             due = list(
-                Task.objects.select_for_update(skip_locked=True)
+                Task.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("assignee", "account")
                 .filter(
                     done_at__isnull=True, reminder_sent_at__isnull=True, due_at__lte=now

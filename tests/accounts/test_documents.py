@@ -53,7 +53,7 @@ def test_disguised_or_empty_uploads_are_refused(cast, name, content, message):
 def test_oversized_upload_is_refused(cast, settings):
     settings.KAM_DOCUMENT_MAX_BYTES = 1024
     account = AccountFactory(owner=cast.kam)
-    with pytest.raises(ApplicationError, match="at most 1.0"):
+    with pytest.raises(ApplicationError, match=r"at most 1\.0"):
         upload(account, cast.kam, "big.pdf", PDF + b"0" * 2048)
     assert not Document.objects.exists()
 
