@@ -545,7 +545,8 @@ class PortfolioConfig(models.Model):
 
     @classmethod
     def get(cls) -> "PortfolioConfig":
-        return cls.objects.get_or_create(pk=1)[0]
+        """The settings row, or the defaults when nobody saved any (no write)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 class Handoff(TimeStampedModel):

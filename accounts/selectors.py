@@ -152,12 +152,10 @@ def order_situation(*, account: Account, today: date | None = None) -> OrderSitu
         families[name] = families.get(name, ZERO) + _convert(
             row["total"], row["currency"], target, rates
         )
-    group = None
-    if account.children.exists():
-        descendants = _descendant_ids(account)
-        group = Account.objects.filter(pk__in=descendants | {account.pk}).aggregate(
-            s=Sum("revenue_12m")
-        )["s"]
+    group = Account.objects.filter(_group_q(account)).aggregate(
+        s=Sum("revenue_12m"), n=Count("pk")
+    )
+    group = group["s"] if group["n"] > 1 else None
     return OrderSituation(
         currency=target,
         months=months,
@@ -172,19 +170,15 @@ def order_situation(*, account: Account, today: date | None = None) -> OrderSitu
     )
 
 
-def _descendant_ids(account: Account) -> set[int]:
-    """Ids of every account below `account` in its group (one query per level)."""
-    found: set[int] = set()
-    level = {account.pk}
-    while level:
-        level = (
-            set(
-                Account.objects.filter(parent_id__in=level).values_list("pk", flat=True)
-            )
-            - found
-        )
-        found |= level
-    return found
+GROUP_DEPTH = 6
+
+
+def _group_q(account: Account) -> Q:
+    """The account and everything up to GROUP_DEPTH levels below it (one query)."""
+    q = Q(pk=account.pk)
+    for depth in range(1, GROUP_DEPTH + 1):
+        q |= Q(**{"__".join(["parent"] * depth): account})
+    return q
 
 
 ATTITUDE_COLOURS = {"supporter": "#2f7d6d", "neutral": "#8a94a6", "critic": "#c24b4b"}

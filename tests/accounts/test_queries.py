@@ -1,0 +1,116 @@
+"""Pages keep a constant number of SQL queries whatever the data size."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.services import activity, tasks
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    OrderLineFactory,
+    TaskFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def grow(account, user, n):
+    """Add n of everything the 360 page and the timeline show."""
+    boss = None
+    for i in range(n):
+        contact = ContactFactory(account=account, reports_to=boss)
+        boss = contact if i % 3 == 0 else boss
+        activity.touchpoint_log(
+            account=account, actor=user, channel="call", subject=f"Call {i}",
+            contacts=[contact],
+        )  # fmt: skip
+        OrderLineFactory(
+            account=account, ordered_on=timezone.localdate() - timedelta(days=20 * i)
+        )
+        tasks.task_create(
+            title=f"Task {i}",
+            due_at=timezone.now(),
+            assignee=user,
+            account=account,
+            actor=user,
+        )
+        activity.document_upload(
+            account=account, actor=user,
+            uploaded_file=SimpleUploadedFile(f"d{i}.pdf", b"%PDF-1.4\n%%EOF\n"),
+        )  # fmt: skip
+
+
+def count(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+        assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.mark.parametrize("view", ["accounts:detail", "accounts:timeline"])
+def test_account_360_and_timeline(client, cast, view):
+    account = AccountFactory(owner=cast.kam)
+    child = AccountFactory(owner=cast.kam, parent=account)
+    client.force_login(cast.kam)
+    grow(account, cast.kam, 3)
+    small = count(client, reverse(view, args=[account.pk]))
+    grow(account, cast.kam, 25)
+    AccountFactory(owner=cast.kam, parent=child)
+    assert count(client, reverse(view, args=[account.pk])) == small
+
+
+@pytest.mark.parametrize("who", ["kam", "manager", "cs"])
+def test_account_list_with_filters_and_sorting(client, cast, who):
+    client.force_login(getattr(cast, who))
+    url = reverse("accounts:list") + "?tier=A&tier=C&ordering=-revenue&q=a"
+    for _ in range(5):
+        TaskFactory(
+            assignee=cast.kam,
+            account=AccountFactory(owner=cast.kam, name="Alpha", tier="A"),
+        )
+    small = count(client, url)
+    for _ in range(40):
+        account = AccountFactory(
+            owner=cast.kam2, name="Atlas", tier="C", deputy=cast.kam
+        )
+        TaskFactory(assignee=cast.kam2, account=account)
+    assert count(client, url) == small
+
+
+def test_kam_home_and_portfolio(client, cast):
+    client.force_login(cast.kam)
+    AccountFactory.create_batch(3, owner=cast.kam, is_key_account=True)
+    home, portfolio = count(client, "/"), count(client, reverse("accounts:portfolio"))
+    for account in AccountFactory.create_batch(30, owner=cast.kam, is_key_account=True):
+        TaskFactory(assignee=cast.kam, account=account)
+    assert count(client, "/") == home
+    assert count(client, reverse("accounts:portfolio")) == portfolio
+
+
+def test_account_list_exports_neutralise_formulas(client, cast):
+    AccountFactory(owner=cast.kam, name='=HYPERLINK("https://evil.example","x")')
+    client.force_login(cast.kam)
+    csv_text = client.get(reverse("accounts:list") + "?format=csv").content.decode(
+        "utf-8-sig"
+    )
+    assert "'=HYPERLINK" in csv_text
+    assert "\n=HYPERLINK" not in csv_text and ",=HYPERLINK" not in csv_text
+    response = client.get(reverse("accounts:list") + "?format=xlsx")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(BytesIO(response.content)).active
+    names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert names == ['\'=HYPERLINK("https://evil.example","x")']
