@@ -41,7 +41,16 @@ def test_seed_demo_is_deterministic_and_idempotent():
     first = snapshot()
     call_command(*seed, stdout=StringIO())
     assert snapshot() == first
-    assert len(first) == 95
+    # 40 + 30 + 25 key-account-team accounts, 20 outbound, 2 from sales handoffs
+    assert len(first) == 117
+    from accounts.models import Contact, OrderLine, Task
+    from catalog.models import Package
+
+    assert Contact.objects.count() > 400
+    assert OrderLine.objects.count() > 1000
+    assert Task.objects.filter(done_at__isnull=True).exists()
+    assert Package.objects.count() == 3
+    assert set(Account.objects.values_list("tier", flat=True)) == {"A", "B", "C"}
     for username in ["kam", "kam2", "kam3", "manager", "cs", "admin"]:
         user = User.objects.get(username=username)
         assert user.check_password("pw-123456")
