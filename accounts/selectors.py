@@ -222,12 +222,13 @@ def relationship_map(contacts: list[Contact]) -> dict:
         nodes.append(
             {
                 "contact": c,
-                "x": cx - w / 2,
-                "y": cy - h / 2,
+                "x": round(cx - w / 2),
+                "y": round(cy - h / 2),
                 "w": w,
                 "h": h,
-                "cx": cx,
-                "cy": cy,
+                "cx": round(cx),
+                "name_y": round(cy - 2),
+                "role_y": round(cy + 12),
                 "colour": ATTITUDE_COLOURS.get(c.attitude, "#8a94a6"),
             }
         )
@@ -236,11 +237,17 @@ def relationship_map(contacts: list[Contact]) -> dict:
             bx, bdepth = positions[boss]
             bcx, bcy = 20 + bx * slot_w + slot_w / 2, 20 + bdepth * level_h + 35
             edges.append(
-                {"x1": bcx, "y1": bcy, "x2": cx, "y2": cy, "ym": (bcy + cy) / 2}
+                {
+                    "x1": round(bcx),
+                    "y1": round(bcy),
+                    "x2": round(cx),
+                    "y2": round(cy),
+                    "ym": round((bcy + cy) / 2),
+                }
             )
     return {
         "nodes": nodes,
         "edges": edges,
-        "width": 40 + max(next_x[0], 1) * slot_w,
+        "width": round(40 + max(next_x[0], 1) * slot_w),
         "height": 40 + (depth_max + 1) * level_h,
     }

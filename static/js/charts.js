@@ -59,6 +59,7 @@
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
+        locale: document.documentElement.lang || "en",
         plugins: {
           legend: { display: spec.datasets.length > 1 },
           kamQuadrants: spec.quadrants ? { labels: spec.quadrant_labels } : false,

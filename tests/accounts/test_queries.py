@@ -114,3 +114,21 @@ def test_account_list_exports_neutralise_formulas(client, cast):
     sheet = load_workbook(BytesIO(response.content)).active
     names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert names == ['\'=HYPERLINK("https://evil.example","x")']
+
+
+def test_relationship_map_svg_is_not_localised(client, cast):
+    """German number formatting must not leak into SVG coordinates."""
+    import re
+
+    account = AccountFactory(owner=cast.kam)
+    boss = ContactFactory(account=account, influence=5)
+    ContactFactory(account=account, reports_to=boss, influence=3)
+    ContactFactory(account=account, reports_to=boss, influence=2)
+    client.force_login(cast.kam)
+    client.post(reverse("set_language"), {"language": "de"})
+    html = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    coordinates = re.findall(r' (?:x|y|width|height)="([^"]+)"', svg)
+    assert len(coordinates) >= 12
+    assert all(re.fullmatch(r"-?\d+", c) for c in coordinates), coordinates
+    assert re.search(r'd="M\d+ \d+ V\d+ H\d+ V\d+"', svg)
