@@ -86,6 +86,10 @@ def test_setup_periodic_tasks_is_idempotent():
     assert task.task == "kam.core.tasks.outbox_sweep_task"
     assert task.interval.every == 60
     assert PeriodicTask.objects.filter(name="outbox-sweep").count() == 1
+    digest = PeriodicTask.objects.get(name="task-digest")
+    assert (digest.crontab.hour, digest.crontab.minute) == ("7", "0")
+    assert PeriodicTask.objects.get(name="task-reminders").interval.every == 60
+    assert PeriodicTask.objects.get(name="portfolio-recompute").crontab.hour == "2"
 
 
 PRODUCTION_ENV = {

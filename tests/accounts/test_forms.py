@@ -1,0 +1,76 @@
+import pytest
+from django.urls import reverse
+
+from accounts.models import Contact
+from tests.factories import AccountFactory, ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_account_edit_shows_vat_error_and_saves_nothing(client, cast):
+    account = AccountFactory(owner=cast.kam, name="Nordlicht", country="DE")
+    client.force_login(cast.kam)
+    url = reverse("accounts:edit", args=[account.pk])
+    form = client.get(url).context["form"]
+    data = {
+        k: v
+        for k, v in form.initial.items()
+        if v is not None and k != "key_account_criteria"
+    }
+    data |= {"name": "Nordlicht Media", "vat_id": "DE123456789", "country": "DE"}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "not a valid VAT id" in response.content.decode()
+    account.refresh_from_db()
+    assert account.name == "Nordlicht"
+    data["vat_id"] = "DE136695976"
+    data["key_account_criteria"] = ["revenue", "growth"]
+    response = client.post(url, data)
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert (account.name, account.vat_id) == ("Nordlicht Media", "DE136695976")
+    assert account.key_account_criteria == ["revenue", "growth"]
+
+
+def test_contact_form_validates_and_creates(client, cast):
+    account = AccountFactory(owner=cast.kam)
+    boss = ContactFactory(account=account)
+    client.force_login(cast.kam)
+    url = reverse("accounts:contact-create", args=[account.pk])
+    bad = client.post(url, {"last_name": "", "email": "nope", "influence": 9,
+                            "relationship_strength": 3, "role": "it", "attitude": "neutral"})  # fmt: skip
+    assert bad.status_code == 200
+    errors = bad.context["form"].errors
+    assert {"last_name", "email", "influence"} <= set(errors)
+    assert account.contacts.count() == 1
+    ok = client.post(url, {"first_name": "Jan", "last_name": "Hartmann", "email": "jan@x.example",
+                           "influence": 4, "relationship_strength": 3, "role": "it",
+                           "attitude": "critic", "reports_to": boss.pk})  # fmt: skip
+    assert ok.status_code == 302
+    assert Contact.objects.get(last_name="Hartmann").reports_to == boss
+
+
+def test_reports_to_offers_only_this_accounts_contacts(client, cast):
+    account = AccountFactory(owner=cast.kam)
+    own = ContactFactory(account=account)
+    stranger = ContactFactory()
+    client.force_login(cast.kam)
+    response = client.post(
+        reverse("accounts:contact-create", args=[account.pk]),
+        {"last_name": "X", "influence": 3, "relationship_strength": 3, "role": "user",
+         "attitude": "neutral", "reports_to": stranger.pk},
+    )  # fmt: skip
+    assert "reports_to" in response.context["form"].errors
+    assert list(response.context["form"].fields["reports_to"].queryset) == [own]
+
+
+def test_touchpoint_form_errors_show_as_messages(client, cast):
+    account = AccountFactory(owner=cast.kam)
+    client.force_login(cast.kam)
+    response = client.post(
+        reverse("accounts:touchpoint-create", args=[account.pk]),
+        {"channel": "call", "subject": "", "occurred_at": "2999-01-01T10:00"},
+        follow=True,
+    )
+    assert "This field is required." in response.content.decode()
+    assert not account.touchpoints.exists()
