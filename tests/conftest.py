@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import pytest
+from django.utils import translation
 
 from kam.core.models import User
 from kam.core.roles import Role
@@ -49,6 +50,14 @@ def pytest_sessionstart(session):
             )
     if problems:
         pytest.exit("\n".join(problems), returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Start every test in English; a request in German must not leak into the next."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @dataclass
