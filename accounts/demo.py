@@ -12,6 +12,7 @@ from stdnum.iso7064 import mod_11_10
 from accounts.models import Account, Contact, OrderLine
 from accounts.services import activity, handoff, portfolio, tasks
 from catalog.models import money
+from kam.core.demo import FIRST_NAMES, LAST_NAMES
 from kam.core.models import Team
 
 ROOTS = [
@@ -83,46 +84,6 @@ PORTFOLIOS = [
     ("kam2", "kam", 30, 0.7),
     ("kam3", None, 25, 0.7),
     ("obm", None, 20, 0.0),
-]
-FIRST = [
-    "Anna",
-    "Ben",
-    "Clara",
-    "David",
-    "Eva",
-    "Felix",
-    "Greta",
-    "Hannes",
-    "Ida",
-    "Jan",
-    "Kira",
-    "Lukas",
-    "Mia",
-    "Noah",
-    "Olivia",
-    "Paul",
-    "Sophie",
-    "Tim",
-    "Ulla",
-    "Vera",
-]
-LAST = [
-    "Bauer",
-    "Koch",
-    "Richter",
-    "Klein",
-    "Wolf",
-    "Neumann",
-    "Schwarz",
-    "Zimmermann",
-    "Braun",
-    "Krüger",
-    "Hartmann",
-    "Lange",
-    "Werner",
-    "Krause",
-    "Meier",
-    "Lehmann",
 ]
 # job title, buying-center role, influence, reports to (index) or None
 BUYING_CENTER = [
@@ -251,7 +212,7 @@ def _contacts(ctx, account, is_key):
     size = len(BUYING_CENTER) if is_key else 3
     people = []
     for i, (title, role, influence, boss) in enumerate(BUYING_CENTER[:size]):
-        first, last = ctx.rng.choice(FIRST), ctx.rng.choice(LAST)
+        first, last = ctx.rng.choice(FIRST_NAMES), ctx.rng.choice(LAST_NAMES)
         people.append(
             Contact.objects.create(
                 account=account,

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Task, Touchpoint
+from accounts.services.accounts import EDITABLE_FIELDS
 from accounts.validators import normalize_vat, vat_error
 from kam.core.models import User
 from kam.core.roles import Role
@@ -22,28 +23,7 @@ class AccountForm(forms.ModelForm):
 
     class Meta:
         model = Account
-        fields = [
-            "name",
-            "legal_name",
-            "vat_id",
-            "street",
-            "postal_code",
-            "city",
-            "country",
-            "currency",
-            "language",
-            "industry",
-            "parent",
-            "deputy",
-            "service_path",
-            "complexity",
-            "lifecycle",
-            "is_key_account",
-            "key_account_criteria",
-            "key_account_score",
-            "revenue_potential",
-            "strategic_fit",
-        ]
+        fields = EDITABLE_FIELDS
         widgets = {"country": forms.TextInput(attrs={"maxlength": 2, "size": 3})}
 
     def __init__(self, *args, user, parents, **kwargs):

@@ -1,4 +1,5 @@
 import socket
+import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -95,3 +96,37 @@ def cast(db) -> Cast:
 @pytest.fixture
 def account_factory():
     return AccountFactory
+
+
+def wait_for(predicate, timeout=20.0) -> bool:
+    """Poll until `predicate()` is true (for work done by a real worker)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def celery_worker(monkeypatch):
+    """A real Celery worker on Redis, in a thread, for one test (no eager mode)."""
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+    from django.db import connection
+
+    from kam.celery import app
+
+    def close_db(**kwargs):
+        # The worker thread has its own connection; close it so the test
+        # database can be flushed and dropped afterwards.
+        connection.close()
+
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    app.control.purge()
+    task_postrun.connect(close_db, weak=False)
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, shutdown_timeout=10
+    ) as w:
+        yield w
+    task_postrun.disconnect(close_db)

@@ -479,36 +479,27 @@ def _upsert(model, parsed, update_fields):
     return len(parsed) - updated, updated
 
 
-def _save_accounts(parsed, ctx):
-    fields = list(parsed[0]["fields"]) if parsed else []
-    result = _upsert(Account, parsed, fields)
+def _save_with_links(model, parsed, link_key, link_field):
+    """Upsert the rows, then point each at its parent/boss found by reference."""
+    result = _upsert(model, parsed, list(parsed[0]["fields"]) if parsed else [])
     refs = dict(
-        Account.objects.filter(
+        model.objects.filter(
             external_ref__in={p["external_ref"] for p in parsed}
-            | {p["parent_ref"] for p in parsed}
+            | {p[link_key] for p in parsed}
         ).values_list("external_ref", "pk")
     )
     for p in parsed:
-        Account.objects.filter(pk=refs[p["external_ref"]]).update(
-            parent_id=refs.get(p["parent_ref"]) if p["parent_ref"] else None
-        )
+        target = refs.get(p[link_key]) if p[link_key] else None
+        model.objects.filter(pk=refs[p["external_ref"]]).update(**{link_field: target})
     return result
+
+
+def _save_accounts(parsed, ctx):
+    return _save_with_links(Account, parsed, "parent_ref", "parent_id")
 
 
 def _save_contacts(parsed, ctx):
-    fields = list(parsed[0]["fields"]) if parsed else []
-    result = _upsert(Contact, parsed, fields)
-    refs = dict(
-        Contact.objects.filter(
-            external_ref__in={p["external_ref"] for p in parsed}
-            | {p["reports_to_ref"] for p in parsed}
-        ).values_list("external_ref", "pk")
-    )
-    for p in parsed:
-        Contact.objects.filter(pk=refs[p["external_ref"]]).update(
-            reports_to_id=refs.get(p["reports_to_ref"]) if p["reports_to_ref"] else None
-        )
-    return result
+    return _save_with_links(Contact, parsed, "reports_to_ref", "reports_to_id")
 
 
 def _save_orders(parsed, ctx):

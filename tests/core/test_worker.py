@@ -3,46 +3,17 @@
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.core import mail
-from django.db import connection, transaction
+from django.db import transaction
 
-from kam.celery import app as celery_app
 from kam.core import services
 from kam.core.models import OutboundMessage
+from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def _close_db(**kwargs):
-    # The worker thread has its own connection; close it so the test
-    # database can be flushed and dropped afterwards.
-    connection.close()
-
-
-@pytest.fixture
-def worker(monkeypatch):
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    celery_app.control.purge()
-    task_postrun.connect(_close_db, weak=False)
-    with start_worker(
-        celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10
-    ) as w:
-        yield w
-    task_postrun.disconnect(_close_db)
-
-
-def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def test_outbox_message_is_delivered_by_a_real_worker(worker):
+def test_outbox_message_is_delivered_by_a_real_worker(celery_worker):
     # when a message is queued in a transaction
     with transaction.atomic():
         message = services.message_queue(
@@ -66,7 +37,7 @@ def test_outbox_message_is_delivered_by_a_real_worker(worker):
     assert OutboundMessage.objects.get(pk=message.pk).attempts == 1
 
 
-def test_sweep_task_on_the_worker_requeues_a_message_lost_by_the_broker(worker):
+def test_sweep_task_on_the_worker_requeues_a_message_lost_by_the_broker(celery_worker):
     # given a READY message whose task never reached the broker
     message = OutboundMessage.objects.create(
         to=["cfo@customer.example"],
