@@ -250,4 +250,4 @@ class TaskViewSet(viewsets.ModelViewSet):
         )
 
     def perform_destroy(self, instance):
-        instance.delete()
+        task_services.task_delete(task=instance)

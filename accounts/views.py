@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -417,6 +418,11 @@ def import_view(request):
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
+        if upload.size > settings.KAM_IMPORT_MAX_BYTES:
+            form.add_error("file", _("The file is too large."))
+            return render(
+                request, "accounts/import.html", {"form": form, "specs": imports.SPECS}
+            )
         report = imports.import_table(
             kind=form.cleaned_data["kind"],
             content=upload.read(),

@@ -93,6 +93,12 @@ def task_update(*, task: Task, **fields) -> Task:
 
 
 @transaction.atomic
+def task_delete(*, task: Task) -> None:
+    """Delete a task (its timeline line stays, as history)."""
+    Task.objects.filter(pk=task.pk).delete()
+
+
+@transaction.atomic
 def task_set_done(*, task: Task, done: bool) -> Task:
     """Mark a task done or open again (idempotent)."""
     task = Task.objects.select_for_update().get(pk=task.pk)
