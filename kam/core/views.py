@@ -54,15 +54,13 @@ def favicon(request):
 
 @login_required
 def notification_list(request):
-    page = Paginator(request.user.notifications.all(), 30).get_page(
-        request.GET.get("page")
-    )
-    template = (
-        "core/_notification_menu.html" if request.htmx else "core/notifications.html"
-    )
-    if request.htmx:
-        page = request.user.notifications.all()[:8]
-    return render(request, template, {"page": page})
+    notifications = request.user.notifications.all()
+    if request.htmx:  # the bell's dropdown
+        return render(
+            request, "core/_notification_menu.html", {"page": notifications[:8]}
+        )
+    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    return render(request, "core/notifications.html", {"page": page})
 
 
 @login_required
