@@ -185,3 +185,14 @@ def test_import_page_is_for_admins_and_cs(client, cast):
     response = client.post(url, {"kind": "accounts", "file": upload})
     assert "Missing columns: owner" in response.content.decode()
     assert "nothing was imported" in response.content.decode()
+
+
+def test_oversized_import_is_refused_before_reading(client, cast, settings):
+    settings.KAM_IMPORT_MAX_BYTES = 20
+    client.force_login(cast.admin)
+    upload = SimpleUploadedFile("a.csv", ACCOUNTS_CSV.encode())
+    response = client.post(
+        reverse("accounts:import"), {"kind": "accounts", "file": upload}
+    )
+    assert "The file is too large." in response.content.decode()
+    assert not Account.objects.exists()
