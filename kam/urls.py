@@ -85,6 +85,8 @@ urlpatterns = [
     path("", include(core_patterns)),
     path("auth/", include(auth_patterns)),
     path("accounts/", include("accounts.urls")),
+    path("offers/", include("offers.urls")),
+    path("anymail/", include("anymail.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("favicon.ico", core_views.favicon),

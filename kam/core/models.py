@@ -230,3 +230,21 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class SeriesCounter(models.Model):
+    """The last number issued per series and year (offers, contracts, invoices)."""
+
+    series = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "year"], name="one_counter_per_series_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.series}-{self.year}: {self.last}"

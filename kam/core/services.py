@@ -294,3 +294,18 @@ def calendar_token_rotate(*, user):
     user.calendar_token = secrets.token_urlsafe(32)
     user.save(update_fields=["calendar_token"])
     return user
+
+
+def series_next(*, series: str, year: int) -> str:
+    """Issue the next number of a series for a year, e.g. OF-2026-00042 (gapless).
+
+    Must run inside the caller's transaction: the counter row stays locked until
+    the caller commits, so a rollback gives the number back.
+    """
+    from kam.core.models import SeriesCounter
+
+    SeriesCounter.objects.get_or_create(series=series, year=year)
+    counter = SeriesCounter.objects.select_for_update().get(series=series, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{series}-{year}-{counter.last:05d}"

@@ -275,3 +275,4 @@ KAM_IMPORT_MAX_BYTES = env.int("KAM_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 KAM_IMPORT_MAX_ROWS = env.int("KAM_IMPORT_MAX_ROWS", 50_000)
 # Public base URL for links in emails and calendar feeds, e.g. https://kam.example.com
 KAM_BASE_URL = env("KAM_BASE_URL", default="http://127.0.0.1:8000")
+KAM_OFFER_REMINDER_DAYS = env.int("KAM_OFFER_REMINDER_DAYS", 5)

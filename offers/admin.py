@@ -1,0 +1,77 @@
+from django import forms
+from django.contrib import admin
+
+from offers.models import ApprovalRule, Offer, OfferEvent, OfferOption, OfferTemplate
+from offers.placeholders import template_errors
+
+
+@admin.register(ApprovalRule)
+class ApprovalRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "threshold", "is_active"]
+    list_filter = ["kind", "is_active"]
+
+
+class OfferTemplateForm(forms.ModelForm):
+    class Meta:
+        model = OfferTemplate
+        fields = ["kind", "language", "subject", "body", "closing"]
+
+    def clean(self):
+        data = super().clean()
+        for name in ("subject", "body", "closing"):
+            for error in template_errors(data.get(name) or ""):
+                self.add_error(name, error)
+        return data
+
+
+@admin.register(OfferTemplate)
+class OfferTemplateAdmin(admin.ModelAdmin):
+    form = OfferTemplateForm
+    list_display = ["kind", "language", "subject", "updated_at"]
+
+
+class OfferEventInline(admin.TabularInline):
+    model = OfferEvent
+    fields = ["at", "from_status", "to_status", "actor", "comment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OfferOptionInline(admin.TabularInline):
+    model = OfferOption
+    fields = ["name", "position"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
+    """Offers are changed by KAMs on their pages; the admin shows them read-only."""
+
+    list_display = [
+        "number",
+        "revision",
+        "account",
+        "title",
+        "status",
+        "valid_until",
+        "sent_at",
+    ]
+    list_filter = ["status", "language"]
+    search_fields = ["number", "title", "account__name"]
+    list_select_related = ["account"]
+    inlines = [OfferOptionInline, OfferEventInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,29 @@
+"""Anymail webhooks: delivery tracking and inbound replies, handed to services."""
+
+from anymail.signals import inbound, tracking
+from django.dispatch import receiver
+
+from offers import services
+
+
+@receiver(tracking, dispatch_uid="kam-offers-tracking")
+def on_tracking(sender, event, esp_name, **kwargs):
+    services.tracking_apply(
+        event_id=event.event_id
+        or f"{esp_name}:{event.message_id}:{event.event_type}:{event.timestamp}",
+        provider_message_id=event.message_id or "",
+        event_type=event.event_type,
+        occurred_at=event.timestamp,
+    )
+
+
+@receiver(inbound, dispatch_uid="kam-offers-inbound")
+def on_inbound(sender, event, esp_name, **kwargs):
+    message = event.message
+    services.inbound_reply_apply(
+        from_email=str(message.from_email.addr_spec) if message.from_email else "",
+        subject=message.subject or "",
+        text=message.text or "",
+        in_reply_to=message.get("In-Reply-To", "") or "",
+        references=message.get("References", "") or "",
+    )

@@ -1,0 +1,969 @@
+"""Every write of the offers app: building, approving, sending and answering offers."""
+
+import hashlib
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, Contact, TimelineEntry
+from accounts.services import activity
+from accounts.services import tasks as task_services
+from catalog.models import PackageVersion, Product
+from catalog.services import package_version_lock
+from kam.core import services as core_services
+from kam.core.exceptions import ApplicationError
+from kam.core.pdf import html_to_pdf
+from kam.core.roles import Role
+from offers import placeholders
+from offers.models import (
+    HUNDRED,
+    ApprovalRule,
+    Offer,
+    OfferEvent,
+    OfferLine,
+    OfferOption,
+    OfferTemplate,
+    round_money,
+)
+
+Status = Offer.Status
+TOKEN_SALT = "kam.offers.accept"  # noqa: S105 (a signing salt)
+
+
+# --- state ----------------------------------------------------------------
+
+
+def _transition(offer: Offer, to: str, *, actor=None, comment: str = "") -> None:
+    if to not in Offer.TRANSITIONS[offer.status]:
+        raise ApplicationError(
+            _("An offer that is %(status)s cannot become %(to)s.")
+            % {"status": offer.get_status_display(), "to": Status(to).label}
+        )
+    OfferEvent.objects.create(
+        offer=offer,
+        from_status=offer.status,
+        to_status=to,
+        actor=actor,
+        comment=comment,
+    )
+    offer.status = to
+
+
+def _locked(offer: Offer) -> Offer:
+    return Offer.objects.select_for_update().get(pk=offer.pk)
+
+
+def _editable(offer: Offer, actor) -> Offer:
+    """Lock an offer for a change; a change withdraws an approval or a request."""
+    offer = _locked(offer)
+    if not offer.is_editable:
+        raise ApplicationError(
+            _("A %(status)s offer cannot be changed; make a new revision instead.")
+            % {"status": offer.get_status_display()}
+        )
+    if offer.status in (Status.APPROVED, Status.PENDING_APPROVAL, Status.REJECTED):
+        _transition(
+            offer, Status.DRAFT, actor=actor, comment=_("Changed: approval withdrawn")
+        )
+        offer.approved_by = None
+        offer.approved_at = None
+        offer.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    return offer
+
+
+# --- building -------------------------------------------------------------
+
+
+def _check_header(
+    *, valid_until: date, duration_months: int, contact: Contact, account: Account
+):
+    if valid_until < timezone.localdate():
+        raise ApplicationError(
+            _("The validity date lies in the past."), extra={"field": "valid_until"}
+        )
+    if duration_months < 1:
+        raise ApplicationError(_("The duration must be at least one month."))
+    if contact.account_id != account.pk:
+        raise ApplicationError(
+            _("Choose a contact of this account."), extra={"field": "contact"}
+        )
+
+
+@transaction.atomic
+def offer_create(
+    *,
+    account: Account,
+    contact: Contact,
+    actor,
+    title: str,
+    valid_until: date | None = None,
+    language: str | None = None,
+    start_on: date | None = None,
+    duration_months: int = 12,
+    billing_period: str = "yearly",
+    auto_renew: bool = True,
+    notice_days: int = 90,
+    option_names=("Standard",),
+) -> Offer:
+    """Start a draft offer for an account's contact with empty options."""
+    today = timezone.localdate()
+    valid_until = valid_until or today + timedelta(days=30)
+    _check_header(
+        valid_until=valid_until,
+        duration_months=duration_months,
+        contact=contact,
+        account=account,
+    )
+    offer = Offer.objects.create(
+        number=core_services.series_next(series="OF", year=today.year),
+        account=account,
+        contact=contact,
+        title=title.strip() or _("Offer"),
+        language=language or account.language,
+        currency=account.currency,
+        valid_until=valid_until,
+        start_on=start_on or (today.replace(day=1) + timedelta(days=32)).replace(day=1),
+        duration_months=duration_months,
+        billing_period=billing_period,
+        auto_renew=auto_renew,
+        notice_days=notice_days,
+        created_by=actor,
+    )
+    OfferEvent.objects.create(offer=offer, to_status=Status.DRAFT, actor=actor)
+    for position, name in enumerate(option_names, start=1):
+        OfferOption.objects.create(offer=offer, name=name, position=position)
+    TimelineEntry.objects.create(
+        account=account,
+        kind=TimelineEntry.Kind.EVENT,
+        title=_("Offer %(number)s started: %(title)s")
+        % {"number": offer.number, "title": offer.title},
+        actor=actor,
+    )
+    return offer
+
+
+@transaction.atomic
+def offer_update(*, offer: Offer, actor, **fields) -> Offer:
+    """Change the header and terms of an editable offer."""
+    allowed = {
+        "title",
+        "contact",
+        "valid_until",
+        "language",
+        "start_on",
+        "duration_months",
+        "billing_period",
+        "auto_renew",
+        "notice_days",
+    }
+    offer = _editable(offer, actor)
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ApplicationError(
+            _("These fields cannot be changed here: %s") % ", ".join(sorted(unknown))
+        )
+    for name, value in fields.items():
+        setattr(offer, name, value)
+    _check_header(
+        valid_until=offer.valid_until,
+        duration_months=offer.duration_months,
+        contact=offer.contact,
+        account=offer.account,
+    )
+    offer.save()
+    return offer
+
+
+@transaction.atomic
+def option_add(*, offer: Offer, actor, name: str) -> OfferOption:
+    """Add another alternative to the offer."""
+    offer = _editable(offer, actor)
+    if not name.strip():
+        raise ApplicationError(_("An option needs a name."), extra={"field": "name"})
+    position = (offer.options.aggregate(p=Max("position"))["p"] or 0) + 1
+    return OfferOption.objects.create(offer=offer, name=name.strip(), position=position)
+
+
+@transaction.atomic
+def option_delete(*, option: OfferOption, actor) -> None:
+    offer = _editable(option.offer, actor)
+    if offer.options.count() == 1:
+        raise ApplicationError(_("An offer keeps at least one option."))
+    option.delete()
+
+
+def _price(product: Product, currency: str) -> Decimal:
+    price = (
+        product.prices.filter(currency=currency)
+        .values_list("list_price", flat=True)
+        .first()
+    )
+    if price is None:
+        raise ApplicationError(
+            _("%(product)s has no list price in %(currency)s.")
+            % {"product": product, "currency": currency}
+        )
+    return price
+
+
+def _check_line(quantity, unit_price, discount_percent):
+    if quantity is None or quantity <= 0:
+        raise ApplicationError(
+            _("The quantity must be greater than zero."), extra={"field": "quantity"}
+        )
+    if unit_price is not None and unit_price < 0:
+        raise ApplicationError(
+            _("The price cannot be negative."), extra={"field": "unit_price"}
+        )
+    if discount_percent is None or not (0 <= discount_percent <= 100):
+        raise ApplicationError(
+            _("The discount must be between 0 and 100 %."),
+            extra={"field": "discount_percent"},
+        )
+
+
+@transaction.atomic
+def line_add(
+    *,
+    option: OfferOption,
+    actor,
+    product: Product,
+    quantity: Decimal,
+    discount_percent: Decimal = Decimal("0"),
+    unit_price: Decimal | None = None,
+) -> OfferLine:
+    """Add a product at its list price in the offer's currency (or a given price)."""
+    offer = _editable(option.offer, actor)
+    _check_line(quantity, unit_price, discount_percent)
+    position = (option.lines.aggregate(p=Max("position"))["p"] or 0) + 1
+    return OfferLine.objects.create(
+        option=option,
+        product=product,
+        description=product.name,
+        quantity=quantity,
+        unit_price=unit_price
+        if unit_price is not None
+        else _price(product, offer.currency),
+        discount_percent=discount_percent,
+        tax_rate=product.tax_rate,
+        position=position,
+    )
+
+
+@transaction.atomic
+def package_add(
+    *, option: OfferOption, actor, version: PackageVersion, extra_discount=Decimal("0")
+) -> list[OfferLine]:
+    """Add every product of a package version, priced so the package price holds."""
+    offer = _editable(option.offer, actor)
+    items = list(version.items.select_related("product"))
+    list_total = sum(
+        (round_money(i.quantity * _price(i.product, offer.currency)) for i in items),
+        Decimal(0),
+    )
+    if version.price_mode == PackageVersion.PriceMode.DISCOUNT:
+        discount = version.discount_percent
+    elif list_total:
+        discount = (
+            (list_total - version.package_price) / list_total * HUNDRED
+        ).quantize(Decimal("0.01"))
+    else:
+        discount = Decimal("0")
+    discount = min(max(discount + extra_discount, Decimal(0)), HUNDRED)
+    position = option.lines.aggregate(p=Max("position"))["p"] or 0
+    lines = []
+    for i, item in enumerate(items, start=1):
+        lines.append(
+            OfferLine.objects.create(
+                option=option,
+                product=item.product,
+                package_version=version,
+                description=f"{item.product.name} ({version.package.name})",
+                quantity=item.quantity,
+                unit_price=_price(item.product, offer.currency),
+                discount_percent=discount,
+                tax_rate=item.product.tax_rate,
+                position=position + i,
+            )
+        )
+    return lines
+
+
+@transaction.atomic
+def line_update(*, line: OfferLine, actor, **fields) -> OfferLine:
+    """Change quantity, unit price or discount of a line."""
+    _editable(line.option.offer, actor)
+    line = OfferLine.objects.select_for_update().get(pk=line.pk)
+    for name in ("quantity", "unit_price", "discount_percent", "description"):
+        if name in fields:
+            setattr(line, name, fields[name])
+    _check_line(line.quantity, line.unit_price, line.discount_percent)
+    line.save()
+    return line
+
+
+@transaction.atomic
+def line_delete(*, line: OfferLine, actor) -> None:
+    _editable(line.option.offer, actor)
+    line.delete()
+
+
+# --- approval -------------------------------------------------------------
+
+
+def approval_reasons(offer: Offer) -> list[str]:
+    """Which active approval rules the offer breaks (options and lines prefetched)."""
+    from catalog.selectors import exchange_rates, to_base
+
+    rules = list(ApprovalRule.objects.filter(is_active=True))
+    rates = exchange_rates()
+    reasons = []
+    for option in offer.options.all():
+        totals = option.totals()
+        for rule in rules:
+            if rule.kind == ApprovalRule.Kind.LINE_DISCOUNT:
+                worst = max(
+                    (line.discount_percent for line in option.lines.all()), default=0
+                )
+                if worst > rule.threshold:
+                    reasons.append(
+                        _("%(option)s: a line discount of %(d)s %% is above %(t)s %%.")
+                        % {"option": option, "d": worst, "t": rule.threshold}
+                    )
+            elif rule.kind == ApprovalRule.Kind.OVERALL_DISCOUNT:
+                if totals["discount_percent"] > rule.threshold:
+                    reasons.append(
+                        _("%(option)s: overall discount %(d)s %% is above %(t)s %%.")
+                        % {
+                            "option": option,
+                            "d": totals["discount_percent"],
+                            "t": rule.threshold,
+                        }
+                    )
+            elif rule.kind == ApprovalRule.Kind.TOTAL:
+                net = to_base(totals["net"], offer.currency, rates)
+                if net > rule.threshold:
+                    reasons.append(
+                        _("%(option)s: a net total of %(n)s EUR is above %(t)s EUR.")
+                        % {"option": option, "n": net, "t": rule.threshold}
+                    )
+    return reasons
+
+
+def _with_lines(offer: Offer) -> Offer:
+    return (
+        Offer.objects.select_related(
+            "account", "account__owner", "contact", "created_by"
+        )
+        .prefetch_related("options__lines__product")
+        .get(pk=offer.pk)
+    )
+
+
+def _check_complete(offer: Offer) -> None:
+    if not offer.options.all():
+        raise ApplicationError(_("The offer has no options."))
+    empty = [o.name for o in offer.options.all() if not o.lines.all()]
+    if empty:
+        raise ApplicationError(_("These options have no lines: %s") % ", ".join(empty))
+    if offer.valid_until < timezone.localdate():
+        raise ApplicationError(_("The validity date lies in the past."))
+
+
+def _approvers(offer: Offer):
+    from kam.core.models import User
+
+    team = offer.account.owner.team
+    qs = User.objects.filter(is_active=True, groups__name=Role.SALES_MANAGER)
+    if team and team.manager_id:
+        qs = qs.filter(pk=team.manager_id)
+    return list(qs.exclude(pk=offer.created_by_id).distinct())
+
+
+@transaction.atomic
+def offer_request_approval(*, offer: Offer, actor) -> Offer:
+    """Ask the team's Sales Manager to approve the special conditions."""
+    offer = _locked(offer)
+    if offer.status == Status.PENDING_APPROVAL:
+        return offer
+    offer = _with_lines(offer)
+    _check_complete(offer)
+    reasons = approval_reasons(offer)
+    if not reasons:
+        raise ApplicationError(_("This offer needs no approval; you can send it."))
+    offer = _locked(offer)
+    _transition(offer, Status.PENDING_APPROVAL, actor=actor)
+    offer.needs_approval = True
+    offer.approval_reasons = reasons
+    offer.save(
+        update_fields=["status", "needs_approval", "approval_reasons", "updated_at"]
+    )
+    url = reverse("offers:detail", args=[offer.pk])
+    for manager in _approvers(offer):
+        core_services.notification_create(
+            user=manager,
+            title=_("Approval requested: %(offer)s") % {"offer": offer.label},
+            body=offer.account.name,
+            url=url,
+            dedupe_key=f"approval:{offer.pk}:{offer.updated_at:%Y%m%d%H%M%S%f}",
+        )
+        if manager.email:
+            core_services.message_queue(
+                to=[manager.email],
+                subject=_("Approval requested: %(offer)s for %(account)s")
+                % {"offer": offer.label, "account": offer.account.name},
+                body_text="\n".join(
+                    [
+                        str(_("%(kam)s asks for your approval:") % {"kam": actor}),
+                        "",
+                        *reasons,
+                        "",
+                        settings.KAM_BASE_URL.rstrip("/") + url,
+                    ]
+                ),
+                related=offer,
+            )
+    return offer
+
+
+def _check_approver(offer: Offer, actor) -> None:
+    if actor.pk in (offer.created_by_id, offer.account.owner_id):
+        raise ApplicationError(_("Nobody can approve their own offer."))
+    is_admin = actor.has_role(Role.ADMINISTRATOR)
+    team = offer.account.owner.team
+    if not is_admin and not (
+        actor.has_role(Role.SALES_MANAGER) and team and team.manager_id == actor.pk
+    ):
+        raise ApplicationError(
+            _("Only the Sales Manager of the account's team can decide.")
+        )
+
+
+@transaction.atomic
+def offer_decide(*, offer: Offer, actor, approve: bool, comment: str = "") -> Offer:
+    """Approve or reject a pending offer; the KAM is told either way."""
+    offer = _locked(offer)
+    target = Status.APPROVED if approve else Status.REJECTED
+    if offer.status == target:
+        return offer
+    _check_approver(offer, actor)
+    if not approve and not comment.strip():
+        raise ApplicationError(
+            _("Say why the offer is rejected."), extra={"field": "comment"}
+        )
+    _transition(offer, target, actor=actor, comment=comment)
+    offer.approved_by = actor if approve else None
+    offer.approved_at = timezone.now() if approve else None
+    offer.approval_comment = comment
+    offer.save(
+        update_fields=[
+            "status",
+            "approved_by",
+            "approved_at",
+            "approval_comment",
+            "updated_at",
+        ]
+    )
+    title = (_("Approved: %(offer)s") if approve else _("Rejected: %(offer)s")) % {
+        "offer": offer.label
+    }
+    core_services.notification_create(
+        user=offer.created_by,
+        title=title,
+        body=comment,
+        url=reverse("offers:detail", args=[offer.pk]),
+    )
+    return offer
+
+
+# --- sending --------------------------------------------------------------
+
+
+def acceptance_token(offer: Offer) -> str:
+    return signing.dumps(
+        {"o": offer.pk, "n": offer.number, "r": offer.revision}, salt=TOKEN_SALT
+    )
+
+
+def offer_for_token(token: str) -> Offer | None:
+    """The offer behind a signed acceptance link, or None if it was tampered with."""
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT)
+    except signing.BadSignature:
+        return None
+    return (
+        Offer.objects.filter(
+            pk=data.get("o"), number=data.get("n"), revision=data.get("r")
+        )
+        .select_related("account", "account__owner", "contact")
+        .prefetch_related("options__lines__product")
+        .first()
+    )
+
+
+def _values(offer: Offer) -> dict:
+    kam = offer.account.owner
+    return {
+        "customer_name": offer.account.legal_name or offer.account.name,
+        "contact_name": str(offer.contact),
+        "offer_number": offer.label,
+        "offer_title": offer.title,
+        "valid_until": offer.valid_until.isoformat(),
+        "kam_name": str(kam),
+        "kam_email": kam.email,
+        "kam_phone": kam.phone,
+        "acceptance_link": settings.KAM_BASE_URL.rstrip("/")
+        + reverse("offers:accept", args=[acceptance_token(offer)]),
+        "start_date": offer.start_on.isoformat(),
+        "duration_months": str(offer.duration_months),
+    }
+
+
+def offer_template(kind: str, language: str) -> OfferTemplate:
+    template = OfferTemplate.objects.filter(kind=kind, language=language).first()
+    if template is None:
+        template = OfferTemplate.objects.filter(kind=kind, language="en").first()
+    if template is None:
+        raise ApplicationError(_("No %(kind)s template exists yet.") % {"kind": kind})
+    return template
+
+
+def offer_pdf(offer: Offer) -> bytes:
+    """Render the offer document (options side by side, terms, page numbers)."""
+    offer = _with_lines(offer)
+    template = offer_template(OfferTemplate.Kind.DOCUMENT, offer.language)
+    values = _values(offer)
+    options = [(o, o.totals()) for o in offer.options.all()]
+    with translation.override(offer.language):
+        html = render_to_string(
+            "pdf/offers/offer.html",
+            {
+                "offer": offer,
+                "options": options,
+                "heading": placeholders.render_text(template.subject, values),
+                "intro": placeholders.render_html(template.body, values),
+                "closing": placeholders.render_html(template.closing, values),
+                "values": values,
+            },
+        )
+    return html_to_pdf(html)
+
+
+@transaction.atomic
+def offer_send(*, offer: Offer, actor, follow_up_days=(3,)) -> Offer:
+    """Render, file and email the offer with its PDF and acceptance link (once)."""
+    offer = _locked(offer)
+    if offer.status == Status.SENT:
+        return offer  # a double click sends once
+    offer = _with_lines(offer)
+    _check_complete(offer)
+    contact = offer.contact
+    if contact.do_not_contact:
+        raise ApplicationError(
+            _("%(name)s asked not to be contacted.") % {"name": contact}
+        )
+    if not contact.email:
+        raise ApplicationError(_("%(name)s has no email address.") % {"name": contact})
+    reasons = approval_reasons(offer)
+    offer = _locked(offer)
+    if reasons and offer.status != Status.APPROVED:
+        raise ApplicationError(
+            _("This offer needs a Sales Manager's approval before it can be sent: %s")
+            % " ".join(reasons)
+        )
+    pdf = offer_pdf(offer)
+    filename = f"{offer.number}-{offer.revision}.pdf"
+    document = activity.document_upload(
+        account=offer.account,
+        actor=actor,
+        uploaded_file=SimpleUploadedFile(filename, pdf, "application/pdf"),
+        title=_("Offer %(offer)s") % {"offer": offer.label},
+    )
+    values = _values(offer)
+    template = offer_template(OfferTemplate.Kind.EMAIL, offer.language)
+    message = core_services.message_queue(
+        to=[contact.email],
+        subject=placeholders.render_text(template.subject, values),
+        body_text=placeholders.render_text(template.body, values),
+        reply_to=[actor.email] if actor.email else [],
+        attachments=[(filename, pdf, "application/pdf")],
+        related=offer,
+    )
+    _transition(offer, Status.SENT, actor=actor)
+    offer.sent_at = timezone.now()
+    offer.document = document
+    offer.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    offer.message = message
+    offer.delivery = Offer.Delivery.QUEUED
+    offer.save()
+    for version_id in {
+        line.package_version_id
+        for option in offer.options.all()
+        for line in option.lines.all()
+    } - {None}:
+        package_version_lock(version=PackageVersion(pk=version_id))
+    TimelineEntry.objects.create(
+        account=offer.account,
+        kind=TimelineEntry.Kind.EMAIL,
+        title=_("Offer %(offer)s sent to %(name)s")
+        % {"offer": offer.label, "name": contact},
+        summary=offer.title,
+        actor=actor,
+        message=message,
+    )
+    for days in follow_up_days:
+        task_services.task_create(
+            title=_("Follow up on offer %(offer)s") % {"offer": offer.label},
+            due_at=timezone.now() + timedelta(days=days),
+            assignee=offer.account.owner,
+            account=offer.account,
+            actor=actor,
+            related=offer,
+        )
+    return offer
+
+
+# --- answers --------------------------------------------------------------
+
+
+def _notify_owner(offer: Offer, title: str, body: str = "") -> None:
+    core_services.notification_create(
+        user=offer.account.owner,
+        title=title,
+        body=body,
+        url=reverse("offers:detail", args=[offer.pk]),
+    )
+
+
+@transaction.atomic
+def offer_accept(
+    *,
+    offer: Offer,
+    option: OfferOption,
+    name: str,
+    title: str = "",
+    ip: str | None = None,
+    user_agent: str = "",
+    channel: str = "web",
+    actor=None,
+) -> Offer:
+    """Record the customer's acceptance of exactly one option (idempotent)."""
+    offer = _locked(offer)
+    if offer.status == Status.ACCEPTED:
+        if offer.accepted_option_id == option.pk:
+            return offer
+        raise ApplicationError(_("This offer was accepted already."))
+    if option.offer_id != offer.pk:
+        raise ApplicationError(_("Choose one of this offer's options."))
+    if offer.status != Status.SENT:
+        raise ApplicationError(_("This offer can no longer be accepted."))
+    if offer.valid_until < timezone.localdate():
+        raise ApplicationError(
+            _("This offer expired on %(date)s.") % {"date": offer.valid_until}
+        )
+    if not name.strip():
+        raise ApplicationError(_("Please give your name."), extra={"field": "name"})
+    _transition(
+        offer,
+        Status.ACCEPTED,
+        actor=actor,
+        comment=_("Option: %(o)s") % {"o": option.name},
+    )
+    offer.accepted_option = option
+    offer.answered_at = timezone.now()
+    offer.answer_channel = channel
+    offer.signer_name = name.strip()
+    offer.signer_title = title.strip()
+    offer.signer_ip = ip
+    offer.signer_user_agent = (user_agent or "")[:500]
+    offer.save()
+    TimelineEntry.objects.create(
+        account=offer.account,
+        kind=TimelineEntry.Kind.EVENT,
+        title=_("Offer %(offer)s accepted: %(option)s")
+        % {"offer": offer.label, "option": option.name},
+        summary=_("by %(name)s (%(channel)s)")
+        % {"name": offer.signer_name, "channel": channel},
+        actor=actor,
+    )
+    _notify_owner(
+        offer,
+        _("Accepted: %(offer)s, %(option)s")
+        % {"offer": offer.label, "option": option.name},
+        offer.account.name,
+    )
+    return offer
+
+
+@transaction.atomic
+def offer_decline(
+    *, offer: Offer, reason: str, name: str = "", ip=None, user_agent="", actor=None
+) -> Offer:
+    """Record that the customer declined, with the reason (idempotent)."""
+    offer = _locked(offer)
+    if offer.status == Status.DECLINED:
+        return offer
+    if offer.status != Status.SENT:
+        raise ApplicationError(_("This offer can no longer be declined."))
+    if not reason.strip():
+        raise ApplicationError(_("Please tell us why."), extra={"field": "reason"})
+    _transition(offer, Status.DECLINED, actor=actor, comment=reason)
+    offer.decline_reason = reason.strip()
+    offer.answered_at = timezone.now()
+    offer.signer_name = name.strip()
+    offer.signer_ip = ip
+    offer.signer_user_agent = (user_agent or "")[:500]
+    offer.save()
+    TimelineEntry.objects.create(
+        account=offer.account,
+        kind=TimelineEntry.Kind.EVENT,
+        title=_("Offer %(offer)s declined") % {"offer": offer.label},
+        summary=reason[:300],
+        actor=actor,
+    )
+    _notify_owner(
+        offer, _("Declined: %(offer)s") % {"offer": offer.label}, reason[:200]
+    )
+    return offer
+
+
+@transaction.atomic
+def offer_revise(*, offer: Offer, actor) -> Offer:
+    """Copy a sent offer into a new draft revision; the sent one is superseded."""
+    offer = _locked(offer)
+    if hasattr(offer, "next_revision"):
+        return offer.next_revision
+    if offer.status != Status.SENT:
+        raise ApplicationError(
+            _("Only a sent offer gets a new revision; edit this one directly.")
+        )
+    _transition(offer, Status.SUPERSEDED, actor=actor, comment=_("New revision"))
+    offer.save(update_fields=["status", "updated_at"])
+    new = Offer.objects.get(pk=offer.pk)
+    new.pk = None
+    new.revision = offer.revision + 1
+    new.previous = offer
+    new.status = Status.DRAFT
+    for field in (
+        "approved_by",
+        "approved_at",
+        "sent_at",
+        "document",
+        "message",
+        "accepted_option",
+        "answered_at",
+        "validity_reminder_sent_at",
+    ):
+        setattr(new, field, None)
+    new.approval_comment = new.pdf_sha256 = new.delivery = ""
+    new.needs_approval = False
+    new.approval_reasons = []
+    if new.valid_until < timezone.localdate():
+        new.valid_until = timezone.localdate() + timedelta(days=30)
+    new.created_by = actor
+    new.save(force_insert=True)
+    OfferEvent.objects.create(
+        offer=new,
+        to_status=Status.DRAFT,
+        actor=actor,
+        comment=_("Revision of %(o)s") % {"o": offer.label},
+    )
+    for option in offer.options.prefetch_related("lines"):
+        lines = list(option.lines.all())
+        option.pk = None
+        option.offer = new
+        option.save()
+        for line in lines:
+            line.pk = None
+            line.option = option
+            line.save()
+    return new
+
+
+def offers_expire(*, today: date | None = None) -> int:
+    """Expire sent offers whose validity ended (nightly; idempotent)."""
+    today = today or timezone.localdate()
+    expired = 0
+    for offer_id in Offer.objects.filter(
+        status=Status.SENT, valid_until__lt=today
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            offer = _locked(Offer(pk=offer_id))
+            if offer.status != Status.SENT:
+                continue
+            _transition(offer, Status.EXPIRED, comment=_("Validity ended"))
+            offer.save(update_fields=["status", "updated_at"])
+            _notify_owner(offer, _("Expired: %(offer)s") % {"offer": offer.label})
+            expired += 1
+    return expired
+
+
+def offer_validity_reminders(*, today: date | None = None) -> int:
+    """Remind the KAM N days before an unanswered offer's validity ends (once)."""
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=settings.KAM_OFFER_REMINDER_DAYS)
+    count = 0
+    for offer in Offer.objects.filter(
+        status=Status.SENT,
+        valid_until__gte=today,
+        valid_until__lte=horizon,
+        validity_reminder_sent_at__isnull=True,
+    ).select_related("account"):
+        with transaction.atomic():
+            updated = Offer.objects.filter(
+                pk=offer.pk, validity_reminder_sent_at__isnull=True
+            ).update(validity_reminder_sent_at=timezone.now())
+            if not updated:
+                continue
+            task_services.task_create(
+                title=_("Offer %(offer)s ends on %(date)s: call %(name)s")
+                % {
+                    "offer": offer.label,
+                    "date": offer.valid_until,
+                    "name": offer.contact,
+                },
+                due_at=timezone.now(),
+                assignee=offer.account.owner,
+                account=offer.account,
+                actor=None,
+                related=offer,
+            )
+            count += 1
+    return count
+
+
+# --- email tracking and replies (anymail webhooks) -------------------------
+
+DELIVERY_ORDER = {
+    "": 0,
+    "queued": 1,
+    "sent": 2,
+    "delivered": 3,
+    "opened": 4,
+    "bounced": 5,
+}
+EVENT_TO_DELIVERY = {
+    "queued": "queued",
+    "sent": "sent",
+    "delivered": "delivered",
+    "opened": "opened",
+    "clicked": "opened",
+    "bounced": "bounced",
+    "rejected": "bounced",
+    "failed": "bounced",
+}
+
+
+@transaction.atomic
+def tracking_apply(
+    *, event_id: str, provider_message_id: str, event_type: str, occurred_at
+) -> bool:
+    """Apply a provider's tracking event to the offer it concerns, once per event id."""
+    from django.db import IntegrityError
+
+    from kam.core.models import OutboundMessage
+    from offers.models import TrackingEvent
+
+    message = OutboundMessage.objects.filter(
+        provider_message_id=provider_message_id
+    ).first()
+    if message is None or not provider_message_id:
+        return False
+    try:
+        with transaction.atomic():
+            TrackingEvent.objects.create(
+                event_id=event_id[:200],
+                message=message,
+                event_type=event_type,
+                occurred_at=occurred_at or timezone.now(),
+            )
+    except IntegrityError:
+        return False  # the provider sent this event before
+    delivery = EVENT_TO_DELIVERY.get(event_type)
+    if delivery is None:
+        return True
+    for offer in Offer.objects.select_for_update().filter(message=message):
+        if DELIVERY_ORDER[delivery] > DELIVERY_ORDER.get(offer.delivery, 0):
+            offer.delivery = delivery
+            offer.save(update_fields=["delivery", "updated_at"])
+            if delivery == "bounced":
+                _notify_owner(
+                    offer,
+                    _("Bounced: %(offer)s") % {"offer": offer.label},
+                    offer.contact.email,
+                )
+    return True
+
+
+def _offer_for_reply(in_reply_to: str, references: str, subject: str) -> Offer | None:
+    from kam.core.models import OutboundMessage
+
+    ids = {i.strip() for i in f"{in_reply_to} {references}".split() if i.strip()}
+    if ids:
+        message = OutboundMessage.objects.filter(rfc_message_id__in=ids).first()
+        if message:
+            offer = Offer.objects.filter(message=message).first()
+            if offer:
+                return offer
+    import re
+
+    match = re.search(r"OF-\d{4}-\d{5}", subject or "")
+    if match:
+        return Offer.objects.filter(number=match.group(0)).order_by("-revision").first()
+    return None
+
+
+@transaction.atomic
+def inbound_reply_apply(
+    *,
+    from_email: str,
+    subject: str,
+    text: str,
+    in_reply_to: str = "",
+    references: str = "",
+) -> TimelineEntry | None:
+    """Put a customer's reply on the account timeline, matched to the offer."""
+    offer = _offer_for_reply(in_reply_to, references, subject)
+    if offer is None:
+        return None
+    entry = TimelineEntry.objects.create(
+        account=offer.account,
+        kind=TimelineEntry.Kind.EMAIL,
+        title=_("Reply from %(sender)s on offer %(offer)s")
+        % {"sender": from_email, "offer": offer.label},
+        summary=text[:2000],
+    )
+    _notify_owner(
+        offer, _("Reply on %(offer)s") % {"offer": offer.label}, subject[:200]
+    )
+    return entry
+
+
+def acceptance_path(offer: Offer) -> str:
+    return reverse("offers:accept", args=[acceptance_token(offer)])
+
+
+@transaction.atomic
+def offer_template_save(
+    *, template: OfferTemplate, subject: str, body: str, closing: str = ""
+) -> OfferTemplate:
+    """Save a template after checking its placeholders."""
+    errors = [
+        e
+        for text in (subject, body, closing)
+        for e in placeholders.template_errors(text)
+    ]
+    if errors:
+        raise ApplicationError(" ".join(errors))
+    template.subject, template.body, template.closing = subject, body, closing
+    template.save(update_fields=["subject", "body", "closing", "updated_at"])
+    return template

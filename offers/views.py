@@ -1,0 +1,513 @@
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import account_get_for_user
+from catalog.models import Product
+from kam.core.access import can_change
+from kam.core.decorators import role_required
+from kam.core.exceptions import ApplicationError
+from kam.core.forms import run_service
+from kam.core.roles import Role
+from offers import placeholders, selectors, services
+from offers.forms import (
+    AcceptForm,
+    DecisionForm,
+    DeclineForm,
+    LineEditForm,
+    LineForm,
+    NewOfferForm,
+    OfferForm,
+    PackageForm,
+    PhoneAcceptForm,
+    SendForm,
+    TemplateForm,
+)
+from offers.models import Offer, OfferLine, OfferOption, OfferTemplate
+
+AGES = {"7": 7, "30": 30, "90": 90}
+
+
+@login_required
+def offer_list(request):
+    qs = selectors.offer_list_for_user(user=request.user)
+    scope = request.GET.get("scope", "mine")
+    if scope == "mine":
+        qs = qs.filter(account__owner=request.user) | qs.filter(
+            account__deputy=request.user
+        )
+    status = request.GET.get("status", "")
+    if status in Offer.Status.values:
+        qs = qs.filter(status=status)
+    if request.GET.get("age") in AGES:
+        qs = qs.filter(
+            created_at__gte=timezone.now() - timedelta(days=AGES[request.GET["age"]])
+        )
+    if request.GET.get("account", "").isdigit():
+        qs = qs.filter(account_id=int(request.GET["account"]))
+    page = Paginator(qs.order_by("-updated_at", "-pk"), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "offers/list.html",
+        {
+            "page": page,
+            "scope": scope,
+            "status": status,
+            "statuses": Offer.Status.choices,
+            "age": request.GET.get("age", ""),
+        },
+    )
+
+
+@login_required
+def offer_create(request, account_pk):
+    account = account_get_for_user(user=request.user, pk=account_pk)
+    if not can_change(request.user, account):
+        raise PermissionDenied
+    initial = {
+        "valid_until": timezone.localdate() + timedelta(days=30),
+        "title": request.GET.get("title", ""),
+    }
+    form = NewOfferForm(request.POST or None, account=account, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        names = [n.strip() for n in data["options"].split(",") if n.strip()] or [
+            "Standard"
+        ]
+        offer = run_service(
+            form,
+            services.offer_create,
+            account=account,
+            contact=data["contact"],
+            actor=request.user,
+            title=data["title"],
+            valid_until=data["valid_until"],
+            option_names=names,
+        )
+        if offer:
+            product_id = request.GET.get("product")
+            if product_id and product_id.isdigit():
+                product = Product.objects.filter(pk=product_id, is_active=True).first()
+                if product:
+                    services.line_add(
+                        option=offer.options.first(),
+                        actor=request.user,
+                        product=product,
+                        quantity=1,
+                    )
+            return redirect("offers:edit", pk=offer.pk)
+    return render(request, "offers/new.html", {"account": account, "form": form})
+
+
+def _offer_for_change(request, pk) -> Offer:
+    offer = selectors.offer_get_for_user(user=request.user, pk=pk)
+    if not can_change(request.user, offer):
+        raise PermissionDenied
+    return offer
+
+
+@login_required
+def offer_detail(request, pk):
+    offer = selectors.offer_get_for_user(user=request.user, pk=pk)
+    options = [(o, o.totals()) for o in offer.options.all()]
+    user = request.user
+    can_decide = (
+        offer.status == Offer.Status.PENDING_APPROVAL
+        and user.pk not in (offer.created_by_id, offer.account.owner_id)
+        and (
+            user.has_role(Role.ADMINISTRATOR)
+            or (
+                offer.account.owner.team
+                and offer.account.owner.team.manager_id == user.pk
+            )
+        )
+    )
+    return render(
+        request,
+        "offers/detail.html",
+        {
+            "offer": offer,
+            "options": options,
+            "can_change": can_change(user, offer),
+            "can_decide": can_decide,
+            "reasons": services.approval_reasons(offer)
+            if offer.is_editable
+            else offer.approval_reasons,
+            "send_form": SendForm(),
+            "decision_form": DecisionForm(),
+            "phone_form": PhoneAcceptForm(offer=offer),
+            "accept_url": request.build_absolute_uri(services.acceptance_path(offer))
+            if offer.status == Offer.Status.SENT
+            else "",
+        },
+    )
+
+
+@login_required
+def offer_edit(request, pk):
+    offer = _offer_for_change(request, pk)
+    if not offer.is_editable:
+        messages.info(
+            request, _("A sent offer cannot be changed; make a new revision.")
+        )
+        return redirect(offer)
+    form = OfferForm(request.POST or None, instance=offer, account=offer.account)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        if run_service(
+            form, services.offer_update, offer=offer, actor=request.user, **data
+        ):
+            messages.success(request, _("Offer saved."))
+            return redirect("offers:edit", pk=offer.pk)
+    return render(request, "offers/edit.html", _editor_context(offer, form=form))
+
+
+def _editor_context(offer, **extra):
+    offer = (
+        Offer.objects.prefetch_related("options__lines__product")
+        .select_related("account")
+        .get(pk=offer.pk)
+    )
+    return {
+        "offer": offer,
+        "options": [(o, o.totals()) for o in offer.options.all()],
+        "line_form": LineForm(),
+        "package_form": PackageForm(),
+        "reasons": services.approval_reasons(offer),
+        **extra,
+    }
+
+
+def _options_fragment(request, offer, error=None):
+    context = _editor_context(offer)
+    if error:
+        context["error"] = error
+    return render(request, "offers/_options.html", context)
+
+
+@login_required
+@require_POST
+def option_add(request, pk):
+    offer = _offer_for_change(request, pk)
+    try:
+        services.option_add(
+            offer=offer, actor=request.user, name=request.POST.get("name", "")
+        )
+    except ApplicationError as exc:
+        return _options_fragment(request, offer, exc.message)
+    return _options_fragment(request, offer)
+
+
+@login_required
+@require_POST
+def option_delete(request, pk, option_pk):
+    offer = _offer_for_change(request, pk)
+    option = get_object_or_404(OfferOption, pk=option_pk, offer=offer)
+    try:
+        services.option_delete(option=option, actor=request.user)
+    except ApplicationError as exc:
+        return _options_fragment(request, offer, exc.message)
+    return _options_fragment(request, offer)
+
+
+@login_required
+@require_POST
+def line_add(request, pk, option_pk):
+    offer = _offer_for_change(request, pk)
+    option = get_object_or_404(OfferOption, pk=option_pk, offer=offer)
+    if "version" in request.POST:
+        form = PackageForm(request.POST)
+        if form.is_valid():
+            try:
+                services.package_add(
+                    option=option,
+                    actor=request.user,
+                    version=form.cleaned_data["version"],
+                )
+            except ApplicationError as exc:
+                return _options_fragment(request, offer, exc.message)
+            return _options_fragment(request, offer)
+    else:
+        form = LineForm(request.POST)
+        if form.is_valid():
+            try:
+                services.line_add(
+                    option=option, actor=request.user, **form.cleaned_data
+                )
+            except ApplicationError as exc:
+                return _options_fragment(request, offer, exc.message)
+            return _options_fragment(request, offer)
+    errors = "; ".join(e for errs in form.errors.values() for e in errs)
+    return _options_fragment(request, offer, errors)
+
+
+@login_required
+@require_POST
+def line_update(request, pk, line_pk):
+    offer = _offer_for_change(request, pk)
+    line = get_object_or_404(OfferLine, pk=line_pk, option__offer=offer)
+    if request.POST.get("delete"):
+        try:
+            services.line_delete(line=line, actor=request.user)
+        except ApplicationError as exc:
+            return _options_fragment(request, offer, exc.message)
+        return _options_fragment(request, offer)
+    form = LineEditForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(e for errs in form.errors.values() for e in errs)
+        return _options_fragment(request, offer, errors)
+    try:
+        services.line_update(line=line, actor=request.user, **form.cleaned_data)
+    except ApplicationError as exc:
+        return _options_fragment(request, offer, exc.message)
+    return _options_fragment(request, offer)
+
+
+def _act(request, offer, service, success, **kwargs):
+    try:
+        service(offer=offer, actor=request.user, **kwargs)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect("offers:detail", pk=offer.pk)
+
+
+@login_required
+@require_POST
+def offer_request_approval(request, pk):
+    offer = _offer_for_change(request, pk)
+    return _act(
+        request, offer, services.offer_request_approval, _("Approval requested.")
+    )
+
+
+@login_required
+@require_POST
+def offer_send(request, pk):
+    offer = _offer_for_change(request, pk)
+    form = SendForm(request.POST)
+    days = [form.cleaned_data["follow_up_days"]] if form.is_valid() else [3]
+    return _act(
+        request, offer, services.offer_send, _("Offer sent."), follow_up_days=days
+    )
+
+
+@login_required
+@require_POST
+def offer_revise(request, pk):
+    offer = _offer_for_change(request, pk)
+    try:
+        new = services.offer_revise(offer=offer, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(offer)
+    messages.success(
+        request,
+        _("Revision %(n)d started; the sent one is kept.") % {"n": new.revision},
+    )
+    return redirect("offers:edit", pk=new.pk)
+
+
+@role_required(Role.SALES_MANAGER, Role.ADMINISTRATOR)
+@require_POST
+def offer_decide(request, pk):
+    offer = selectors.offer_get_for_user(user=request.user, pk=pk)
+    form = DecisionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    approve = request.POST.get("decision") == "approve"
+    return _act(
+        request,
+        offer,
+        services.offer_decide,
+        _("Approved.") if approve else _("Rejected."),
+        approve=approve,
+        comment=comment,
+    )
+
+
+@login_required
+@require_POST
+def offer_phone_accept(request, pk):
+    offer = _offer_for_change(request, pk)
+    form = PhoneAcceptForm(request.POST, offer=offer)
+    if not form.is_valid():
+        messages.error(request, _("Choose the option and who accepted it."))
+        return redirect(offer)
+    option = offer.options.get(pk=form.cleaned_data["option"])
+    try:
+        services.offer_accept(
+            offer=offer,
+            option=option,
+            name=form.cleaned_data["name"],
+            title=form.cleaned_data["title"],
+            channel="phone",
+            actor=request.user,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Acceptance by phone recorded."))
+    return redirect(offer)
+
+
+@login_required
+def offer_pdf(request, pk):
+    offer = selectors.offer_get_for_user(user=request.user, pk=pk)
+    pdf = services.offer_pdf(offer)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="{offer.number}-{offer.revision}.pdf"'
+    )
+    return response
+
+
+@role_required(Role.SALES_MANAGER, Role.ADMINISTRATOR)
+def approval_queue(request):
+    offers = list(
+        selectors.approval_queue_for_user(user=request.user).prefetch_related(
+            "options__lines"
+        )
+    )
+    rows = [(o, services.approval_reasons(o)) for o in offers]
+    return render(request, "offers/approvals.html", {"rows": rows})
+
+
+# --- customer pages (no login) ---------------------------------------------
+
+
+def _client_ip(request):
+    return request.META.get("REMOTE_ADDR")
+
+
+def accept(request, token):
+    offer = services.offer_for_token(token)
+    if offer is None:
+        raise Http404
+    gone = offer.status in (Offer.Status.EXPIRED, Offer.Status.SUPERSEDED) or (
+        offer.status == Offer.Status.SENT and offer.valid_until < timezone.localdate()
+    )
+    with translation.override(offer.language):
+        if gone:
+            return render(
+                request, "offers/public/gone.html", {"offer": offer}, status=410
+            )
+        form = (
+            AcceptForm(request.POST or None, offer=offer)
+            if "decline" not in request.POST
+            else AcceptForm(offer=offer)
+        )
+        decline = DeclineForm(request.POST if "decline" in request.POST else None)
+        if request.method == "POST" and offer.status == Offer.Status.SENT:
+            try:
+                if "decline" in request.POST and decline.is_valid():
+                    services.offer_decline(
+                        offer=offer,
+                        reason=decline.cleaned_data["reason"],
+                        ip=_client_ip(request),
+                        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                    )
+                    return redirect("offers:accept", token=token)
+                if "decline" not in request.POST and form.is_valid():
+                    option = offer.options.get(pk=form.cleaned_data["option"])
+                    services.offer_accept(
+                        offer=offer,
+                        option=option,
+                        name=form.cleaned_data["name"],
+                        title=form.cleaned_data["title"],
+                        ip=_client_ip(request),
+                        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                    )
+                    return redirect("offers:accept", token=token)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+        offer.refresh_from_db()
+        options = [
+            (o, o.totals()) for o in offer.options.prefetch_related("lines__product")
+        ]
+        return render(
+            request,
+            "offers/public/accept.html",
+            {
+                "offer": offer,
+                "options": options,
+                "form": form,
+                "decline_form": decline,
+                "token": token,
+            },
+        )
+
+
+def accept_pdf(request, token):
+    """The exact PDF that was sent (its SHA-256 is recorded with the answer)."""
+    offer = services.offer_for_token(token)
+    if offer is None or offer.document is None:
+        raise Http404
+    with offer.document.file.open("rb") as fh:
+        response = HttpResponse(fh.read(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{offer.document.filename}"'
+    return response
+
+
+# --- templates (administrators) -------------------------------------------
+
+
+@role_required(Role.ADMINISTRATOR)
+def template_list(request):
+    return render(
+        request, "offers/templates.html", {"templates": OfferTemplate.objects.all()}
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+def template_edit(request, pk):
+    template = get_object_or_404(OfferTemplate, pk=pk)
+    form = TemplateForm(request.POST or None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        services.offer_template_save(template=template, **form.cleaned_data)
+        messages.success(request, _("Template saved."))
+        return redirect("offers:templates")
+    return render(
+        request,
+        "offers/template_form.html",
+        {
+            "form": form,
+            "template": template,
+            "placeholders": sorted(placeholders.ALLOWED),
+        },
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_POST
+def template_preview(request, pk):
+    template = get_object_or_404(OfferTemplate, pk=pk)
+    form = TemplateForm(request.POST, instance=template)
+    errors = (
+        [] if form.is_valid() else [e for errs in form.errors.values() for e in errs]
+    )
+    values = placeholders.ALLOWED
+    return render(
+        request,
+        "offers/_template_preview.html",
+        {
+            "errors": errors,
+            "subject": placeholders.render_text(
+                request.POST.get("subject", ""), values
+            ),
+            "body": placeholders.render_html(request.POST.get("body", ""), values),
+            "closing": placeholders.render_html(
+                request.POST.get("closing", ""), values
+            ),
+        },
+    )
