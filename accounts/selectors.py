@@ -1,7 +1,7 @@
 """Reads of the accounts app; every one applies the access rule."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -10,7 +10,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import Account, Contact, Document, OrderLine, Task, TimelineEntry
-from catalog.models import money
+from catalog.models import Product, money
 from catalog.selectors import exchange_rates
 from kam.core.access import get_visible_or_404, visible_to
 
@@ -251,3 +251,37 @@ def relationship_map(contacts: list[Contact]) -> dict:
         "width": round(40 + max(next_x[0], 1) * slot_w),
         "height": 40 + (depth_max + 1) * level_h,
     }
+
+
+def upsell_for_account(*, account: Account, limit: int = 5) -> list[dict]:
+    """Products this account does not buy that peers (same industry and tier) buy."""
+    since = timezone.localdate() - timedelta(days=365)
+    owned = set(
+        OrderLine.objects.filter(account=account, ordered_on__gte=since).values_list(
+            "product_id", flat=True
+        )
+    )
+    peers = Account.objects.filter(
+        industry=account.industry, tier=account.tier
+    ).exclude(pk=account.pk)
+    peer_total = peers.count()
+    if not peer_total:
+        return []
+    rows = (
+        OrderLine.objects.filter(account__in=peers, ordered_on__gte=since)
+        .exclude(product_id__in=owned)
+        .values("product_id")
+        .annotate(buyers=Count("account", distinct=True))
+        .order_by("-buyers", "product_id")[:limit]
+    )
+    products = Product.objects.in_bulk([r["product_id"] for r in rows])
+    return [
+        {
+            "product": products[r["product_id"]],
+            "buyers": r["buyers"],
+            "peers": peer_total,
+            "share": round(100 * r["buyers"] / peer_total),
+        }
+        for r in rows
+        if r["product_id"] in products and products[r["product_id"]].is_active
+    ]

@@ -150,6 +150,8 @@ def account_detail(request, pk):
         "task_form": TaskForm(user=request.user),
         "document_form": DocumentForm(),
         "email_form": EmailForm(account=account),
+        "offers": account.offers.select_related("contact").order_by("-updated_at")[:10],
+        "upsell": selectors.upsell_for_account(account=account),
     }
     return render(request, "accounts/detail.html", context)
 

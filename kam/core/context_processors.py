@@ -14,6 +14,9 @@ def navigation(request):
     if roles & {Role.KEY_ACCOUNT_MANAGER, Role.SALES_MANAGER} or user.sees_everything:
         items.append(("accounts:list", _("Accounts"), "buildings"))
         items.append(("accounts:portfolio", _("Portfolio"), "pie-chart"))
+    items.append(("offers:list", _("Offers"), "file-earmark-text"))
+    if roles & {Role.SALES_MANAGER, Role.ADMINISTRATOR}:
+        items.append(("offers:approvals", _("Approvals"), "patch-check"))
     items.append(("accounts:tasks", _("Tasks"), "check2-square"))
     if roles & {Role.SALES_MANAGER, Role.ADMINISTRATOR, Role.KEY_ACCOUNT_MANAGER}:
         items.append(("accounts:handoffs", _("Handoffs"), "box-arrow-in-right"))
@@ -23,6 +26,7 @@ def navigation(request):
         items.append(("admin:index", _("Admin"), "gear"))
     if Role.ADMINISTRATOR in roles:
         items.append(("core:outbox", _("Outbox"), "envelope"))
+        items.append(("offers:templates", _("Templates"), "file-text"))
         items.append(("swagger-ui", _("API"), "braces"))
     current = request.path
     nav = [
