@@ -3,6 +3,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from accounts.api import AccountViewSet, ContactViewSet, OrderLineViewSet, TaskViewSet
+from offers.api import OfferViewSet
 
 
 class MeSerializer(serializers.Serializer):
@@ -32,3 +33,4 @@ router.register("accounts", AccountViewSet, basename="account")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("order-lines", OrderLineViewSet, basename="orderline")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("offers", OfferViewSet, basename="offer")
