@@ -207,6 +207,9 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = str(VAR_DIR / "celery" / "queue")
+    # The embedded broker is a folder; make sure it exists for every process.
+    (VAR_DIR / "celery" / "queue").mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": _queue_dir,
         "data_folder_out": _queue_dir,

@@ -47,7 +47,7 @@ def test_sent_offer_arrives_with_its_pdf(celery_worker, cast, settings, tmp_path
     assert wait_for(lambda: OutboundMessage.objects.filter(status="sent").exists())
     email = mail.outbox[0]
     assert email.to == ["cfo@hanse.example"]
-    name, pdf, mimetype = email.attachments[0]
+    _name, pdf, mimetype = email.attachments[0]
     assert mimetype == "application/pdf"
     text = subprocess.run(
         ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True

@@ -1,0 +1,104 @@
+"""Demo offers in every status (seed_demo)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from accounts.models import Account
+from catalog.models import PackageVersion
+from offers import services
+from offers.models import Offer
+
+# (title, statuses to walk through, option discount)
+STORIES = [
+    ("Newsroom seats for 2027", [], Decimal("5")),
+    ("Archive upgrade", ["request"], Decimal("25")),
+    ("Enterprise intelligence", ["request", "approve"], Decimal("22")),
+    ("Analyst API", ["request", "reject"], Decimal("40")),
+    ("Renewal with more seats", ["send"], Decimal("5")),
+    ("Research bundle", ["send", "accept"], Decimal("8")),
+    ("Print and digital", ["send", "decline"], Decimal("0")),
+    ("Trial conversion", ["send", "expire"], Decimal("0")),
+    ("Data package", ["send", "revise"], Decimal("10")),
+]
+
+
+def seed(ctx) -> None:
+    if Offer.objects.exists():
+        return
+    manager = ctx.users["manager"]
+    accounts = list(
+        Account.objects.filter(owner=ctx.users["kam"], is_key_account=True)
+        .select_related("owner")
+        .order_by("pk")[: len(STORIES)]
+    )
+    versions = list(PackageVersion.objects.select_related("package").order_by("pk"))
+    today = timezone.localdate()
+    for (title, steps, discount), account in zip(STORIES, accounts, strict=False):
+        contact = (
+            account.contacts.exclude(email="").filter(do_not_contact=False).first()
+        )
+        if contact is None:
+            continue
+        kam = account.owner
+        offer = services.offer_create(
+            account=account,
+            contact=contact,
+            actor=kam,
+            title=title,
+            valid_until=today + timedelta(days=30),
+            option_names=["Standard", "Premium"],
+        )
+        standard, premium = offer.options.all()
+        services.package_add(option=standard, actor=kam, version=versions[0])
+        services.package_add(
+            option=premium, actor=kam, version=versions[1 % len(versions)]
+        )
+        if discount:
+            for line in premium.lines.all()[:1]:
+                services.line_update(line=line, actor=kam, discount_percent=discount)
+        for step in steps:
+            if step == "request":
+                services.offer_request_approval(offer=offer, actor=kam)
+            elif step == "approve":
+                services.offer_decide(
+                    offer=offer,
+                    actor=manager,
+                    approve=True,
+                    comment="OK for a key account",
+                )
+            elif step == "reject":
+                services.offer_decide(
+                    offer=offer,
+                    actor=manager,
+                    approve=False,
+                    comment="Discount too high",
+                )
+            elif step == "send":
+                if services.approval_reasons(offer):
+                    services.offer_request_approval(offer=offer, actor=kam)
+                    services.offer_decide(
+                        offer=offer, actor=manager, approve=True, comment="OK"
+                    )
+                services.offer_send(offer=offer, actor=kam)
+            elif step == "accept":
+                services.offer_accept(
+                    offer=offer,
+                    option=premium,
+                    name=str(contact),
+                    title=contact.job_title,
+                    channel="phone",
+                    actor=kam,
+                )
+            elif step == "decline":
+                services.offer_decline(
+                    offer=offer, reason="Budget frozen until spring", actor=kam
+                )
+            elif step == "expire":
+                Offer.objects.filter(pk=offer.pk).update(
+                    valid_until=today - timedelta(days=1)
+                )
+                services.offers_expire(today=today)
+            elif step == "revise":
+                services.offer_revise(offer=offer, actor=kam)
