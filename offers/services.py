@@ -3,6 +3,7 @@
 import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import zip_longest
 
 from django.conf import settings
 from django.core import signing
@@ -543,12 +544,15 @@ def offer_pdf(offer: Offer) -> bytes:
     template = offer_template(OfferTemplate.Kind.DOCUMENT, offer.language)
     values = _values(offer)
     options = [(o, o.totals()) for o in offer.options.all()]
+    # one flat table, options side by side: row i holds each option's line i
+    rows = list(zip_longest(*[list(o.lines.all()) for o, _t in options]))
     with translation.override(offer.language):
         html = render_to_string(
             "pdf/offers/offer.html",
             {
                 "offer": offer,
                 "options": options,
+                "rows": rows,
                 "heading": placeholders.render_text(template.subject, values),
                 "intro": placeholders.render_html(template.body, values),
                 "closing": placeholders.render_html(template.closing, values),
