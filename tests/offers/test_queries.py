@@ -1,0 +1,38 @@
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from offers import services
+
+pytestmark = pytest.mark.django_db
+
+
+def count(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_offer_pages_keep_their_query_count(client, cast, offer, products):
+    client.force_login(cast.kam)
+    urls = [
+        reverse("offers:detail", args=[offer.pk]),
+        reverse("offers:edit", args=[offer.pk]),
+        reverse("offers:list") + "?scope=mine",
+    ]
+    before = [count(client, url) for url in urls]
+    for option in offer.options.all():
+        for product in products.values():
+            services.line_add(
+                option=option, actor=cast.kam, product=product, quantity=Decimal(2)
+            )
+    services.option_add(offer=offer, actor=cast.kam, name="Gold")
+    for _ in range(5):
+        services.offer_create(
+            account=offer.account, contact=offer.contact, actor=cast.kam, title="More"
+        )
+    after = [count(client, url) for url in urls]
+    assert after == before
