@@ -341,6 +341,14 @@ class OfferEvent(models.Model):
     def __str__(self):
         return f"{self.offer_id}: {self.from_status} → {self.to_status}"
 
+    @property
+    def to_label(self) -> str:
+        return Offer.Status(self.to_status).label
+
+    @property
+    def from_label(self) -> str:
+        return Offer.Status(self.from_status).label if self.from_status else ""
+
 
 class ApprovalRule(models.Model):
     class Kind(models.TextChoices):
