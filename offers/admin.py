@@ -1,8 +1,7 @@
-from django import forms
 from django.contrib import admin
 
+from offers.forms import TemplateForm
 from offers.models import ApprovalRule, Offer, OfferEvent, OfferOption, OfferTemplate
-from offers.placeholders import template_errors
 
 
 @admin.register(ApprovalRule)
@@ -11,17 +10,11 @@ class ApprovalRuleAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_active"]
 
 
-class OfferTemplateForm(forms.ModelForm):
-    class Meta:
-        model = OfferTemplate
-        fields = ["kind", "language", "subject", "body", "closing"]
+class OfferTemplateForm(TemplateForm):
+    """The same placeholder check as the templates page."""
 
-    def clean(self):
-        data = super().clean()
-        for name in ("subject", "body", "closing"):
-            for error in template_errors(data.get(name) or ""):
-                self.add_error(name, error)
-        return data
+    class Meta(TemplateForm.Meta):
+        fields = ["kind", "language", "subject", "body", "closing"]
 
 
 @admin.register(OfferTemplate)
