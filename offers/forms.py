@@ -1,7 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Contact
 from catalog.models import PackageVersion, Product
 from offers.models import Offer, OfferTemplate
 from offers.placeholders import template_errors
@@ -133,7 +132,3 @@ class TemplateForm(forms.ModelForm):
             for error in template_errors(data.get(name) or ""):
                 self.add_error(name, error)
         return data
-
-
-def contact_choices(account) -> list[Contact]:
-    return list(account.contacts.all())

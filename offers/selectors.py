@@ -1,6 +1,6 @@
 """Reads of the offers app; every one applies the access rule."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from kam.core.access import get_visible_or_404, visible_to
 from offers.models import Offer, OfferLine
@@ -39,10 +39,3 @@ def approval_queue_for_user(*, user) -> QuerySet[Offer]:
     if not user.role_names & {"Administrator"}:
         qs = qs.filter(account__owner__team__manager=user).exclude(created_by=user)
     return qs.order_by("updated_at")
-
-
-def offer_counts(qs) -> dict:
-    return qs.aggregate(
-        open=Count("pk", filter=Q(status__in=Offer.OPEN)),
-        pending=Count("pk", filter=Q(status=Offer.Status.PENDING_APPROVAL)),
-    )

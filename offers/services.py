@@ -321,12 +321,17 @@ def line_delete(*, line: OfferLine, actor) -> None:
 # --- approval -------------------------------------------------------------
 
 
-def approval_reasons(offer: Offer) -> list[str]:
-    """Which active approval rules the offer breaks (options and lines prefetched)."""
+def approval_reasons(offer: Offer, *, rules=None, rates=None) -> list[str]:
+    """Which active approval rules the offer breaks (options and lines prefetched).
+
+    Pass `rules` and `rates` when checking many offers, to load them once.
+    """
     from catalog.selectors import exchange_rates, to_base
 
-    rules = list(ApprovalRule.objects.filter(is_active=True))
-    rates = exchange_rates()
+    rules = (
+        list(ApprovalRule.objects.filter(is_active=True)) if rules is None else rules
+    )
+    rates = exchange_rates() if rates is None else rates
     reasons = []
     for option in offer.options.all():
         totals = option.totals()

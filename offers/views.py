@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_get_for_user
 from catalog.models import Product
+from catalog.selectors import exchange_rates
 from kam.core.access import can_change
 from kam.core.decorators import role_required
 from kam.core.exceptions import ApplicationError
@@ -31,7 +32,7 @@ from offers.forms import (
     SendForm,
     TemplateForm,
 )
-from offers.models import Offer, OfferLine, OfferOption, OfferTemplate
+from offers.models import ApprovalRule, Offer, OfferLine, OfferOption, OfferTemplate
 
 AGES = {"7": 7, "30": 30, "90": 90}
 
@@ -379,7 +380,9 @@ def approval_queue(request):
             "options__lines"
         )
     )
-    rows = [(o, services.approval_reasons(o)) for o in offers]
+    rules = list(ApprovalRule.objects.filter(is_active=True))
+    rates = exchange_rates()
+    rows = [(o, services.approval_reasons(o, rules=rules, rates=rates)) for o in offers]
     return render(request, "offers/approvals.html", {"rows": rows})
 
 

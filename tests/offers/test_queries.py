@@ -36,3 +36,28 @@ def test_offer_pages_keep_their_query_count(client, cast, offer, products):
         )
     after = [count(client, url) for url in urls]
     assert after == before
+
+
+def test_approval_queue_keeps_its_query_count(client, cast, offer, products):
+    services.line_update(
+        line=offer.options.first().lines.first(),
+        actor=cast.kam,
+        discount_percent=Decimal(30),
+    )
+    services.offer_request_approval(offer=offer, actor=cast.kam)
+    client.force_login(cast.manager)
+    url = reverse("offers:approvals")
+    before = count(client, url)
+    for _ in range(4):
+        other = services.offer_create(
+            account=offer.account, contact=offer.contact, actor=cast.kam, title="x"
+        )
+        services.line_add(
+            option=other.options.first(),
+            actor=cast.kam,
+            product=products["seat"],
+            quantity=Decimal(1),
+            discount_percent=Decimal(30),
+        )
+        services.offer_request_approval(offer=other, actor=cast.kam)
+    assert count(client, url) == before
