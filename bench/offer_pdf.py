@@ -38,6 +38,9 @@ def main():
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--step", type=int, default=10, help="option n has step * (n + 1) lines"
+    )
     args = parser.parse_args()
     with transaction.atomic():
         user = User.objects.create_user("bench", password="x-bench-1")
@@ -49,7 +52,7 @@ def main():
         )
         family = ProductFamily.objects.create(code="f", name="Family")
         products = []
-        for i in range(30):
+        for i in range(60):
             product = Product.objects.create(
                 code=f"P{i}",
                 name=f"Product number {i} with a longer name",
@@ -70,7 +73,7 @@ def main():
             option_names=["Basic", "Standard", "Premium"],
         )
         for n, option in enumerate(offer.options.all(), start=1):
-            for product in products[: 8 + 8 * n]:
+            for product in products[: args.step * (n + 1)]:
                 services.line_add(
                     option=option,
                     actor=user,
@@ -89,7 +92,7 @@ def main():
     result = {
         "benchmark": "offer_pdf",
         "options": 3,
-        "lines": sum(8 + 8 * n for n in range(1, 4)),
+        "lines": sum(args.step * (n + 1) for n in range(1, 4)),
         "pdf_bytes": len(pdf),
         "pages": pages,
         "runs": args.runs,

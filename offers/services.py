@@ -3,7 +3,6 @@
 import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import zip_longest
 
 from django.conf import settings
 from django.core import signing
@@ -543,14 +542,34 @@ def offer_template(kind: str, language: str) -> OfferTemplate:
     return template
 
 
+def comparison_rows(options) -> list[tuple[str, list]]:
+    """Options side by side: one row per item, one cell per option (None: not in it).
+
+    Items are matched by their description, in the order they first appear; an item
+    listed twice in one option gets a second row.
+    """
+    rows: list[tuple[str, list]] = []
+    index: dict[tuple[str, int], int] = {}
+    for column, option in enumerate(options):
+        seen: dict[str, int] = {}
+        for line in option.lines.all():
+            occurrence = seen.get(line.description, 0)
+            seen[line.description] = occurrence + 1
+            key = (line.description, occurrence)
+            if key not in index:
+                index[key] = len(rows)
+                rows.append((line.description, [None] * len(options)))
+            rows[index[key]][1][column] = line
+    return rows
+
+
 def offer_pdf(offer: Offer) -> bytes:
     """Render the offer document (options side by side, terms, page numbers)."""
     offer = _with_lines(offer)
     template = offer_template(OfferTemplate.Kind.DOCUMENT, offer.language)
     values = _values(offer)
     options = [(o, o.totals()) for o in offer.options.all()]
-    # one flat table, options side by side: row i holds each option's line i
-    rows = list(zip_longest(*[list(o.lines.all()) for o, _t in options]))
+    rows = comparison_rows([o for o, _t in options])
     with translation.override(offer.language):
         html = render_to_string(
             "pdf/offers/offer.html",

@@ -1,12 +1,15 @@
 """Render HTML templates to PDF with WeasyPrint, fetching nothing but static files."""
 
+import gc
 import logging
 import mimetypes
+import threading
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from weasyprint import HTML, URLFetcher
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcherResponse
 
 logger = logging.getLogger(__name__)
@@ -38,11 +41,29 @@ class StaticFilesFetcher(URLFetcher):
         raise ValueError(f"PDF documents may only use static files, not {url}")
 
 
+_local = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    """One font configuration per thread: fonts are looked up once, not per PDF."""
+    if not hasattr(_local, "fonts"):
+        _local.fonts = FontConfiguration()
+    return _local.fonts
+
+
 def html_to_pdf(html: str) -> bytes:
-    """Turn an HTML document into PDF bytes."""
-    return HTML(
-        string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher()
-    ).write_pdf()
+    """Turn an HTML document into PDF bytes.
+
+    The cyclic garbage collector pauses while WeasyPrint builds its many short-lived
+    boxes (it would rescan them over and over); it runs again right afterwards.
+    """
+    gc.disable()
+    try:
+        return HTML(
+            string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher()
+        ).write_pdf(font_config=_font_config())
+    finally:
+        gc.enable()
 
 
 def render_pdf(template_name: str, context: dict) -> bytes:

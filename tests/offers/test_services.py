@@ -302,3 +302,29 @@ def test_package_version_is_locked_once_sent(cast, offer, package):
     services.package_add(option=offer.options.first(), actor=cast.kam, version=package)
     services.offer_send(offer=offer, actor=cast.kam)
     assert PackageVersion.objects.get(pk=package.pk).locked_at is not None
+
+
+def test_comparison_rows_put_the_same_item_side_by_side(cast, offer, products):
+    standard, premium = offer.options.all()
+    # the seat twice in Premium: the second one gets a row of its own
+    services.line_add(
+        option=premium, actor=cast.kam, product=products["seat"], quantity=Decimal("2")
+    )
+    standard, premium = offer.options.prefetch_related("lines")
+    rows = services.comparison_rows([standard, premium])
+    assert [description for description, _cells in rows] == [
+        "Enterprise seat",
+        "Full-text archive",
+        "Enterprise seat",
+    ]
+    quantities = [
+        [cell.quantity if cell else None for cell in cells] for _d, cells in rows
+    ]
+    assert quantities == [
+        [Decimal("10"), Decimal("20")],
+        [None, Decimal("1")],
+        [None, Decimal("2")],
+    ]
+    text = pdf_text(services.offer_pdf(offer))
+    seat_row = next(line for line in text.splitlines() if "Enterprise seat" in line)
+    assert "10 ×" in seat_row and "20 ×" in seat_row  # both options on one row
