@@ -24,6 +24,7 @@ from accounts.forms import (
     TouchpointForm,
 )
 from accounts.models import Account, Handoff
+from accounts.panels import panels_for
 from accounts.services import accounts as account_services
 from accounts.services import activity, contacts, handoff, imports, tasks
 from kam.core.access import can_change, visible_to
@@ -152,6 +153,7 @@ def account_detail(request, pk):
         "email_form": EmailForm(account=account),
         "offers": account.offers.select_related("contact").order_by("-updated_at")[:10],
         "upsell": selectors.upsell_for_account(account=account),
+        "panels": panels_for(account=account, user=request.user),
     }
     return render(request, "accounts/detail.html", context)
 

@@ -3,6 +3,7 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from accounts.api import AccountViewSet, ContactViewSet, OrderLineViewSet, TaskViewSet
+from contracts.api import ContractViewSet, InvoiceViewSet, SubscriptionViewSet
 from offers.api import OfferViewSet
 
 
@@ -34,3 +35,6 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("order-lines", OrderLineViewSet, basename="orderline")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("offers", OfferViewSet, basename="offer")
+router.register("contracts", ContractViewSet, basename="contract")
+router.register("subscriptions", SubscriptionViewSet, basename="subscription")
+router.register("invoices", InvoiceViewSet, basename="invoice")

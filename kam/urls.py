@@ -86,6 +86,7 @@ urlpatterns = [
     path("auth/", include(auth_patterns)),
     path("accounts/", include("accounts.urls")),
     path("offers/", include("offers.urls")),
+    path("contracts/", include("contracts.urls")),
     path("anymail/", include("anymail.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -34,6 +34,7 @@ from offers.models import (
     OfferTemplate,
     round_money,
 )
+from offers.signals import offer_accepted
 
 Status = Offer.Status
 TOKEN_SALT = "kam.offers.accept"  # noqa: S105 (a signing salt)
@@ -240,6 +241,8 @@ def line_add(
     quantity: Decimal,
     discount_percent: Decimal = Decimal("0"),
     unit_price: Decimal | None = None,
+    description: str = "",
+    package_version: PackageVersion | None = None,
 ) -> OfferLine:
     """Add a product at its list price in the offer's currency (or a given price)."""
     offer = _editable(option.offer, actor)
@@ -248,7 +251,8 @@ def line_add(
     return OfferLine.objects.create(
         option=option,
         product=product,
-        description=product.name,
+        package_version=package_version,
+        description=(description or product.name)[:250],
         quantity=quantity,
         unit_price=unit_price
         if unit_price is not None
@@ -729,6 +733,8 @@ def offer_accept(
         % {"offer": offer.label, "option": option.name},
         offer.account.name,
     )
+    # the contract is made in this same transaction (contracts app, receivers.py)
+    offer_accepted.send(sender=Offer, offer=offer, actor=actor)
     return offer
 
 

@@ -296,8 +296,8 @@ def calendar_token_rotate(*, user):
     return user
 
 
-def series_next(*, series: str, year: int) -> str:
-    """Issue the next number of a series for a year, e.g. OF-2026-00042 (gapless).
+def series_take(*, series: str, year: int) -> int:
+    """Take the next sequence number of a series for a year (gapless).
 
     Must run inside the caller's transaction: the counter row stays locked until
     the caller commits, so a rollback gives the number back.
@@ -308,4 +308,13 @@ def series_next(*, series: str, year: int) -> str:
     counter = SeriesCounter.objects.select_for_update().get(series=series, year=year)
     counter.last += 1
     counter.save(update_fields=["last"])
-    return f"{series}-{year}-{counter.last:05d}"
+    return counter.last
+
+
+def series_format(series: str, year: int, sequence: int) -> str:
+    return f"{series}-{year}-{sequence:05d}"
+
+
+def series_next(*, series: str, year: int) -> str:
+    """Issue the next number of a series for a year, e.g. OF-2026-00042 (gapless)."""
+    return series_format(series, year, series_take(series=series, year=year))

@@ -279,3 +279,9 @@ KAM_IMPORT_MAX_ROWS = env.int("KAM_IMPORT_MAX_ROWS", 50_000)
 # Public base URL for links in emails and calendar feeds, e.g. https://kam.example.com
 KAM_BASE_URL = env("KAM_BASE_URL", default="http://127.0.0.1:8000")
 KAM_OFFER_REMINDER_DAYS = env.int("KAM_OFFER_REMINDER_DAYS", 5)
+# how long a contract's signing link works, counted from sending
+KAM_SIGNING_LINK_DAYS = env.int("KAM_SIGNING_LINK_DAYS", 30)
+# how many days before a trial ends the KAM and the customer are reminded
+KAM_TRIAL_REMINDER_DAYS = env.int("KAM_TRIAL_REMINDER_DAYS", 7)
+# the seller's own country: customers elsewhere in the EU need a VAT id
+KAM_HOME_COUNTRY = env("KAM_HOME_COUNTRY", default="DE")

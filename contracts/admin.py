@@ -1,0 +1,535 @@
+"""Customer services' workplace: the contract worklist, checks, signature, finalize.
+
+Every action calls the same services as the rest of the app; nothing here writes
+to the database directly.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.admin import SimpleHistoryAdmin
+
+from contracts.forms import ReasonForm, SignedScanForm
+from contracts.models import (
+    Contract,
+    ContractEvent,
+    ContractLine,
+    Invoice,
+    InvoiceLine,
+    Subscription,
+)
+from contracts.services import billing, contracts
+from kam.core.exceptions import ApplicationError
+
+
+class WorklistFilter(admin.SimpleListFilter):
+    title = gettext_lazy("worklist")
+    parameter_name = "worklist"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("new", _("New (not sent yet)")),
+            ("awaiting_signature", _("Awaiting signature")),
+            ("ready_to_finalize", _("Ready to finalize")),
+            ("finalized_today", _("Finalized today")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "new":
+            return queryset.filter(status=Contract.Status.DRAFT)
+        if value == "awaiting_signature":
+            return queryset.filter(status=Contract.Status.SENT)
+        if value == "ready_to_finalize":
+            return queryset.filter(status=Contract.Status.SIGNED)
+        if value == "finalized_today":
+            start = timezone.localtime().replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
+            return queryset.filter(finalized_at__gte=start)
+        return queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ContractLineInline(ReadOnlyInline):
+    model = ContractLine
+    fields = ["description", "quantity", "unit_price", "discount_percent", "tax_rate"]
+    readonly_fields = fields
+
+
+class ContractEventInline(ReadOnlyInline):
+    model = ContractEvent
+    fields = ["at", "from_status", "to_status", "actor", "comment"]
+    readonly_fields = fields
+
+
+class SubscriptionInline(ReadOnlyInline):
+    model = Subscription
+    fields = [
+        "product",
+        "status",
+        "quantity",
+        "period_amount",
+        "start_on",
+        "trial_ends_on",
+        "next_billing_on",
+    ]
+    readonly_fields = fields
+
+
+EDITABLE_BEFORE_FINALIZE = ["trial_days", "payment_terms_days", "renewal_months"]
+
+
+@admin.register(Contract)
+class ContractAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "number",
+        "account",
+        "status",
+        "start_on",
+        "end_on",
+        "cancel_by",
+        "signed_at",
+        "finalized_at",
+    ]
+    list_filter = [WorklistFilter, "status", "auto_renew"]
+    search_fields = ["number", "account__name", "account__legal_name"]
+    list_select_related = ["account"]
+    date_hierarchy = "created_at"
+    inlines = [ContractLineInline, SubscriptionInline, ContractEventInline]
+    actions = ["finalize_selected", "mark_signed", "cancel_selected"]
+    change_form_template = "admin/contracts/contract/change_form.html"
+    fieldsets = [
+        (
+            None,
+            {"fields": ["number", "title", "status", "account", "contact", "offer"]},
+        ),
+        (gettext_lazy("Checks"), {"fields": ["checklist"]}),
+        (
+            gettext_lazy("Terms"),
+            {
+                "fields": [
+                    "start_on",
+                    "end_on",
+                    "duration_months",
+                    "billing_period",
+                    "auto_renew",
+                    "renewal_months",
+                    "notice_days",
+                    "cancel_by",
+                    "trial_days",
+                    "payment_terms_days",
+                    "currency",
+                    "language",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("Signature"),
+            {
+                "fields": [
+                    "document",
+                    "pdf_sha256",
+                    "signed_via",
+                    "signed_at",
+                    "signer_name",
+                    "signer_title",
+                    "signer_ip",
+                    "signer_user_agent",
+                    "signed_sha256",
+                    "signed_scan",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("Finalization"),
+            {
+                "fields": [
+                    "needs_approval",
+                    "approved_by",
+                    "finalized_at",
+                    "finalized_by",
+                    "cancelled_at",
+                    "cancel_reason",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account", "contact")
+
+    def has_add_permission(self, request):
+        return False  # contracts come from accepted offers
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = [f for fs in self.fieldsets for f in fs[1]["fields"]]
+        if obj is None or obj.is_locked or not self.has_change_permission(request, obj):
+            return fields
+        return [f for f in fields if f not in EDITABLE_BEFORE_FINALIZE]
+
+    def save_model(self, request, obj, form, change):
+        contracts.contract_update_terms(
+            contract=obj,
+            actor=request.user,
+            **{f: form.cleaned_data[f] for f in EDITABLE_BEFORE_FINALIZE},
+        )
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the inlines are read-only
+
+    @admin.display(description=gettext_lazy("Data checks"))
+    def checklist(self, obj):
+        checks = contracts.contract_checks(obj)
+        return format_html(
+            '<ul class="contract-checks">{}</ul>',
+            format_html_join(
+                "",
+                '<li class="{}"><strong>{} {}</strong> {}</li>',
+                (
+                    (
+                        "ok" if c.ok else "failed",
+                        "✔" if c.ok else "✘",
+                        c.name,
+                        c.detail,
+                    )
+                    for c in checks
+                ),
+            ),
+        )
+
+    # --- actions -------------------------------------------------------------
+
+    def _run(self, request, fn, ok_message):
+        try:
+            fn()
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return False
+        self.message_user(request, ok_message, messages.SUCCESS)
+        return True
+
+    @admin.action(description=gettext_lazy("Finalize (start subscriptions, invoice)"))
+    def finalize_selected(self, request, queryset):
+        for contract in queryset.order_by("pk"):
+            self._run(
+                request,
+                lambda c=contract: contracts.contract_finalize(
+                    contract=c, actor=request.user
+                ),
+                _("%(number)s finalized.") % {"number": contract.number},
+            )
+
+    def _one(self, request, queryset, view):
+        if queryset.count() != 1:
+            self.message_user(
+                request, _("Choose exactly one contract."), messages.WARNING
+            )
+            return None
+        return HttpResponseRedirect(
+            reverse(f"admin:contracts_contract_{view}", args=[queryset.get().pk])
+        )
+
+    @admin.action(description=gettext_lazy("Mark signed (upload the signed scan)"))
+    def mark_signed(self, request, queryset):
+        return self._one(request, queryset, "sign")
+
+    @admin.action(description=gettext_lazy("Cancel (with a reason)"))
+    def cancel_selected(self, request, queryset):
+        return self._one(request, queryset, "cancel")
+
+    # --- pages ---------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/sign/", wrap(self.sign_view), name="contracts_contract_sign"
+            ),
+            path(
+                "<int:pk>/cancel/",
+                wrap(self.cancel_view),
+                name="contracts_contract_cancel",
+            ),
+            path(
+                "<int:pk>/finalize/",
+                wrap(self.finalize_view),
+                name="contracts_contract_finalize",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _contract_for_change(self, request, pk):
+        contract = get_object_or_404(Contract.objects.select_related("account"), pk=pk)
+        if not self.has_change_permission(request, contract):
+            raise PermissionDenied
+        return contract
+
+    def _form_page(self, request, contract, form, title, button):
+        return TemplateResponse(
+            request,
+            "admin/contracts/contract/action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": contract,
+                "title": title,
+                "form": form,
+                "button": button,
+            },
+        )
+
+    def _back(self, contract):
+        return HttpResponseRedirect(
+            reverse("admin:contracts_contract_change", args=[contract.pk])
+        )
+
+    def sign_view(self, request, pk):
+        contract = self._contract_for_change(request, pk)
+        form = SignedScanForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                contracts.contract_mark_signed(
+                    contract=contract,
+                    actor=request.user,
+                    signer_name=form.cleaned_data["signer_name"],
+                    uploaded_file=form.cleaned_data["scan"],
+                )
+            except ApplicationError as exc:
+                form.add_error(
+                    exc.extra.get("field") if exc.extra else None, exc.message
+                )
+            else:
+                self.message_user(
+                    request, _("%(n)s marked signed.") % {"n": contract.number}
+                )
+                return self._back(contract)
+        return self._form_page(
+            request,
+            contract,
+            form,
+            _("Mark %(n)s signed") % {"n": contract.number},
+            _("File the scan and mark signed"),
+        )
+
+    def cancel_view(self, request, pk):
+        contract = self._contract_for_change(request, pk)
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                contracts.contract_cancel(
+                    contract=contract,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request, _("%(n)s cancelled.") % {"n": contract.number}
+                )
+                return self._back(contract)
+        return self._form_page(
+            request,
+            contract,
+            form,
+            _("Cancel %(n)s") % {"n": contract.number},
+            _("Cancel the contract"),
+        )
+
+    def finalize_view(self, request, pk):
+        contract = self._contract_for_change(request, pk)
+        if request.method == "POST":
+            self._run(
+                request,
+                lambda: contracts.contract_finalize(
+                    contract=contract, actor=request.user
+                ),
+                _("%(number)s finalized.") % {"number": contract.number},
+            )
+        return self._back(contract)
+
+
+class InvoiceLineInline(ReadOnlyInline):
+    model = InvoiceLine
+    fields = [
+        "description",
+        "period_start",
+        "period_end",
+        "quantity",
+        "net",
+        "tax_rate",
+    ]
+    readonly_fields = fields
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = gettext_lazy("open")
+    parameter_name = "open"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Open (unpaid)")), ("overdue", _("Overdue"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(status__in=Invoice.OPEN)
+        if self.value() == "overdue":
+            return queryset.filter(status=Invoice.Status.OVERDUE)
+        return queryset
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(SimpleHistoryAdmin):
+    """Invoices are immutable: nothing here is editable; status moves by action."""
+
+    list_display = [
+        "number",
+        "kind",
+        "account",
+        "issued_on",
+        "due_on",
+        "gross",
+        "currency",
+        "status",
+    ]
+    list_filter = [OpenFilter, "status", "kind", "series", "year"]
+    search_fields = ["number", "account__name", "contract__number"]
+    list_select_related = ["account"]
+    date_hierarchy = "issued_on"
+    inlines = [InvoiceLineInline]
+    actions = ["mark_paid", "credit_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Invoice._meta.fields if f.name != "id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        pass  # immutable
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    @admin.action(description=gettext_lazy("Mark paid (today)"))
+    def mark_paid(self, request, queryset):
+        for invoice in queryset.order_by("pk"):
+            try:
+                billing.invoice_mark_paid(invoice=invoice, actor=request.user)
+            except ApplicationError as exc:
+                self.message_user(
+                    request, f"{invoice.number}: {exc.message}", messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request, _("%(n)s marked paid.") % {"n": invoice.number}
+                )
+
+    @admin.action(description=gettext_lazy("Cancel with a credit note"))
+    def credit_selected(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(
+                request, _("Choose exactly one invoice."), messages.WARNING
+            )
+            return None
+        return HttpResponseRedirect(
+            reverse("admin:contracts_invoice_credit", args=[queryset.get().pk])
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/credit/",
+                self.admin_site.admin_view(self.credit_view),
+                name="contracts_invoice_credit",
+            ),
+            *super().get_urls(),
+        ]
+
+    def credit_view(self, request, pk):
+        invoice = get_object_or_404(Invoice, pk=pk)
+        if not self.has_change_permission(request, invoice):
+            raise PermissionDenied
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                credit = billing.invoice_credit(
+                    invoice=invoice,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request,
+                    _("%(n)s cancelled by credit note %(c)s.")
+                    % {"n": invoice.number, "c": credit.number},
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:contracts_invoice_change", args=[credit.pk])
+                )
+        return TemplateResponse(
+            request,
+            "admin/contracts/contract/action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": invoice,
+                "title": _("Credit note for %(n)s") % {"n": invoice.number},
+                "form": form,
+                "button": _("Issue the credit note"),
+            },
+        )
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "product",
+        "account",
+        "contract",
+        "status",
+        "quantity",
+        "period_amount",
+        "next_billing_on",
+        "trial_ends_on",
+    ]
+    list_filter = ["status", "billing_period"]
+    search_fields = ["account__name", "contract__number", "product__name"]
+    list_select_related = ["account", "contract", "product"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Subscription._meta.fields if f.name != "id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        pass  # subscriptions change through their contract's services

@@ -1,0 +1,24 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class SignForm(forms.Form):
+    name = forms.CharField(label=_("Your full name"), max_length=200)
+    title = forms.CharField(label=_("Your position"), max_length=200, required=False)
+    agree = forms.BooleanField(
+        label=_(
+            "I have read the contract and sign it for the company named in it. "
+            "Typing my name counts as my signature."
+        )
+    )
+
+
+class SignedScanForm(forms.Form):
+    signer_name = forms.CharField(label=_("Signed by"), max_length=200)
+    scan = forms.FileField(label=_("Signed scan (PDF or image)"))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )

@@ -1,0 +1,612 @@
+"""Contracts, the subscriptions they start and the invoices they bill."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Account, Contact, Document
+from catalog.models import BillingPeriod, Currency, PackageVersion, Product
+from kam.core.access import AccessPaths
+from kam.core.models import OutboundMessage, TimeStampedModel
+from offers.models import HUNDRED, Offer, OfferOption, round_money
+
+PERIOD_MONTHS = {
+    BillingPeriod.MONTHLY: 1,
+    BillingPeriod.QUARTERLY: 3,
+    BillingPeriod.YEARLY: 12,
+}
+
+
+def period_months(period: str) -> int:
+    return PERIOD_MONTHS.get(period, 12)
+
+
+class Contract(TimeStampedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENT = "sent", _("Sent for signature")
+        SIGNED = "signed", _("Signed")
+        FINALIZED = "finalized", _("Finalized")
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+        CANCELLED = "cancelled", _("Cancelled")
+        RENEWED = "renewed", _("Renewed")
+
+    class SignedVia(models.TextChoices):
+        WEB = "web", _("Signing link")
+        SCAN = "scan", _("Signed scan")
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.SENT, Status.CANCELLED},
+        Status.SENT: {Status.SIGNED, Status.CANCELLED},
+        Status.SIGNED: {Status.FINALIZED, Status.CANCELLED},
+        Status.FINALIZED: {Status.ACTIVE, Status.CANCELLED},
+        Status.ACTIVE: {Status.ENDED, Status.RENEWED, Status.CANCELLED},
+        Status.ENDED: set(),
+        Status.RENEWED: set(),
+        Status.CANCELLED: set(),
+    }
+    OPEN = (Status.DRAFT, Status.SENT, Status.SIGNED)
+    RUNNING = (Status.FINALIZED, Status.ACTIVE)
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="contracts",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.PROTECT,
+        related_name="contracts",
+    )
+    offer = models.OneToOneField(
+        Offer,
+        verbose_name=_("offer"),
+        on_delete=models.PROTECT,
+        related_name="contract",
+        null=True,
+        blank=True,
+    )
+    option = models.ForeignKey(
+        OfferOption,
+        verbose_name=_("accepted option"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    previous = models.OneToOneField(
+        "self",
+        verbose_name=_("renews"),
+        on_delete=models.PROTECT,
+        related_name="renewal",
+        null=True,
+        blank=True,
+    )
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    language = models.CharField(_("language"), max_length=2, default="en")
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    start_on = models.DateField(_("start of term"))
+    end_on = models.DateField(_("end of term"))
+    duration_months = models.PositiveSmallIntegerField(_("term (months)"))
+    billing_period = models.CharField(
+        _("billing period"), max_length=20, choices=BillingPeriod.choices
+    )
+    auto_renew = models.BooleanField(_("standing order (renews automatically)"))
+    renewal_months = models.PositiveSmallIntegerField(
+        _("renewal term (months)"), default=12
+    )
+    notice_days = models.PositiveSmallIntegerField(_("notice period (days)"))
+    cancel_by = models.DateField(
+        _("cancel-by date"),
+        null=True,
+        blank=True,
+        help_text=_("The last day a cancellation stops the next renewal."),
+    )
+    trial_days = models.PositiveSmallIntegerField(
+        _("trial days"),
+        default=0,
+        help_text=_("0 starts paid subscriptions; more starts them as a trial."),
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("payment terms (days)"), default=14
+    )
+    needs_approval = models.BooleanField(_("discount needed approval"), default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("contract document"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    pdf_sha256 = models.CharField(_("document SHA-256"), max_length=64, blank=True)
+    message = models.ForeignKey(
+        OutboundMessage,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    signed_via = models.CharField(
+        _("signed via"), max_length=10, choices=SignedVia.choices, blank=True
+    )
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    signer_name = models.CharField(_("signed by"), max_length=200, blank=True)
+    signer_title = models.CharField(_("signer's title"), max_length=200, blank=True)
+    signer_ip = models.GenericIPAddressField(_("signer's IP"), null=True, blank=True)
+    signer_user_agent = models.CharField(max_length=500, blank=True)
+    signed_sha256 = models.CharField(
+        _("SHA-256 of the signed document"), max_length=64, blank=True
+    )
+    signed_scan = models.ForeignKey(
+        Document,
+        verbose_name=_("signed scan"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    finalized_at = models.DateTimeField(_("finalized at"), null=True, blank=True)
+    finalized_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("finalized by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    renewal_offer = models.ForeignKey(
+        Offer,
+        verbose_name=_("renewal offer"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    access = AccessPaths(owner="account__owner", deputy="account__deputy")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=[
+                        "draft",
+                        "sent",
+                        "signed",
+                        "finalized",
+                        "active",
+                        "ended",
+                        "cancelled",
+                        "renewed",
+                    ]
+                ),
+                name="contract_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_on__gte=models.F("start_on")),
+                name="contract_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_months__gte=1),
+                name="contract_duration_positive",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "end_on"], name="contract_status_end_idx"),
+            models.Index(fields=["account", "status"], name="contract_account_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("contracts:detail", args=[self.pk])
+
+    @property
+    def is_locked(self) -> bool:
+        """Finalized and later contracts are read-only."""
+        return self.status not in self.OPEN
+
+    def totals(self) -> dict:
+        lines = list(self.lines.all())
+        net = sum((line.net for line in lines), Decimal(0))
+        tax = sum((line.tax for line in lines), Decimal(0))
+        return {"net": net, "tax": tax, "gross": net + tax}
+
+
+class ContractLine(models.Model):
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="lines"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
+    package_version = models.ForeignKey(
+        PackageVersion,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    description = models.CharField(_("description"), max_length=250)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    discount_percent = models.DecimalField(
+        _("discount %"), max_digits=5, decimal_places=2, default=Decimal("0")
+    )
+    tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2)
+    position = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("contract line")
+        verbose_name_plural = _("contract lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="contract_line_qty_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit_price__gte=0),
+                name="contract_line_price_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(discount_percent__gte=0, discount_percent__lte=100),
+                name="contract_line_discount_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def net(self) -> Decimal:
+        """Net per product billing period (the price-list period), rounded per line."""
+        return round_money(
+            self.quantity
+            * self.unit_price
+            * (HUNDRED - self.discount_percent)
+            / HUNDRED
+        )
+
+    @property
+    def tax(self) -> Decimal:
+        return round_money(self.net * self.tax_rate / HUNDRED)
+
+    @property
+    def is_subscription(self) -> bool:
+        return self.product.kind == Product.Kind.SUBSCRIPTION
+
+
+class ContractEvent(models.Model):
+    """One status change of a contract: who, when, from, to."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.contract_id}: {self.from_status} → {self.to_status}"
+
+
+class Subscription(TimeStampedModel):
+    class Status(models.TextChoices):
+        TRIAL = "trial", _("Trial")
+        ACTIVE = "active", _("Active")
+        CANCELLED = "cancelled", _("Cancelled")
+        ENDED = "ended", _("Ended")
+
+    contract = models.ForeignKey(
+        Contract,
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+    )
+    contract_line = models.OneToOneField(
+        ContractLine, on_delete=models.PROTECT, related_name="subscription"
+    )
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    billing_period = models.CharField(
+        _("billing period"), max_length=20, choices=BillingPeriod.choices
+    )
+    period_amount = models.DecimalField(
+        _("net per billing period"), max_digits=14, decimal_places=2
+    )
+    tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2)
+    mrr = models.DecimalField(_("MRR"), max_digits=14, decimal_places=2)
+    start_on = models.DateField(_("start"))
+    end_on = models.DateField(_("end of term"))
+    trial_ends_on = models.DateField(_("trial ends"), null=True, blank=True)
+    next_billing_on = models.DateField(_("next billing date"), null=True, blank=True)
+    trial_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    access = AccessPaths(owner="account__owner", deputy="account__deputy")
+
+    class Meta:
+        ordering = ["start_on", "pk"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_amount__gte=0),
+                name="subscription_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="trial")
+                | models.Q(trial_ends_on__isnull=False),
+                name="trial_has_end",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "next_billing_on"], name="subscription_billing_idx"
+            ),
+            models.Index(fields=["account", "status"], name="subscription_account_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.product} × {self.quantity} ({self.get_status_display()})"
+
+
+class Invoice(TimeStampedModel):
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        SENT = "sent", _("Sent")
+        PAID = "paid", _("Paid")
+        OVERDUE = "overdue", _("Overdue")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN = (Status.ISSUED, Status.SENT, Status.OVERDUE)
+    # what may still change once issued; everything else is fixed for good
+    MUTABLE_FIELDS = frozenset(
+        {
+            "status",
+            "paid_on",
+            "document",
+            "pdf_sha256",
+            "message",
+            "sent_at",
+            "updated_at",
+        }
+    )
+
+    series = models.CharField(_("series"), max_length=10)
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.INVOICE
+    )
+    account = models.ForeignKey(
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="invoices",
+    )
+    contract = models.ForeignKey(
+        Contract,
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        null=True,
+        blank=True,
+    )
+    corrects = models.OneToOneField(
+        "self",
+        verbose_name=_("corrects invoice"),
+        on_delete=models.PROTECT,
+        related_name="credit_note",
+        null=True,
+        blank=True,
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ISSUED
+    )
+    issued_on = models.DateField(_("issue date"))
+    due_on = models.DateField(_("due date"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    net = models.DecimalField(_("net"), max_digits=14, decimal_places=2)
+    tax = models.DecimalField(_("tax"), max_digits=14, decimal_places=2)
+    gross = models.DecimalField(_("gross"), max_digits=14, decimal_places=2)
+    bill_to = models.TextField(_("billing address"))
+    vat_id = models.CharField(_("VAT id"), max_length=20, blank=True)
+    email = models.EmailField(_("sent to"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("PDF"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    message = models.ForeignKey(
+        OutboundMessage,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    access = AccessPaths(owner="account__owner", deputy="account__deputy")
+
+    class Meta:
+        ordering = ["-issued_on", "-pk"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            # the counter row lock makes numbers consecutive; the database refuses
+            # any second use of a number
+            models.UniqueConstraint(
+                fields=["series", "year", "sequence"], name="invoice_number_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sequence__gte=1), name="invoice_sequence_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(gross=models.F("net") + models.F("tax")),
+                name="invoice_gross_is_net_plus_tax",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="invoice", net__gte=0)
+                | models.Q(kind="credit_note", net__lte=0, corrects__isnull=False),
+                name="invoice_sign_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(due_on__gte=models.F("issued_on")),
+                name="invoice_due_after_issue",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="invoice_status_due_idx"),
+            models.Index(fields=["account", "status"], name="invoice_account_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def save(self, *args, **kwargs):
+        # Issued invoices are immutable: only status, payment and delivery fields
+        # may be written after the first save (corrections are credit notes).
+        update_fields = kwargs.get("update_fields")
+        issued = self.pk and not self._state.adding
+        if issued and (
+            update_fields is None or not set(update_fields) <= self.MUTABLE_FIELDS
+        ):
+            raise ValueError(
+                "An issued invoice is immutable; save(update_fields=...) with "
+                "status, payment or delivery fields only."
+            )
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+    def tax_breakdown(self) -> list[dict]:
+        """Net, tax and gross per tax rate (lines prefetched)."""
+        rates: dict[Decimal, Decimal] = {}
+        for line in self.lines.all():
+            rates[line.tax_rate] = rates.get(line.tax_rate, Decimal(0)) + line.net
+        return [
+            {
+                "rate": rate,
+                "net": net,
+                "tax": round_money(net * rate / HUNDRED),
+                "gross": net + round_money(net * rate / HUNDRED),
+            }
+            for rate, net in sorted(rates.items())
+        ]
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    subscription = models.ForeignKey(
+        Subscription,
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
+        null=True,
+        blank=True,
+    )
+    contract_line = models.ForeignKey(
+        ContractLine,
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
+        null=True,
+        blank=True,
+    )
+    is_credit = models.BooleanField(default=False)
+    description = models.CharField(_("description"), max_length=250)
+    period_start = models.DateField(_("period from"), null=True, blank=True)
+    period_end = models.DateField(_("period to"), null=True, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    net = models.DecimalField(_("net"), max_digits=14, decimal_places=2)
+    tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2)
+    position = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"],
+                condition=models.Q(subscription__isnull=False, is_credit=False),
+                name="one_invoice_line_per_subscription_period",
+            ),
+            models.UniqueConstraint(
+                fields=["contract_line"],
+                condition=models.Q(
+                    subscription__isnull=True,
+                    contract_line__isnull=False,
+                    is_credit=False,
+                ),
+                name="one_off_line_invoiced_once",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description

@@ -1,0 +1,193 @@
+"""Reads of contracts, subscriptions and invoices, N+1-free and access-checked."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from catalog.selectors import BASE_CURRENCY, exchange_rates
+from contracts.models import Contract, Invoice, Subscription
+from kam.core.access import get_visible_or_404, visible_to
+
+ZERO = Decimal("0.00")
+ENDING_DAYS = 90
+
+
+def contract_list_for_user(*, user) -> QuerySet[Contract]:
+    return visible_to(
+        Contract.objects.select_related("account", "contact"), user
+    ).order_by("-created_at", "-pk")
+
+
+def contract_get_for_user(*, user, pk: int) -> Contract:
+    """Fetch a contract the user may see (404 otherwise), with what its page shows."""
+    return get_visible_or_404(
+        Contract.objects.select_related(
+            "account", "account__owner", "contact", "offer", "option", "renewal_offer"
+        ).prefetch_related(
+            "lines__product",
+            "events__actor",
+            "subscriptions__product",
+            "invoices",
+        ),
+        user,
+        pk=pk,
+    )
+
+
+def subscription_list_for_user(*, user) -> QuerySet[Subscription]:
+    return visible_to(
+        Subscription.objects.select_related("account", "product", "contract"), user
+    )
+
+
+def invoice_list_for_user(*, user) -> QuerySet[Invoice]:
+    return visible_to(
+        Invoice.objects.select_related("account", "contract").prefetch_related("lines"),
+        user,
+    )
+
+
+def _in(amount: Decimal, currency: str, target: str, rates) -> Decimal:
+    if currency == target:
+        return amount
+    base = amount * rates.get(currency, Decimal(1))
+    return (base / rates.get(target, Decimal(1))).quantize(Decimal("0.01"))
+
+
+@dataclass
+class ContractSituation:
+    currency: str
+    mrr: Decimal = ZERO
+    subscriptions: list = field(default_factory=list)
+    contracts: list = field(default_factory=list)
+    open_invoices: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def arr(self) -> Decimal:
+        return self.mrr * 12
+
+    @property
+    def overdue(self) -> list:
+        return [i for i in self.open_invoices if i.status == Invoice.Status.OVERDUE]
+
+    @property
+    def open_total(self) -> Decimal:
+        return sum((i.gross for i in self.open_invoices), ZERO)
+
+
+def contract_situation(*, account, today: date | None = None) -> ContractSituation:
+    """Subscriptions, contracts with end and cancel-by dates, open invoices, MRR/ARR."""
+    today = today or timezone.localdate()
+    rates = exchange_rates()
+    target = account.currency
+    subscriptions = list(
+        Subscription.objects.filter(
+            account=account,
+            status__in=[Subscription.Status.TRIAL, Subscription.Status.ACTIVE],
+        )
+        .select_related("product", "contract")
+        .order_by("end_on", "pk")
+    )
+    ending_before = today + timedelta(days=ENDING_DAYS)
+    for s in subscriptions:
+        s.is_ending = s.end_on <= ending_before and not s.contract.auto_renew
+    mrr = sum(
+        (
+            _in(s.mrr, s.currency, target, rates)
+            for s in subscriptions
+            if s.status == Subscription.Status.ACTIVE
+        ),
+        ZERO,
+    )
+    contracts = list(
+        Contract.objects.filter(account=account)
+        .exclude(status__in=[Contract.Status.CANCELLED])
+        .filter(end_on__gte=today - timedelta(days=365))
+        .order_by("end_on", "pk")
+    )
+    invoices = list(
+        Invoice.objects.filter(account=account, status__in=Invoice.OPEN).order_by(
+            "due_on", "pk"
+        )
+    )
+    return ContractSituation(
+        currency=target,
+        mrr=mrr,
+        subscriptions=subscriptions,
+        contracts=contracts,
+        open_invoices=invoices,
+        counts={
+            "active": sum(1 for s in subscriptions if s.status == "active"),
+            "trial": sum(1 for s in subscriptions if s.status == "trial"),
+            "ending": sum(1 for s in subscriptions if s.is_ending),
+        },
+    )
+
+
+def portfolio_billing_for_user(*, user, today: date | None = None) -> dict:
+    """The KAM home's view: MRR/ARR in EUR, overdue invoices, cancel-by dates soon."""
+    today = today or timezone.localdate()
+    rates = exchange_rates()
+    own = {"account__owner": user}
+    mrr = ZERO
+    for row in (
+        Subscription.objects.filter(status=Subscription.Status.ACTIVE, **own)
+        .values("currency")
+        .annotate(total=Sum("mrr"))
+    ):
+        mrr += _in(row["total"], row["currency"], BASE_CURRENCY, rates)
+    overdue = list(
+        Invoice.objects.filter(status=Invoice.Status.OVERDUE, **own)
+        .select_related("account")
+        .order_by("due_on", "pk")[:10]
+    )
+    cancel_soon = list(
+        Contract.objects.filter(
+            status__in=Contract.RUNNING,
+            cancel_by__gte=today,
+            cancel_by__lte=today + timedelta(days=60),
+            **own,
+        )
+        .select_related("account")
+        .order_by("cancel_by", "pk")[:10]
+    )
+    trials = (
+        Subscription.objects.filter(
+            status=Subscription.Status.TRIAL,
+            trial_ends_on__lte=today + timedelta(days=14),
+            **own,
+        )
+        .values("contract")
+        .distinct()
+        .count()
+    )
+    return {
+        "currency": BASE_CURRENCY,
+        "mrr": mrr,
+        "arr": mrr * 12,
+        "overdue": overdue,
+        "cancel_soon": cancel_soon,
+        "trials_ending": trials,
+    }
+
+
+def worklist_counts(*, today: date | None = None) -> dict:
+    """Customer services' worklist: what waits for them."""
+    today = today or timezone.localdate()
+    start = timezone.make_aware(
+        timezone.datetime.combine(today, timezone.datetime.min.time())
+    )
+    qs = Contract.objects.all()
+    return {
+        "new": qs.filter(status=Contract.Status.DRAFT).count(),
+        "awaiting_signature": qs.filter(status=Contract.Status.SENT).count(),
+        "ready_to_finalize": qs.filter(status=Contract.Status.SIGNED).count(),
+        "finalized_today": qs.filter(finalized_at__gte=start).count(),
+        "overdue_invoices": Invoice.objects.filter(
+            status=Invoice.Status.OVERDUE
+        ).count(),
+    }

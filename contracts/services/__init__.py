@@ -1,0 +1,1 @@
+"""Contract and billing writes: `contracts.services.contracts` and `.billing`."""

@@ -1,0 +1,869 @@
+"""Contract writes: from the accepted offer to signature, finalization and back to
+a new offer."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from stdnum.eu import vat
+
+from accounts.models import TimelineEntry
+from accounts.services import activity
+from accounts.services import tasks as task_services
+from catalog.models import Product
+from contracts.models import Contract, ContractEvent, ContractLine, Subscription
+from contracts.services import billing
+from kam.core import services as core_services
+from kam.core.exceptions import ApplicationError
+from kam.core.pdf import html_to_pdf
+from kam.core.roles import Role
+from offers import services as offer_services
+from offers.models import Offer
+
+Status = Contract.Status
+SIGNING_SALT = "kam.contracts.sign"
+EU_COUNTRIES = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
+)
+
+
+# --- terms ----------------------------------------------------------------
+
+
+def term_end(start_on: date, months: int) -> date:
+    """The last day of a term: start + months − 1 day (Jan 31 + 1 month → Feb 27/28).
+
+    relativedelta clips to the month's end, so a term never skips a short month.
+    """
+    return start_on + relativedelta(months=months) - timedelta(days=1)
+
+
+def cancel_by_date(*, end_on: date, notice_days: int, auto_renew: bool) -> date | None:
+    """The last day a cancellation stops the next renewal (standing orders only)."""
+    if not auto_renew:
+        return None
+    return end_on - timedelta(days=notice_days)
+
+
+# --- state ----------------------------------------------------------------
+
+
+def _transition(contract: Contract, to: str, *, actor=None, comment="") -> None:
+    if to not in Contract.TRANSITIONS[contract.status]:
+        raise ApplicationError(
+            _("A contract that is %(status)s cannot become %(to)s.")
+            % {"status": contract.get_status_display(), "to": Status(to).label}
+        )
+    ContractEvent.objects.create(
+        contract=contract,
+        from_status=contract.status,
+        to_status=to,
+        actor=actor,
+        comment=comment,
+    )
+    contract.status = to
+
+
+def _locked(contract: Contract) -> Contract:
+    return (
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("account", "account__owner", "contact")
+        .get(pk=contract.pk)
+    )
+
+
+def _customer_services():
+    from kam.core.models import User
+
+    return list(
+        User.objects.filter(
+            is_active=True, groups__name=Role.CUSTOMER_SERVICES
+        ).distinct()
+    )
+
+
+def _notify_customer_services(contract: Contract, title: str, body: str = "") -> None:
+    """Bell notification and one email to customer services (after commit)."""
+    url = reverse("admin:contracts_contract_change", args=[contract.pk])
+    people = _customer_services()
+    for user in people:
+        core_services.notification_create(
+            user=user,
+            title=title,
+            body=body,
+            url=url,
+            dedupe_key=f"contract:{contract.pk}:{title}"[:100],
+        )
+    addresses = [u.email for u in people if u.email]
+    if addresses:
+        core_services.message_queue(
+            to=addresses,
+            subject=title,
+            body_text=f"{body}\n\n{settings.KAM_BASE_URL.rstrip('/')}{url}\n",
+            related=contract,
+        )
+
+
+def _timeline(contract: Contract, title: str, summary: str = "", actor=None):
+    TimelineEntry.objects.create(
+        account=contract.account,
+        kind=TimelineEntry.Kind.EVENT,
+        title=title,
+        summary=summary,
+        actor=actor,
+    )
+
+
+# --- from the accepted offer ---------------------------------------------
+
+
+@transaction.atomic
+def contract_create_from_offer(*, offer: Offer, actor=None) -> Contract:
+    """Make the contract of an accepted offer (once per offer) and queue its sending."""
+    existing = Contract.objects.filter(offer=offer).first()
+    if existing:
+        return existing
+    offer = (
+        Offer.objects.select_related("account", "contact", "accepted_option")
+        .prefetch_related("accepted_option__lines__product")
+        .get(pk=offer.pk)
+    )
+    if offer.status != Offer.Status.ACCEPTED or offer.accepted_option is None:
+        raise ApplicationError(_("Only an accepted offer becomes a contract."))
+    option = offer.accepted_option
+    today = timezone.localdate()
+    start_on = max(offer.start_on, today)  # accepted late: the term starts today
+    end_on = term_end(start_on, offer.duration_months)
+    contract = Contract.objects.create(
+        number=core_services.series_next(series="CT", year=today.year),
+        account=offer.account,
+        contact=offer.contact,
+        offer=offer,
+        option=option,
+        title=f"{offer.title} – {option.name}",
+        language=offer.language,
+        currency=offer.currency,
+        start_on=start_on,
+        end_on=end_on,
+        duration_months=offer.duration_months,
+        billing_period=offer.billing_period,
+        auto_renew=offer.auto_renew,
+        renewal_months=12 if offer.duration_months >= 12 else offer.duration_months,
+        notice_days=offer.notice_days,
+        cancel_by=cancel_by_date(
+            end_on=end_on, notice_days=offer.notice_days, auto_renew=offer.auto_renew
+        ),
+        needs_approval=offer.needs_approval,
+        approved_by=offer.approved_by,
+    )
+    ContractLine.objects.bulk_create(
+        ContractLine(
+            contract=contract,
+            product=line.product,
+            package_version_id=line.package_version_id,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            tax_rate=line.tax_rate,
+            position=line.position,
+        )
+        for line in option.lines.all()
+    )
+    ContractEvent.objects.create(
+        contract=contract, from_status="", to_status=Status.DRAFT, actor=actor
+    )
+    _timeline(
+        contract,
+        _("Contract %(number)s created from offer %(offer)s")
+        % {"number": contract.number, "offer": offer.label},
+        option.name,
+        actor,
+    )
+    _notify_customer_services(
+        contract,
+        _("New contract %(number)s: %(account)s")
+        % {"number": contract.number, "account": contract.account.name},
+        _(
+            "Offer %(offer)s was accepted (%(option)s). Please check the data and "
+            "collect the signature."
+        )
+        % {"offer": offer.label, "option": option.name},
+    )
+    from contracts.tasks import contract_send_task
+
+    contract_send_task.delay_on_commit(contract.pk)
+    return contract
+
+
+# --- the document and its signature --------------------------------------
+
+
+def signing_token(contract: Contract) -> str:
+    return signing.dumps(
+        {"c": contract.pk, "h": contract.pdf_sha256[:16]}, salt=SIGNING_SALT
+    )
+
+
+def contract_for_token(token: str) -> Contract | None:
+    """The contract behind a signing link; None if tampered with or too old."""
+    try:
+        data = signing.loads(
+            token,
+            salt=SIGNING_SALT,
+            max_age=timedelta(days=settings.KAM_SIGNING_LINK_DAYS),
+        )
+    except signing.BadSignature:
+        return None
+    contract = (
+        Contract.objects.select_related("account", "contact")
+        .prefetch_related("lines__product")
+        .filter(pk=data.get("c"))
+        .first()
+    )
+    if contract is None or contract.pdf_sha256[:16] != data.get("h"):
+        return None
+    return contract
+
+
+def signing_url(contract: Contract) -> str:
+    return settings.KAM_BASE_URL.rstrip("/") + reverse(
+        "contracts:sign", args=[signing_token(contract)]
+    )
+
+
+def contract_pdf(contract: Contract) -> bytes:
+    """Render the contract document in the contract's language."""
+    contract = (
+        Contract.objects.select_related("account", "contact", "account__owner")
+        .prefetch_related("lines__product")
+        .get(pk=contract.pk)
+    )
+    with translation.override(contract.language):
+        html = render_to_string(
+            "pdf/contracts/contract.html",
+            {
+                "contract": contract,
+                "lines": list(contract.lines.all()),
+                "totals": contract.totals(),
+                "language": contract.language,
+            },
+        )
+    return html_to_pdf(html)
+
+
+@transaction.atomic
+def contract_send(*, contract: Contract, actor=None) -> Contract:
+    """File the contract PDF and email it with a signing link (once)."""
+    contract = _locked(contract)
+    if contract.status != Status.DRAFT:
+        return contract
+    contact = contract.contact
+    if not contact.email:
+        raise ApplicationError(_("%(name)s has no email address.") % {"name": contact})
+    pdf = contract_pdf(contract)
+    filename = f"{contract.number}.pdf"
+    with translation.override(contract.language):
+        title = _("Contract %(number)s") % {"number": contract.number}
+    document = activity.document_upload(
+        account=contract.account,
+        actor=actor,
+        uploaded_file=SimpleUploadedFile(filename, pdf, "application/pdf"),
+        title=title,
+    )
+    contract.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    contract.document = document
+    with translation.override(contract.language):
+        body = render_to_string(
+            "emails/contracts/contract_sent.txt",
+            {
+                "contract": contract,
+                "contact": contact,
+                "kam": contract.account.owner,
+                "link": signing_url(contract),
+                "days": settings.KAM_SIGNING_LINK_DAYS,
+            },
+        )
+        subject = _("Your contract %(number)s: please sign") % {
+            "number": contract.number
+        }
+    owner = contract.account.owner
+    contract.message = core_services.message_queue(
+        to=[contact.email],
+        subject=subject,
+        body_text=body,
+        reply_to=[owner.email] if owner.email else [],
+        attachments=[(filename, pdf, "application/pdf")],
+        related=contract,
+    )
+    contract.sent_at = timezone.now()
+    _transition(contract, Status.SENT, actor=actor)
+    contract.save(
+        update_fields=[
+            "status",
+            "pdf_sha256",
+            "document",
+            "message",
+            "sent_at",
+            "updated_at",
+        ]
+    )
+    _timeline(
+        contract,
+        _("Contract %(number)s sent for signature to %(name)s")
+        % {"number": contract.number, "name": contact},
+        actor=actor,
+    )
+    return contract
+
+
+def _signed(contract: Contract, actor, comment: str) -> None:
+    _transition(contract, Status.SIGNED, actor=actor, comment=comment)
+    contract.signed_at = timezone.now()
+    contract.save(
+        update_fields=[
+            "status",
+            "signed_via",
+            "signed_at",
+            "signer_name",
+            "signer_title",
+            "signer_ip",
+            "signer_user_agent",
+            "signed_sha256",
+            "signed_scan",
+            "updated_at",
+        ]
+    )
+    _timeline(
+        contract,
+        _("Contract %(number)s signed by %(name)s")
+        % {"number": contract.number, "name": contract.signer_name},
+        contract.get_signed_via_display(),
+        actor,
+    )
+    core_services.notification_create(
+        user=contract.account.owner,
+        title=_("Signed: %(number)s") % {"number": contract.number},
+        body=contract.account.name,
+        url=contract.get_absolute_url(),
+    )
+    _notify_customer_services(
+        contract,
+        _("Contract %(number)s is signed and ready to finalize")
+        % {"number": contract.number},
+        contract.account.name,
+    )
+
+
+@transaction.atomic
+def contract_sign(
+    *,
+    contract: Contract,
+    name: str,
+    title: str = "",
+    agreed: bool,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> Contract:
+    """Record the customer's electronic signature through the link (idempotent)."""
+    contract = _locked(contract)
+    if contract.signed_at:
+        return contract
+    if contract.status != Status.SENT:
+        raise ApplicationError(_("This contract can no longer be signed."))
+    if not name.strip():
+        raise ApplicationError(_("Please type your name."), extra={"field": "name"})
+    if not agreed:
+        raise ApplicationError(
+            _("Please confirm that you sign this contract."), extra={"field": "agree"}
+        )
+    contract.signed_via = Contract.SignedVia.WEB
+    contract.signer_name = name.strip()[:200]
+    contract.signer_title = title.strip()[:200]
+    contract.signer_ip = ip
+    contract.signer_user_agent = (user_agent or "")[:500]
+    contract.signed_sha256 = contract.pdf_sha256
+    _signed(contract, None, _("Signed through the link"))
+    return contract
+
+
+@transaction.atomic
+def contract_mark_signed(
+    *, contract: Contract, actor, signer_name: str, uploaded_file
+) -> Contract:
+    """File a signed scan uploaded by customer services and mark the contract signed."""
+    contract = _locked(contract)
+    if contract.signed_at:
+        raise ApplicationError(_("This contract is signed already."))
+    if contract.status not in (Status.DRAFT, Status.SENT):
+        raise ApplicationError(_("This contract can no longer be signed."))
+    if not signer_name.strip():
+        raise ApplicationError(
+            _("Who signed? Please give the name."), extra={"field": "signer_name"}
+        )
+    if uploaded_file is None:
+        raise ApplicationError(
+            _("Please upload the signed scan."), extra={"field": "scan"}
+        )
+    scan = activity.document_upload(
+        account=contract.account,
+        actor=actor,
+        uploaded_file=uploaded_file,
+        title=_("Signed contract %(number)s") % {"number": contract.number},
+    )
+    if contract.status == Status.DRAFT:
+        _transition(contract, Status.SENT, actor=actor, comment=_("Signed on paper"))
+    contract.signed_via = Contract.SignedVia.SCAN
+    contract.signer_name = signer_name.strip()[:200]
+    contract.signed_scan = scan
+    contract.signed_sha256 = scan.sha256
+    _signed(contract, actor, _("Signed scan filed"))
+    return contract
+
+
+@transaction.atomic
+def contract_update_terms(
+    *,
+    contract: Contract,
+    actor,
+    trial_days: int,
+    payment_terms_days: int,
+    renewal_months: int,
+) -> Contract:
+    """Set what customer services settle before finalizing: trial, payment, renewal."""
+    contract = _locked(contract)
+    if contract.is_locked:
+        raise ApplicationError(_("A finalized contract cannot be changed."))
+    if not 0 <= trial_days <= 365:
+        raise ApplicationError(_("A trial lasts between 0 and 365 days."))
+    if not 0 <= payment_terms_days <= 120:
+        raise ApplicationError(_("Payment terms lie between 0 and 120 days."))
+    if renewal_months < 1:
+        raise ApplicationError(_("A renewal term lasts at least one month."))
+    contract.trial_days = trial_days
+    contract.payment_terms_days = payment_terms_days
+    contract.renewal_months = renewal_months
+    contract._change_reason = f"terms set by {actor}"
+    contract.save(
+        update_fields=[
+            "trial_days",
+            "payment_terms_days",
+            "renewal_months",
+            "updated_at",
+        ]
+    )
+    return contract
+
+
+# --- checks and finalization ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+def contract_checks(contract: Contract) -> list[Check]:
+    """The data checks customer services go through before finalizing."""
+    account = contract.account
+    checks = []
+    missing = [
+        label
+        for label, value in (
+            (_("street"), account.street),
+            (_("postal code"), account.postal_code),
+            (_("city"), account.city),
+            (_("country"), account.country),
+        )
+        if not value
+    ]
+    checks.append(
+        Check(
+            _("Billing address"),
+            not missing,
+            _("Missing on the account: %(fields)s.") % {"fields": ", ".join(missing)}
+            if missing
+            else "",
+        )
+    )
+    needs_vat = account.country in EU_COUNTRIES and (
+        account.country != settings.KAM_HOME_COUNTRY
+    )
+    if not needs_vat:
+        checks.append(
+            Check(_("VAT id"), True, _("Not needed outside the EU or at home."))
+        )
+    elif not account.vat_id:
+        checks.append(
+            Check(
+                _("VAT id"),
+                False,
+                _(
+                    "An EU business customer outside %(home)s needs a VAT id for "
+                    "reverse charge."
+                )
+                % {"home": settings.KAM_HOME_COUNTRY},
+            )
+        )
+    else:
+        valid = vat.is_valid(account.vat_id)
+        checks.append(
+            Check(
+                _("VAT id"),
+                valid,
+                ""
+                if valid
+                else _("%(id)s is not a valid VAT id.") % {"id": account.vat_id},
+            )
+        )
+    checks.append(
+        Check(
+            _("Contact email"),
+            bool(contract.contact.email),
+            ""
+            if contract.contact.email
+            else _("%(name)s has no email address.") % {"name": contract.contact},
+        )
+    )
+    checks.append(_price_check(contract))
+    approval_ok = not contract.needs_approval or contract.approved_by_id is not None
+    checks.append(
+        Check(
+            _("Approval"),
+            approval_ok,
+            ""
+            if approval_ok
+            else _("The discount needed a Sales Manager's approval; none is on file."),
+        )
+    )
+    signature_ok = bool(contract.signed_at) and (
+        (
+            contract.signed_via == Contract.SignedVia.WEB
+            and contract.signed_sha256 == contract.pdf_sha256
+        )
+        or (
+            contract.signed_via == Contract.SignedVia.SCAN
+            and contract.signed_scan_id is not None
+        )
+    )
+    checks.append(
+        Check(
+            _("Signature"),
+            signature_ok,
+            ""
+            if signature_ok
+            else _("No signature yet: wait for the customer or upload a signed scan."),
+        )
+    )
+    return checks
+
+
+def _price_check(contract: Contract) -> Check:
+    if contract.option_id is None:
+        return Check(_("Prices"), True, _("No offer: nothing to compare."))
+    key = lambda line: (  # noqa: E731
+        line.product_id,
+        line.quantity,
+        line.unit_price,
+        line.discount_percent,
+    )
+    offered = sorted(key(line) for line in contract.option.lines.all())
+    contracted = sorted(key(line) for line in contract.lines.all())
+    if offered == contracted:
+        return Check(_("Prices"), True)
+    return Check(
+        _("Prices"),
+        False,
+        _("The contract lines differ from the accepted option %(option)s.")
+        % {"option": contract.option.name},
+    )
+
+
+@transaction.atomic
+def contract_finalize(*, contract: Contract, actor) -> Contract:
+    """Start the subscriptions and issue the first invoices (one transaction, once)."""
+    contract = _locked(contract)
+    if contract.status in (Status.FINALIZED, Status.ACTIVE):
+        return contract  # a second click, or a colleague was faster
+    if contract.status != Status.SIGNED:
+        raise ApplicationError(
+            _("Only a signed contract can be finalized; this one is %(status)s.")
+            % {"status": contract.get_status_display()}
+        )
+    failures = [c for c in contract_checks(contract) if not c.ok]
+    if failures:
+        raise ApplicationError(
+            _("Fix these first: %(list)s")
+            % {"list": " ".join(f"{c.name}: {c.detail}" for c in failures)}
+        )
+    today = timezone.localdate()
+    lines = list(contract.lines.select_related("product"))
+    trial_end = (
+        contract.start_on + timedelta(days=contract.trial_days - 1)
+        if contract.trial_days
+        else None
+    )
+    subscriptions = []
+    for line in lines:
+        if line.product.kind != Product.Kind.SUBSCRIPTION:
+            continue
+        subscriptions.append(
+            Subscription.objects.create(
+                contract=contract,
+                contract_line=line,
+                account=contract.account,
+                product=line.product,
+                status=Subscription.Status.TRIAL
+                if trial_end
+                else Subscription.Status.ACTIVE,
+                quantity=line.quantity,
+                currency=contract.currency,
+                billing_period=contract.billing_period,
+                period_amount=billing.period_amount(line, contract.billing_period),
+                tax_rate=line.tax_rate,
+                mrr=billing.monthly_amount(line),
+                start_on=contract.start_on,
+                end_on=contract.end_on,
+                trial_ends_on=trial_end,
+                next_billing_on=trial_end + timedelta(days=1)
+                if trial_end
+                else contract.start_on,
+            )
+        )
+    invoice = billing.invoice_first(
+        contract=contract,
+        subscriptions=[s for s in subscriptions if s.status != "trial"],
+        one_off_lines=[
+            line for line in lines if line.product.kind != Product.Kind.SUBSCRIPTION
+        ],
+        today=today,
+    )
+    contract.finalized_at = timezone.now()
+    contract.finalized_by = actor
+    _transition(contract, Status.FINALIZED, actor=actor)
+    if contract.start_on <= today:
+        _transition(contract, Status.ACTIVE, actor=actor)
+    contract.save(
+        update_fields=["status", "finalized_at", "finalized_by", "updated_at"]
+    )
+    _timeline(
+        contract,
+        _("Contract %(number)s finalized") % {"number": contract.number},
+        _("%(subs)d subscriptions, %(invoices)d invoice")
+        % {"subs": len(subscriptions), "invoices": 1 if invoice else 0},
+        actor,
+    )
+    for days in (30, 60, 90):
+        task_services.task_create(
+            title=_("%(days)d-day check-in: %(account)s")
+            % {"days": days, "account": contract.account.name},
+            due_at=timezone.now() + timedelta(days=days),
+            assignee=contract.account.owner,
+            account=contract.account,
+            actor=actor,
+            related=contract,
+        )
+    if invoice:
+        from contracts.tasks import invoice_send_task
+
+        invoice_send_task.delay_on_commit(invoice.pk)
+    return contract
+
+
+@transaction.atomic
+def contracts_start_due(*, today: date | None = None) -> int:
+    """Activate finalized contracts whose term has begun."""
+    today = today or timezone.localdate()
+    started = 0
+    for contract in Contract.objects.select_for_update().filter(
+        status=Status.FINALIZED, start_on__lte=today
+    ):
+        _transition(contract, Status.ACTIVE, comment=_("Term started"))
+        contract.save(update_fields=["status", "updated_at"])
+        started += 1
+    return started
+
+
+@transaction.atomic
+def contract_cancel(*, contract: Contract, actor, reason: str) -> Contract:
+    """Cancel a contract with a reason; running subscriptions stop."""
+    contract = _locked(contract)
+    if contract.status == Status.CANCELLED:
+        return contract
+    if not reason.strip():
+        raise ApplicationError(
+            _("Please give the reason for the cancellation."),
+            extra={"field": "reason"},
+        )
+    _transition(contract, Status.CANCELLED, actor=actor, comment=reason.strip())
+    contract.cancelled_at = timezone.now()
+    contract.cancel_reason = reason.strip()
+    contract.save(
+        update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"]
+    )
+    for subscription in contract.subscriptions.select_for_update().filter(
+        status__in=[Subscription.Status.TRIAL, Subscription.Status.ACTIVE]
+    ):
+        subscription.status = Subscription.Status.CANCELLED
+        subscription.next_billing_on = None
+        subscription.save(update_fields=["status", "next_billing_on", "updated_at"])
+    _timeline(
+        contract,
+        _("Contract %(number)s cancelled") % {"number": contract.number},
+        reason.strip()[:300],
+        actor,
+    )
+    return contract
+
+
+# --- trials ---------------------------------------------------------------
+
+
+def trial_reminders(*, today: date | None = None) -> int:
+    """Remind the KAM and the customer before a trial ends (once per contract)."""
+    today = today or timezone.localdate()
+    horizon = today + timedelta(days=settings.KAM_TRIAL_REMINDER_DAYS)
+    due = (
+        Contract.objects.filter(
+            subscriptions__status=Subscription.Status.TRIAL,
+            subscriptions__trial_ends_on__lte=horizon,
+            subscriptions__trial_ends_on__gte=today,
+            subscriptions__trial_reminder_sent_at__isnull=True,
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    sent = 0
+    for pk in list(due):
+        sent += _trial_remind(pk)
+    return sent
+
+
+@transaction.atomic
+def _trial_remind(contract_pk: int) -> int:
+    contract = _locked(Contract(pk=contract_pk))
+    trials = list(
+        contract.subscriptions.select_for_update().filter(
+            status=Subscription.Status.TRIAL, trial_reminder_sent_at__isnull=True
+        )
+    )
+    if not trials:
+        return 0
+    ends_on = min(s.trial_ends_on for s in trials)
+    owner = contract.account.owner
+    core_services.notification_create(
+        user=owner,
+        title=_("Trial ends %(date)s: %(account)s")
+        % {"date": ends_on.isoformat(), "account": contract.account.name},
+        url=contract.get_absolute_url(),
+        dedupe_key=f"trial:{contract.pk}",
+    )
+    task_services.task_create(
+        title=_("Trial of %(number)s ends %(date)s: talk about conversion")
+        % {"number": contract.number, "date": ends_on.isoformat()},
+        due_at=timezone.now(),
+        assignee=owner,
+        account=contract.account,
+        actor=None,
+        related=contract,
+    )
+    if contract.contact.email and not contract.contact.do_not_contact:
+        with translation.override(contract.language):
+            core_services.message_queue(
+                to=[contract.contact.email],
+                subject=_("Your trial ends on %(date)s") % {"date": ends_on},
+                body_text=render_to_string(
+                    "emails/contracts/trial_ending.txt",
+                    {"contract": contract, "ends_on": ends_on, "kam": owner},
+                ),
+                reply_to=[owner.email] if owner.email else [],
+                related=contract,
+            )
+    now = timezone.now()
+    for subscription in trials:
+        subscription.trial_reminder_sent_at = now
+        subscription.save(update_fields=["trial_reminder_sent_at", "updated_at"])
+    return 1
+
+
+# --- back to offers -------------------------------------------------------
+
+
+@transaction.atomic
+def offer_create_from_contract(*, contract: Contract, actor) -> Offer:
+    """Start a new draft offer from a contract's package and terms (renewals)."""
+    contract = _locked(contract)
+    lines = list(contract.lines.select_related("product"))
+    offer = offer_services.offer_create(
+        account=contract.account,
+        contact=contract.contact,
+        actor=actor,
+        title=_("Renewal of %(number)s") % {"number": contract.number},
+        language=contract.language,
+        start_on=max(contract.end_on + timedelta(days=1), timezone.localdate()),
+        duration_months=contract.renewal_months or contract.duration_months,
+        billing_period=contract.billing_period,
+        auto_renew=contract.auto_renew,
+        notice_days=contract.notice_days,
+        option_names=[contract.option.name if contract.option_id else _("Renewal")],
+    )
+    option = offer.options.get()
+    for line in lines:
+        # today's list price; the negotiated discount carries over
+        offer_services.line_add(
+            option=option,
+            actor=actor,
+            product=line.product,
+            quantity=line.quantity,
+            discount_percent=line.discount_percent,
+            description=line.description,
+            package_version=line.package_version,
+        )
+    contract.renewal_offer = offer
+    contract.save(update_fields=["renewal_offer", "updated_at"])
+    _timeline(
+        contract,
+        _("Offer %(offer)s started from contract %(number)s")
+        % {"offer": offer.label, "number": contract.number},
+        actor=actor,
+    )
+    return offer

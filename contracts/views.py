@@ -1,0 +1,111 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from contracts import selectors
+from contracts.forms import SignForm
+from contracts.models import Contract
+from contracts.services import contracts
+from kam.core.access import can_change
+from kam.core.exceptions import ApplicationError
+
+
+@login_required
+def contract_detail(request, pk):
+    contract = selectors.contract_get_for_user(user=request.user, pk=pk)
+    return render(
+        request,
+        "contracts/detail.html",
+        {
+            "contract": contract,
+            "lines": list(contract.lines.all()),
+            "totals": contract.totals(),
+            "checks": contracts.contract_checks(contract),
+            "can_change": can_change(request.user, contract),
+        },
+    )
+
+
+@login_required
+@require_POST
+def offer_from_contract(request, pk):
+    """Start a new offer from the contract's package and terms."""
+    contract = selectors.contract_get_for_user(user=request.user, pk=pk)
+    if not can_change(request.user, contract):
+        raise Http404
+    try:
+        offer = contracts.offer_create_from_contract(
+            contract=contract, actor=request.user
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(contract)
+    messages.success(
+        request,
+        _("Offer %(offer)s started from contract %(number)s.")
+        % {"offer": offer.label, "number": contract.number},
+    )
+    return redirect("offers:edit", pk=offer.pk)
+
+
+def _client_ip(request):
+    return request.META.get("REMOTE_ADDR")
+
+
+def sign(request, token):
+    """The customer's signing page: no login, the signed token is the key."""
+    contract = contracts.contract_for_token(token)
+    if contract is None:
+        raise Http404
+    with translation.override(contract.language):
+        if contract.status == Contract.Status.CANCELLED:
+            return render(
+                request,
+                "contracts/public/gone.html",
+                {"contract": contract},
+                status=410,
+            )
+        form = SignForm(request.POST or None)
+        if (
+            request.method == "POST"
+            and contract.status == Contract.Status.SENT
+            and form.is_valid()
+        ):
+            try:
+                contracts.contract_sign(
+                    contract=contract,
+                    name=form.cleaned_data["name"],
+                    title=form.cleaned_data["title"],
+                    agreed=form.cleaned_data["agree"],
+                    ip=_client_ip(request),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                )
+                return redirect("contracts:sign", token=token)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+        return render(
+            request,
+            "contracts/public/sign.html",
+            {
+                "contract": contract,
+                "lines": list(contract.lines.all()),
+                "totals": contract.totals(),
+                "form": form,
+                "token": token,
+            },
+        )
+
+
+def sign_pdf(request, token):
+    """The exact PDF that was sent (its SHA-256 is recorded with the signature)."""
+    contract = contracts.contract_for_token(token)
+    if contract is None or contract.document is None:
+        raise Http404
+    with contract.document.file.open("rb") as fh:
+        response = HttpResponse(fh.read(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{contract.number}.pdf"'
+    return response
