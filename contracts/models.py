@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Round
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -507,7 +508,8 @@ class Invoice(TimeStampedModel):
                 condition=models.Q(sequence__gte=1), name="invoice_sequence_positive"
             ),
             models.CheckConstraint(
-                condition=models.Q(gross=models.F("net") + models.F("tax")),
+                # rounded: SQLite (the embedded default) adds decimals as floats
+                condition=models.Q(gross=Round(models.F("net") + models.F("tax"), 2)),
                 name="invoice_gross_is_net_plus_tax",
             ),
             models.CheckConstraint(

@@ -11,6 +11,7 @@ from accounts.selectors import (
     account_rows_for_user,
     task_list_for_user,
 )
+from contracts import selectors as contract_selectors
 from kam.core import selectors as core_selectors
 from kam.core.models import OutboundMessage, User
 from kam.core.roles import Role
@@ -24,7 +25,11 @@ def home(request):
     if role == Role.ADMINISTRATOR:
         return _admin_home(request)
     if role == Role.CUSTOMER_SERVICES:
-        return render(request, "home/customer_services.html", {})
+        return render(
+            request,
+            "home/customer_services.html",
+            {"worklist": contract_selectors.worklist_counts()},
+        )
     if role == Role.SALES_MANAGER:
         return _manager_home(request)
     if role == Role.KEY_ACCOUNT_MANAGER:
@@ -54,6 +59,7 @@ def _kam_home(request):
             "accounts": own.order_by("-is_key_account", "name")[:60],
             "counts": counts,
             "due_tasks": due,
+            "billing": contract_selectors.portfolio_billing_for_user(user=user),
         },
     )
 

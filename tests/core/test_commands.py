@@ -50,6 +50,17 @@ def test_seed_demo_is_deterministic_and_idempotent():
     assert OrderLine.objects.count() > 1000
     assert Task.objects.filter(done_at__isnull=True).exists()
     assert Package.objects.count() == 3
+    from contracts.models import Contract, Invoice, Subscription
+
+    assert {"draft", "sent", "signed", "finalized", "active", "cancelled"} <= set(
+        Contract.objects.values_list("status", flat=True)
+    )
+    assert {"issued", "sent", "paid", "overdue", "cancelled"} <= set(
+        Invoice.objects.values_list("status", flat=True)
+    )
+    assert {"trial", "active"} <= set(
+        Subscription.objects.values_list("status", flat=True)
+    )
     assert set(Account.objects.values_list("tier", flat=True)) == {"A", "B", "C"}
     for username in ["kam", "kam2", "kam3", "manager", "cs", "admin"]:
         user = User.objects.get(username=username)

@@ -1,0 +1,46 @@
+"""Contracts made the way users make them: offer → accept → sign (→ finalize)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from contracts.models import Contract
+from contracts.services import contracts
+from offers import services as offer_services
+from tests.factories import AccountFactory, ContactFactory, PriceFactory, ProductFactory
+
+
+def product(code="SEAT", price="360.00", **extra):
+    item = ProductFactory(code=code, name=f"{code.title()} licence", **extra)
+    if not item.prices.exists():
+        PriceFactory(product=item, list_price=Decimal(price))
+    return item
+
+
+def contract_for(kam, *, account=None, finalize_by=None, sign=True) -> Contract:
+    account = account or AccountFactory(
+        owner=kam, street="Hafenstr. 1", postal_code="20457", city="Hamburg",
+        country="DE", legal_name="Hafen Medien GmbH",
+    )  # fmt: skip
+    contact = ContactFactory(account=account, email="buyer@customer.example")
+    offer = offer_services.offer_create(
+        account=account,
+        contact=contact,
+        actor=kam,
+        title="Seats",
+        valid_until=timezone.localdate() + timedelta(days=30),
+    )
+    offer_services.line_add(
+        option=offer.options.get(), actor=kam, product=product(), quantity=Decimal(5)
+    )
+    offer_services.offer_send(offer=offer, actor=kam)
+    offer_services.offer_accept(
+        offer=offer, option=offer.options.get(), name="Buyer", ip="192.0.2.1"
+    )
+    contract = contracts.contract_send(contract=Contract.objects.get(offer=offer))
+    if sign:
+        contract = contracts.contract_sign(contract=contract, name="Buyer", agreed=True)
+    if finalize_by:
+        contract = contracts.contract_finalize(contract=contract, actor=finalize_by)
+    return contract
