@@ -4,6 +4,7 @@ Every action calls the same services as the rest of the app; nothing here writes
 to the database directly.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -66,6 +67,11 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        # shown with its contract or invoice: whoever may view those sees the rows
+        parent = "invoice" if self.model is InvoiceLine else "contract"
+        return request.user.has_perm(f"contracts.view_{parent}")
 
 
 class ContractLineInline(ReadOnlyInline):
@@ -367,7 +373,16 @@ class ContractAdmin(SimpleHistoryAdmin):
                 ),
                 _("%(number)s finalized.") % {"number": contract.number},
             )
-        return self._back(contract)
+            return self._back(contract)
+        page = self._form_page(
+            request,
+            contract,
+            forms.Form(),
+            _("Finalize %(n)s") % {"n": contract.number},
+            _("Finalize: start subscriptions and invoice"),
+        )
+        page.context_data["checks"] = contracts.contract_checks(contract)
+        return page
 
 
 class InvoiceLineInline(ReadOnlyInline):

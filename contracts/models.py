@@ -330,6 +330,14 @@ class ContractEvent(models.Model):
     def __str__(self):
         return f"{self.contract_id}: {self.from_status} → {self.to_status}"
 
+    @property
+    def from_label(self) -> str:
+        return Contract.Status(self.from_status).label if self.from_status else "–"
+
+    @property
+    def to_label(self) -> str:
+        return Contract.Status(self.to_status).label
+
 
 class Subscription(TimeStampedModel):
     class Status(models.TextChoices):

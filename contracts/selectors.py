@@ -110,9 +110,9 @@ def contract_situation(*, account, today: date | None = None) -> ContractSituati
         .order_by("end_on", "pk")
     )
     invoices = list(
-        Invoice.objects.filter(account=account, status__in=Invoice.OPEN).order_by(
-            "due_on", "pk"
-        )
+        Invoice.objects.filter(
+            account=account, kind=Invoice.Kind.INVOICE, status__in=Invoice.OPEN
+        ).order_by("due_on", "pk")
     )
     return ContractSituation(
         currency=target,

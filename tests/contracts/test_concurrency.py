@@ -1,5 +1,6 @@
 """Two customer services users finalize the same contract at the same moment."""
 
+import smtplib
 import threading
 
 import pytest
@@ -69,6 +70,7 @@ def test_failing_email_does_not_roll_back_the_finalization(cast, settings, monke
     contract = contract_for(cast.kam)
     settings.OUTBOX_DELIVERY_BACKEND = "tests.core.test_outbox.FlakyBackend"
     FlakyBackend.calls, FlakyBackend.failures = 0, 99
+    FlakyBackend.error = smtplib.SMTPServerDisconnected("connection lost")
     contracts.contract_finalize(contract=contract, actor=cast.cs)
     contract.refresh_from_db()
     assert contract.status in ("finalized", "active")

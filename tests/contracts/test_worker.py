@@ -1,16 +1,20 @@
 """Through a real worker: the contract arrives with its PDF; so does the invoice."""
 
 import subprocess
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from contracts.models import Contract, Invoice
 from contracts.services import contracts
 from kam.core.models import OutboundMessage
 from offers import services as offer_services
 from tests.conftest import wait_for
-from tests.contracts.helpers import contract_for
+from tests.contracts.helpers import product
+from tests.factories import AccountFactory, ContactFactory
 from tests.offers.helpers import ensure_defaults
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -28,15 +32,33 @@ def test_contract_and_invoice_reach_the_customer(
     settings.MEDIA_ROOT = tmp_path
     ensure_defaults()
     # accepting queues the contract's sending on the worker
-    draft = contract_for(cast.kam, sign=False)
-    offer = draft.offer
-    assert offer_services.offer_for_token  # the offer was accepted above
+    account = AccountFactory(
+        owner=cast.kam, street="Kai 1", postal_code="20457", city="Hamburg",
+        country="DE",
+    )  # fmt: skip
+    contact = ContactFactory(account=account, email="buyer@customer.example")
+    offer = offer_services.offer_create(
+        account=account,
+        contact=contact,
+        actor=cast.kam,
+        title="Seats",
+        valid_until=timezone.localdate() + timedelta(days=30),
+    )
+    option = offer.options.get()
+    offer_services.line_add(
+        option=option, actor=cast.kam, product=product(), quantity=Decimal(5)
+    )
+    offer_services.offer_send(offer=offer, actor=cast.kam)
+    offer_services.offer_accept(offer=offer, option=option, name="Buyer")
+    draft = Contract.objects.get(offer=offer)
     assert wait_for(
         lambda: OutboundMessage.objects.filter(
-            status="sent", subject__contains=draft.number
+            status="sent", subject=f"Your contract {draft.number}: please sign"
         ).exists()
     )
-    email = next(m for m in mail.outbox if draft.number in m.subject)
+    draft.refresh_from_db()
+    assert draft.status == "sent"  # moved by the worker
+    email = next(m for m in mail.outbox if m.subject.startswith("Your contract"))
     assert email.to == ["buyer@customer.example"]
     assert "/contracts/sign/" in email.body
     text = text_of(email.attachments[0][1])
