@@ -41,6 +41,8 @@ def test_sign_finalize_and_see_it_running(
     login(cs, "cs")
     expect(cs.get_by_test_id("ready-count")).to_have_text("1")
     cs.get_by_test_id("ready-count").click()
+    cs.wait_for_load_state()
+    cs.screenshot(path=str(ARTIFACTS / "contract-worklist.png"), full_page=True)
     cs.get_by_role("link", name=contract.number).click()
     cs.get_by_test_id("finalize").click()
     cs.screenshot(path=str(ARTIFACTS / "contract-finalize.png"), full_page=True)

@@ -1,18 +1,30 @@
 import importlib
 
-from offers.models import ApprovalRule, OfferTemplate
+from django.apps import apps as django_apps
 
-defaults = importlib.import_module("offers.migrations.0002_defaults")
+# the data migrations a flushed (transactional) test loses: roles and their
+# permissions, offer templates and approval rules
+DATA_MIGRATIONS = [
+    ("kam.core.migrations.0002_roles", "create_roles"),
+    ("accounts.migrations.0004_role_permissions", "grant"),
+    ("offers.migrations.0002_defaults", "forwards"),
+    ("contracts.migrations.0002_role_permissions", "forwards"),
+]
+
+
+class _LiveRegistry:
+    """The live app registry for a data migration's forwards(). It lists no app
+    configs, so the migrations skip creating permissions (a flush's post_migrate
+    made them already) and leave the real app configs alone."""
+
+    def get_app_configs(self):
+        return []
+
+    def get_model(self, *args):
+        return django_apps.get_model(*args)
 
 
 def ensure_defaults():
-    """Templates and rules as the data migration makes them (flushed tests lose them)."""
-    for kind, language, subject, body, closing in defaults.TEMPLATES:
-        OfferTemplate.objects.get_or_create(
-            kind=kind,
-            language=language,
-            defaults={"subject": subject, "body": body, "closing": closing},
-        )
-    if not ApprovalRule.objects.exists():
-        for name, kind, threshold in defaults.RULES:
-            ApprovalRule.objects.create(name=name, kind=kind, threshold=threshold)
+    """Replay the data migrations (idempotent) after a flush emptied the tables."""
+    for module, function in DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(_LiveRegistry(), None)
