@@ -25,6 +25,7 @@ STORIES = [
     ("Research trial", ["send", "sign", "finalize"], 30, 0),
     ("Print edition (credited)", ["send", "sign", "finalize", "credit"], 0, 0),
     ("Events package (cancelled)", ["send", "cancel"], 0, 14),
+    ("Conference licence 2025 (ended)", ["send", "sign", "finalize", "end"], 0, 0),
 ]
 
 
@@ -115,6 +116,17 @@ def seed(ctx) -> None:
                     billing.invoice_credit(
                         invoice=invoice, actor=cs, reason="Billed to the wrong entity"
                     )
+            elif step == "end":
+                # demo only: move the finished term into the past, then let the
+                # nightly job close it as it would have
+                Offer.objects.filter(pk=offer.pk).update(auto_renew=False)
+                Contract.objects.filter(pk=contract.pk).update(
+                    auto_renew=False,
+                    cancel_by=None,
+                    start_on=today - timedelta(days=400),
+                    end_on=today - timedelta(days=35),
+                )
+                contracts.contracts_end_due(today=today)
             elif step == "cancel":
                 contracts.contract_cancel(
                     contract=contract, actor=cs, reason="Merged into the group contract"

@@ -6,6 +6,12 @@ PERIODIC_TASKS = [
         "description": "Activate finalized contracts whose term has begun.",
     },
     {
+        "name": "contracts-end-due",
+        "task": "contracts.tasks.contracts_end_due_task",
+        "crontab": {"minute": "8", "hour": "0"},
+        "description": "End fixed-term contracts whose term is over.",
+    },
+    {
         "name": "invoices-mark-overdue",
         "task": "contracts.tasks.invoices_mark_overdue_task",
         "crontab": {"minute": "20", "hour": "0"},

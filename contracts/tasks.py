@@ -33,3 +33,9 @@ def trial_reminders_task() -> int:
 def invoices_mark_overdue_task() -> int:
     """Mark unpaid invoices past their due date overdue."""
     return billing.invoices_mark_overdue()
+
+
+@shared_task(acks_late=True)
+def contracts_end_due_task() -> int:
+    """End fixed-term contracts whose term is over."""
+    return contracts.contracts_end_due()

@@ -724,6 +724,41 @@ def contracts_start_due(*, today: date | None = None) -> int:
 
 
 @transaction.atomic
+def contracts_end_due(*, today: date | None = None) -> int:
+    """End running fixed-term contracts whose term is over; their subscriptions stop.
+
+    Standing orders are left to the renewals job, which gives them a new term.
+    """
+    today = today or timezone.localdate()
+    ended = 0
+    for contract in (
+        Contract.objects.select_for_update()
+        .select_related("account")
+        .filter(status__in=Contract.RUNNING, auto_renew=False, end_on__lt=today)
+        .order_by("pk")
+    ):
+        if contract.status == Status.FINALIZED:
+            _transition(contract, Status.ACTIVE, comment=_("Term started"))
+        _transition(contract, Status.ENDED, comment=_("Term over, not renewed"))
+        contract.save(update_fields=["status", "updated_at"])
+        contract.subscriptions.filter(
+            status__in=[Subscription.Status.TRIAL, Subscription.Status.ACTIVE]
+        ).update(
+            status=Subscription.Status.ENDED,
+            next_billing_on=None,
+            updated_at=timezone.now(),
+        )
+        _timeline(
+            contract,
+            _("Contract %(number)s ended") % {"number": contract.number},
+            _("The term ended on %(date)s without a renewal.")
+            % {"date": contract.end_on.isoformat()},
+        )
+        ended += 1
+    return ended
+
+
+@transaction.atomic
 def contract_cancel(*, contract: Contract, actor, reason: str) -> Contract:
     """Cancel a contract with a reason; running subscriptions stop."""
     contract = _locked(contract)

@@ -52,9 +52,15 @@ def test_seed_demo_is_deterministic_and_idempotent():
     assert Package.objects.count() == 3
     from contracts.models import Contract, Invoice, Subscription
 
-    assert {"draft", "sent", "signed", "finalized", "active", "cancelled"} <= set(
-        Contract.objects.values_list("status", flat=True)
-    )
+    assert {
+        "draft",
+        "sent",
+        "signed",
+        "finalized",
+        "active",
+        "cancelled",
+        "ended",
+    } <= set(Contract.objects.values_list("status", flat=True))
     assert {"issued", "sent", "paid", "overdue", "cancelled"} <= set(
         Invoice.objects.values_list("status", flat=True)
     )
