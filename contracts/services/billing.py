@@ -4,7 +4,6 @@ import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -22,6 +21,7 @@ from contracts.models import (
     period_months,
 )
 from kam.core import services as core_services
+from kam.core.dates import period_end
 from kam.core.exceptions import ApplicationError
 from kam.core.pdf import html_to_pdf
 from offers.models import HUNDRED, round_money
@@ -42,7 +42,7 @@ def monthly_amount(line: ContractLine) -> Decimal:
 
 
 def billing_period_end(start: date, billing_period: str) -> date:
-    return start + relativedelta(months=period_months(billing_period)) - timedelta(1)
+    return period_end(start, period_months(billing_period))
 
 
 def _bill_to(account) -> str:

@@ -5,7 +5,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,6 +22,7 @@ from catalog.models import Product
 from contracts.models import Contract, ContractEvent, ContractLine, Subscription
 from contracts.services import billing
 from kam.core import services as core_services
+from kam.core.dates import period_end
 from kam.core.exceptions import ApplicationError
 from kam.core.pdf import html_to_pdf
 from kam.core.roles import Role
@@ -68,11 +68,8 @@ EU_COUNTRIES = frozenset(
 
 
 def term_end(start_on: date, months: int) -> date:
-    """The last day of a term: start + months − 1 day (Jan 31 + 1 month → Feb 27/28).
-
-    relativedelta clips to the month's end, so a term never skips a short month.
-    """
-    return start_on + relativedelta(months=months) - timedelta(days=1)
+    """The last day of a term (the one date rule: `kam.core.dates`)."""
+    return period_end(start_on, months)
 
 
 def cancel_by_date(*, end_on: date, notice_days: int, auto_renew: bool) -> date | None:
