@@ -98,7 +98,8 @@ class OrderSituation:
         return change.quantize(Decimal("0.1"))
 
 
-def _convert(amount, currency, target, rates) -> Decimal:
+def convert(amount, currency, target, rates) -> Decimal:
+    """Convert an amount between currencies through the EUR rates."""
     if currency == target:
         return amount
     return amount * rates.get(currency, Decimal(1)) / rates.get(target, Decimal(1))
@@ -123,7 +124,7 @@ def order_situation(*, account: Account, today: date | None = None) -> OrderSitu
     ):
         month = row["month"]
         month = month.date() if hasattr(month, "date") else month
-        monthly[month] = monthly.get(month, ZERO) + _convert(
+        monthly[month] = monthly.get(month, ZERO) + convert(
             row["total"], row["currency"], target, rates
         )
     windows = (
@@ -135,11 +136,11 @@ def order_situation(*, account: Account, today: date | None = None) -> OrderSitu
         )
     )
     cur = sum(
-        (_convert(r["cur"] or ZERO, r["currency"], target, rates) for r in windows),
+        (convert(r["cur"] or ZERO, r["currency"], target, rates) for r in windows),
         ZERO,
     )
     prev = sum(
-        (_convert(r["prev"] or ZERO, r["currency"], target, rates) for r in windows),
+        (convert(r["prev"] or ZERO, r["currency"], target, rates) for r in windows),
         ZERO,
     )
     families: dict[str, Decimal] = {}
@@ -149,7 +150,7 @@ def order_situation(*, account: Account, today: date | None = None) -> OrderSitu
         .annotate(total=Sum("net_amount"))
     ):
         name = row["product__family__name"]
-        families[name] = families.get(name, ZERO) + _convert(
+        families[name] = families.get(name, ZERO) + convert(
             row["total"], row["currency"], target, rates
         )
     group = Account.objects.filter(_group_q(account)).aggregate(

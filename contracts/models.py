@@ -14,7 +14,7 @@ from accounts.models import Account, Contact, Document
 from catalog.models import BillingPeriod, Currency, PackageVersion, Product
 from kam.core.access import AccessPaths
 from kam.core.models import OutboundMessage, TimeStampedModel
-from offers.models import HUNDRED, Offer, OfferOption, round_money
+from offers.models import HUNDRED, Offer, OfferOption, line_net, round_money
 
 PERIOD_MONTHS = {
     BillingPeriod.MONTHLY: 1,
@@ -290,12 +290,7 @@ class ContractLine(models.Model):
     @property
     def net(self) -> Decimal:
         """Net per product billing period (the price-list period), rounded per line."""
-        return round_money(
-            self.quantity
-            * self.unit_price
-            * (HUNDRED - self.discount_percent)
-            / HUNDRED
-        )
+        return line_net(self.quantity, self.unit_price, self.discount_percent)
 
     @property
     def tax(self) -> Decimal:

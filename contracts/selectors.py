@@ -4,9 +4,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from accounts.selectors import convert
+from catalog.models import money
 from catalog.selectors import BASE_CURRENCY, exchange_rates
 from contracts.models import Contract, Invoice, Subscription
 from kam.core.access import get_visible_or_404, visible_to
@@ -50,13 +52,6 @@ def invoice_list_for_user(*, user) -> QuerySet[Invoice]:
     )
 
 
-def _in(amount: Decimal, currency: str, target: str, rates) -> Decimal:
-    if currency == target:
-        return amount
-    base = amount * rates.get(currency, Decimal(1))
-    return (base / rates.get(target, Decimal(1))).quantize(Decimal("0.01"))
-
-
 @dataclass
 class ContractSituation:
     currency: str
@@ -97,7 +92,7 @@ def contract_situation(*, account, today: date | None = None) -> ContractSituati
         s.is_ending = s.end_on <= ending_before and not s.contract.auto_renew
     mrr = sum(
         (
-            _in(s.mrr, s.currency, target, rates)
+            convert(s.mrr, s.currency, target, rates)
             for s in subscriptions
             if s.status == Subscription.Status.ACTIVE
         ),
@@ -116,7 +111,7 @@ def contract_situation(*, account, today: date | None = None) -> ContractSituati
     )
     return ContractSituation(
         currency=target,
-        mrr=mrr,
+        mrr=money(mrr),
         subscriptions=subscriptions,
         contracts=contracts,
         open_invoices=invoices,
@@ -139,7 +134,7 @@ def portfolio_billing_for_user(*, user, today: date | None = None) -> dict:
         .values("currency")
         .annotate(total=Sum("mrr"))
     ):
-        mrr += _in(row["total"], row["currency"], BASE_CURRENCY, rates)
+        mrr += convert(row["total"], row["currency"], BASE_CURRENCY, rates)
     overdue = list(
         Invoice.objects.filter(status=Invoice.Status.OVERDUE, **own)
         .select_related("account")
@@ -167,8 +162,8 @@ def portfolio_billing_for_user(*, user, today: date | None = None) -> dict:
     )
     return {
         "currency": BASE_CURRENCY,
-        "mrr": mrr,
-        "arr": mrr * 12,
+        "mrr": money(mrr),
+        "arr": money(mrr) * 12,
         "overdue": overdue,
         "cancel_soon": cancel_soon,
         "trials_ending": trials,
@@ -181,13 +176,13 @@ def worklist_counts(*, today: date | None = None) -> dict:
     start = timezone.make_aware(
         timezone.datetime.combine(today, timezone.datetime.min.time())
     )
-    qs = Contract.objects.all()
-    return {
-        "new": qs.filter(status=Contract.Status.DRAFT).count(),
-        "awaiting_signature": qs.filter(status=Contract.Status.SENT).count(),
-        "ready_to_finalize": qs.filter(status=Contract.Status.SIGNED).count(),
-        "finalized_today": qs.filter(finalized_at__gte=start).count(),
-        "overdue_invoices": Invoice.objects.filter(
-            status=Invoice.Status.OVERDUE
-        ).count(),
-    }
+    counts = Contract.objects.aggregate(
+        new=Count("pk", filter=Q(status=Contract.Status.DRAFT)),
+        awaiting_signature=Count("pk", filter=Q(status=Contract.Status.SENT)),
+        ready_to_finalize=Count("pk", filter=Q(status=Contract.Status.SIGNED)),
+        finalized_today=Count("pk", filter=Q(finalized_at__gte=start)),
+    )
+    counts["overdue_invoices"] = Invoice.objects.filter(
+        status=Invoice.Status.OVERDUE
+    ).count()
+    return counts

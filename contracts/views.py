@@ -12,6 +12,7 @@ from contracts.models import Contract
 from contracts.services import contracts
 from kam.core.access import can_change
 from kam.core.exceptions import ApplicationError
+from kam.core.middleware import client_ip
 
 
 @login_required
@@ -52,10 +53,6 @@ def offer_from_contract(request, pk):
     return redirect("offers:edit", pk=offer.pk)
 
 
-def _client_ip(request):
-    return request.META.get("REMOTE_ADDR")
-
-
 def sign(request, token):
     """The customer's signing page: no login, the signed token is the key."""
     contract = contracts.contract_for_token(token)
@@ -81,7 +78,7 @@ def sign(request, token):
                     name=form.cleaned_data["name"],
                     title=form.cleaned_data["title"],
                     agreed=form.cleaned_data["agree"],
-                    ip=_client_ip(request),
+                    ip=client_ip(request),
                     user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 )
                 return redirect("contracts:sign", token=token)

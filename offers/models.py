@@ -20,6 +20,11 @@ def round_money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def line_net(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal):
+    """A line's net after its discount, rounded per line (offers and contracts)."""
+    return round_money(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)
+
+
 class Offer(TimeStampedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -307,12 +312,7 @@ class OfferLine(models.Model):
 
     @property
     def net(self) -> Decimal:
-        return round_money(
-            self.quantity
-            * self.unit_price
-            * (HUNDRED - self.discount_percent)
-            / HUNDRED
-        )
+        return line_net(self.quantity, self.unit_price, self.discount_percent)
 
     @property
     def tax(self) -> Decimal:

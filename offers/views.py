@@ -17,6 +17,7 @@ from kam.core.access import can_change
 from kam.core.decorators import role_required
 from kam.core.exceptions import ApplicationError
 from kam.core.forms import run_service
+from kam.core.middleware import client_ip
 from kam.core.roles import Role
 from offers import placeholders, selectors, services
 from offers.forms import (
@@ -389,10 +390,6 @@ def approval_queue(request):
 # --- customer pages (no login) ---------------------------------------------
 
 
-def _client_ip(request):
-    return request.META.get("REMOTE_ADDR")
-
-
 def accept(request, token):
     offer = services.offer_for_token(token)
     if offer is None:
@@ -417,7 +414,7 @@ def accept(request, token):
                     services.offer_decline(
                         offer=offer,
                         reason=decline.cleaned_data["reason"],
-                        ip=_client_ip(request),
+                        ip=client_ip(request),
                         user_agent=request.META.get("HTTP_USER_AGENT", ""),
                     )
                     return redirect("offers:accept", token=token)
@@ -428,7 +425,7 @@ def accept(request, token):
                         option=option,
                         name=form.cleaned_data["name"],
                         title=form.cleaned_data["title"],
-                        ip=_client_ip(request),
+                        ip=client_ip(request),
                         user_agent=request.META.get("HTTP_USER_AGENT", ""),
                     )
                     return redirect("offers:accept", token=token)

@@ -21,3 +21,9 @@ class HealthCheckMiddleware:
                 {"status": "error", "error": str(exc)[:200]}, status=503
             )
         return JsonResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+def client_ip(request) -> str | None:
+    """The address recorded with a customer's answer or signature (the proxy in
+    front of gunicorn sets REMOTE_ADDR)."""
+    return request.META.get("REMOTE_ADDR")
