@@ -22,6 +22,7 @@ from contracts.models import (
     Contract,
     ContractEvent,
     ContractLine,
+    ContractTerm,
     Invoice,
     InvoiceLine,
     Subscription,
@@ -100,6 +101,22 @@ class SubscriptionInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class ContractTermInline(ReadOnlyInline):
+    model = ContractTerm
+    fields = [
+        "sequence",
+        "kind",
+        "start_on",
+        "end_on",
+        "cancel_by",
+        "arr",
+        "price_change_percent",
+        "business_date",
+        "notified_at",
+    ]
+    readonly_fields = fields
+
+
 EDITABLE_BEFORE_FINALIZE = ["trial_days", "payment_terms_days", "renewal_months"]
 
 
@@ -119,7 +136,12 @@ class ContractAdmin(SimpleHistoryAdmin):
     search_fields = ["number", "account__name", "account__legal_name"]
     list_select_related = ["account"]
     date_hierarchy = "created_at"
-    inlines = [ContractLineInline, SubscriptionInline, ContractEventInline]
+    inlines = [
+        ContractLineInline,
+        SubscriptionInline,
+        ContractTermInline,
+        ContractEventInline,
+    ]
     actions = ["finalize_selected", "mark_signed", "cancel_selected"]
     change_form_template = "admin/contracts/contract/change_form.html"
     fieldsets = [

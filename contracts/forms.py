@@ -22,3 +22,17 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+
+
+class NoticeForm(forms.Form):
+    received_on = forms.DateField(
+        label=_("Notice received on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The day the customer's cancellation reached us."),
+    )
+    reason = forms.CharField(
+        label=_("Reason the customer gave"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )

@@ -179,6 +179,13 @@ class Contract(TimeStampedModel):
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    notice_received_on = models.DateField(
+        _("customer's notice received on"),
+        null=True,
+        blank=True,
+        help_text=_("The customer gave notice: the standing order no longer renews."),
+    )
+    notice_reason = models.TextField(_("reason given with the notice"), blank=True)
     renewal_offer = models.ForeignKey(
         Offer,
         verbose_name=_("renewal offer"),
@@ -299,6 +306,60 @@ class ContractLine(models.Model):
     @property
     def is_subscription(self) -> bool:
         return self.product.kind == Product.Kind.SUBSCRIPTION
+
+
+class ContractTerm(models.Model):
+    """One term of a contract; a renewal adds the next, linked to the one before."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("Initial term")
+        RENEWAL = "renewal", _("Automatic renewal")
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="terms"
+    )
+    sequence = models.PositiveSmallIntegerField(_("term no."))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    previous = models.OneToOneField(
+        "self",
+        verbose_name=_("previous term"),
+        on_delete=models.PROTECT,
+        related_name="next",
+        null=True,
+        blank=True,
+    )
+    start_on = models.DateField(_("start"))
+    end_on = models.DateField(_("end"))
+    cancel_by = models.DateField(_("cancel-by date"), null=True, blank=True)
+    arr = models.DecimalField(
+        _("ARR"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    price_change_percent = models.DecimalField(
+        _("price change %"), max_digits=6, decimal_places=2, default=Decimal("0")
+    )
+    business_date = models.DateField(_("renewed on (business date)"), null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(_("customer notified at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["contract", "sequence"]
+        verbose_name = _("contract term")
+        verbose_name_plural = _("contract terms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "sequence"], name="one_term_per_sequence"
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "start_on"], name="one_term_per_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_on__gte=models.F("start_on")),
+                name="term_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contract_id} #{self.sequence}: {self.start_on} – {self.end_on}"
 
 
 class ContractEvent(models.Model):

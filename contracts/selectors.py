@@ -30,6 +30,7 @@ def contract_get_for_user(*, user, pk: int) -> Contract:
             "account", "account__owner", "contact", "offer", "option", "renewal_offer"
         ).prefetch_related(
             "lines__product",
+            "terms",
             "events__actor",
             "subscriptions__product",
             "invoices",
@@ -186,3 +187,96 @@ def worklist_counts(*, today: date | None = None) -> dict:
         status=Invoice.Status.OVERDUE
     ).count()
     return counts
+
+
+@dataclass
+class DiffRow:
+    description: str
+    old: object = None  # ContractLine
+    new: object = None  # OfferLine
+    list_price: Decimal | None = None
+    no_longer_sold: bool = False
+
+    @property
+    def old_net(self) -> Decimal | None:
+        return self.old.net if self.old else None
+
+    @property
+    def new_net(self) -> Decimal | None:
+        return self.new.net if self.new else None
+
+    @property
+    def change_percent(self) -> Decimal | None:
+        if self.old is None or self.new is None or not self.old.net:
+            return None
+        return ((self.new.net - self.old.net) / self.old.net * 100).quantize(
+            Decimal("0.1")
+        )
+
+    @property
+    def state(self) -> str:
+        if self.no_longer_sold:
+            return "gone"
+        if self.old is None:
+            return "added"
+        if self.new is None:
+            return "removed"
+        if self.new.net != self.old.net:
+            return "up" if self.new.net > self.old.net else "down"
+        return "same"
+
+
+def renewal_diff(*, contract: Contract) -> dict:
+    """The old contract side by side with its renewal offer (or today's prices).
+
+    Lines match by product and description; items no longer sold (inactive, or no
+    price in the contract's currency) are flagged.
+    """
+    from catalog.models import ProductPrice
+
+    old_lines = list(contract.lines.select_related("product"))
+    prices = dict(
+        ProductPrice.objects.filter(
+            product__in=[line.product_id for line in old_lines],
+            product__is_active=True,
+            currency=contract.currency,
+        ).values_list("product_id", "list_price")
+    )
+    offer = contract.renewal_offer
+    option = None
+    new_lines: list = []
+    if offer is not None:
+        option = offer.accepted_option or offer.options.order_by("position").first()
+        if option is not None:
+            new_lines = list(option.lines.select_related("product"))
+    unmatched = {(line.product_id, line.description): line for line in new_lines}
+    rows = []
+    for line in old_lines:
+        new = unmatched.pop((line.product_id, line.description), None)
+        rows.append(
+            DiffRow(
+                description=line.description,
+                old=line,
+                new=new,
+                list_price=prices.get(line.product_id),
+                no_longer_sold=line.product_id not in prices,
+            )
+        )
+    rows.extend(
+        DiffRow(description=line.description, new=line) for line in unmatched.values()
+    )
+    old_total = sum((r.old_net for r in rows if r.old), ZERO)
+    new_total = sum((r.new_net for r in rows if r.new), ZERO)
+    return {
+        "offer": offer,
+        "option": option,
+        "rows": rows,
+        "old_total": old_total,
+        "new_total": new_total,
+        "change_percent": ((new_total - old_total) / old_total * 100).quantize(
+            Decimal("0.1")
+        )
+        if old_total and offer
+        else None,
+        "gone": [r for r in rows if r.no_longer_sold],
+    }

@@ -18,12 +18,6 @@ def invoice_send_task(invoice_id: int) -> str:
 
 
 @shared_task(acks_late=True)
-def contracts_start_due_task() -> int:
-    """Activate finalized contracts whose term has begun."""
-    return contracts.contracts_start_due()
-
-
-@shared_task(acks_late=True)
 def trial_reminders_task() -> int:
     """Remind KAMs and customers of trials that end soon."""
     return contracts.trial_reminders()
@@ -33,9 +27,3 @@ def trial_reminders_task() -> int:
 def invoices_mark_overdue_task() -> int:
     """Mark unpaid invoices past their due date overdue."""
     return billing.invoices_mark_overdue()
-
-
-@shared_task(acks_late=True)
-def contracts_end_due_task() -> int:
-    """End fixed-term contracts whose term is over."""
-    return contracts.contracts_end_due()

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contracts import selectors
-from contracts.forms import SignForm
+from contracts.forms import NoticeForm, SignForm
 from contracts.models import Contract
 from contracts.services import contracts
 from kam.core.access import can_change
@@ -27,7 +27,41 @@ def contract_detail(request, pk):
             "totals": contract.totals(),
             "checks": contracts.contract_checks(contract),
             "can_change": can_change(request.user, contract),
+            "diff": selectors.renewal_diff(contract=contract)
+            if contract.renewal_offer_id
+            else None,
+            "terms": list(contract.terms.all()),
         },
+    )
+
+
+@login_required
+def contract_notice(request, pk):
+    """Record the customer's notice on a standing order (before the cancel-by date)."""
+    contract = selectors.contract_get_for_user(user=request.user, pk=pk)
+    form = NoticeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contracts.contract_notice_receive(
+                contract=contract,
+                actor=request.user,
+                received_on=form.cleaned_data["received_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ApplicationError as exc:
+            form.add_error(exc.extra.get("field"), exc.message)
+        else:
+            messages.success(
+                request,
+                _("Notice recorded: %(number)s ends on %(date)s and does not renew.")
+                % {"number": contract.number, "date": contract.end_on.isoformat()},
+            )
+            return redirect(contract)
+    return render(
+        request,
+        "contracts/notice.html",
+        {"contract": contract, "form": form},
+        status=400 if form.errors else 200,
     )
 
 

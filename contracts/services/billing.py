@@ -30,29 +30,53 @@ INVOICE_SERIES = "INV"
 CREDIT_SERIES = "CN"
 
 
+def amount_for_period(net: Decimal, price_period: str, billing_period: str) -> Decimal:
+    """Convert a net per price period (the product's) into a net per billing period."""
+    return round_money(net * period_months(billing_period) / period_months(price_period))
+
+
 def period_amount(line: ContractLine, billing_period: str) -> Decimal:
     """Net per billing period: the line's net is per the product's price period."""
-    product_months = period_months(line.product.billing_period)
-    return round_money(line.net * period_months(billing_period) / product_months)
+    return amount_for_period(line.net, line.product.billing_period, billing_period)
 
 
 def monthly_amount(line: ContractLine) -> Decimal:
     """MRR of a subscription line."""
-    return round_money(line.net / period_months(line.product.billing_period))
+    return amount_for_period(line.net, line.product.billing_period, "monthly")
 
 
 def billing_period_end(start: date, billing_period: str) -> date:
     return period_end(start, period_months(billing_period))
 
 
-def _bill_to(account) -> str:
-    parts = [
-        account.legal_name or account.name,
-        account.street,
-        f"{account.postal_code} {account.city}".strip(),
-        account.country,
-    ]
+def bill_to_text(name, legal_name, street, postal_code, city, country) -> str:
+    """The billing address block printed on an invoice."""
+    parts = [legal_name or name, street, f"{postal_code} {city}".strip(), country]
     return "\n".join(p for p in parts if p)
+
+
+def _bill_to(account) -> str:
+    return bill_to_text(
+        account.name,
+        account.legal_name,
+        account.street,
+        account.postal_code,
+        account.city,
+        account.country,
+    )
+
+
+def invoice_totals(lines) -> tuple[Decimal, Decimal]:
+    """Net and tax of (net, tax rate) pairs: tax rounded once per rate, as printed."""
+    rates: dict[Decimal, Decimal] = {}
+    for net, rate in lines:
+        rates[rate] = rates.get(rate, Decimal(0)) + net
+    net = sum(rates.values(), Decimal(0))
+    tax = sum(
+        (round_money(amount * rate / HUNDRED) for rate, amount in rates.items()),
+        Decimal(0),
+    )
+    return net, tax
 
 
 def _invoice_create(
@@ -71,15 +95,7 @@ def _invoice_create(
     """Number and store an invoice with its lines (inside the caller's transaction)."""
     series = CREDIT_SERIES if kind == Invoice.Kind.CREDIT_NOTE else INVOICE_SERIES
     sequence = core_services.series_take(series=series, year=issued_on.year)
-    rates: dict[Decimal, Decimal] = {}
-    for line in lines:
-        rates[line["tax_rate"]] = rates.get(line["tax_rate"], Decimal(0)) + line["net"]
-    net = sum(rates.values(), Decimal(0))
-    # tax per rate, rounded once per rate (as the invoice shows it)
-    tax = sum(
-        (round_money(amount * rate / HUNDRED) for rate, amount in rates.items()),
-        Decimal(0),
-    )
+    net, tax = invoice_totals((line["net"], line["tax_rate"]) for line in lines)
     invoice = Invoice.objects.create(
         series=series,
         year=issued_on.year,

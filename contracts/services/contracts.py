@@ -4,6 +4,7 @@ a new offer."""
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core import signing
@@ -18,10 +19,17 @@ from stdnum.eu import vat
 from accounts.models import TimelineEntry
 from accounts.services import activity
 from accounts.services import tasks as task_services
-from catalog.models import Product
-from contracts.models import Contract, ContractEvent, ContractLine, Subscription
+from catalog.models import Product, ProductPrice
+from contracts.models import (
+    Contract,
+    ContractEvent,
+    ContractLine,
+    ContractTerm,
+    Subscription,
+)
 from contracts.services import billing
 from kam.core import services as core_services
+from kam.core.bulk import history_snapshot
 from kam.core.dates import period_end
 from kam.core.exceptions import ApplicationError
 from kam.core.pdf import html_to_pdf
@@ -189,6 +197,10 @@ def contract_create_from_offer(*, offer: Offer, actor=None) -> Contract:
         ),
         needs_approval=offer.needs_approval,
         approved_by=offer.approved_by,
+        # an accepted renewal offer continues the contract it was made from
+        previous=Contract.objects.filter(renewal_offer=offer, renewal__isnull=True)
+        .exclude(status=Status.CANCELLED)
+        .first(),
     )
     ContractLine.objects.bulk_create(
         ContractLine(
@@ -674,6 +686,15 @@ def contract_finalize(*, contract: Contract, actor) -> Contract:
         ],
         today=today,
     )
+    ContractTerm.objects.create(
+        contract=contract,
+        sequence=1,
+        kind=ContractTerm.Kind.INITIAL,
+        start_on=contract.start_on,
+        end_on=contract.end_on,
+        cancel_by=contract.cancel_by,
+        arr=sum((s.mrr for s in subscriptions), Decimal(0)) * 12,
+    )
     contract.finalized_at = timezone.now()
     contract.finalized_by = actor
     _transition(contract, Status.FINALIZED, actor=actor)
@@ -706,53 +727,108 @@ def contract_finalize(*, contract: Contract, actor) -> Contract:
     return contract
 
 
+def _events_bulk(moves: list[tuple[int, str, str]], comment: str, now) -> None:
+    ContractEvent.objects.bulk_create(
+        ContractEvent(
+            contract_id=pk, from_status=old, to_status=new, at=now, comment=comment
+        )
+        for pk, old, new in moves
+    )
+
+
 @transaction.atomic
-def contracts_start_due(*, today: date | None = None) -> int:
-    """Activate finalized contracts whose term has begun."""
+def contracts_start_due(*, today: date | None = None, pks=None) -> int:
+    """Activate finalized contracts whose term has begun (optionally only `pks`)."""
     today = today or timezone.localdate()
-    started = 0
-    for contract in Contract.objects.select_for_update().filter(
+    now = timezone.now()
+    due = Contract.objects.select_for_update().filter(
         status=Status.FINALIZED, start_on__lte=today
-    ):
-        _transition(contract, Status.ACTIVE, comment=_("Term started"))
-        contract.save(update_fields=["status", "updated_at"])
-        started += 1
-    return started
+    )
+    if pks is not None:
+        due = due.filter(pk__in=pks)
+    ids = list(due.order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        return 0
+    Contract.objects.filter(pk__in=ids).update(status=Status.ACTIVE, updated_at=now)
+    _events_bulk(
+        [(pk, Status.FINALIZED, Status.ACTIVE) for pk in ids], _("Term started"), now
+    )
+    history_snapshot(Contract, ids, history_type="~", reason="term started", at=now)
+    return len(ids)
 
 
 @transaction.atomic
-def contracts_end_due(*, today: date | None = None) -> int:
-    """End running fixed-term contracts whose term is over; their subscriptions stop.
+def contracts_end_due(*, today: date | None = None, pks=None) -> dict[str, list[int]]:
+    """Close running fixed-term contracts whose term is over (optionally only `pks`).
 
-    Standing orders are left to the renewals job, which gives them a new term.
+    A contract continued by a new one (an accepted renewal offer) becomes renewed,
+    any other ended; their subscriptions stop. Standing orders are left to the
+    renewal job, which gives them a new term.
     """
     today = today or timezone.localdate()
-    ended = 0
-    for contract in (
-        Contract.objects.select_for_update()
-        .select_related("account")
-        .filter(status__in=Contract.RUNNING, auto_renew=False, end_on__lt=today)
-        .order_by("pk")
-    ):
-        if contract.status == Status.FINALIZED:
-            _transition(contract, Status.ACTIVE, comment=_("Term started"))
-        _transition(contract, Status.ENDED, comment=_("Term over, not renewed"))
-        contract.save(update_fields=["status", "updated_at"])
-        contract.subscriptions.filter(
-            status__in=[Subscription.Status.TRIAL, Subscription.Status.ACTIVE]
-        ).update(
-            status=Subscription.Status.ENDED,
-            next_billing_on=None,
-            updated_at=timezone.now(),
+    now = timezone.now()
+    due = Contract.objects.select_for_update().filter(
+        status__in=Contract.RUNNING, auto_renew=False, end_on__lt=today
+    )
+    if pks is not None:
+        due = due.filter(pk__in=pks)
+    rows = list(
+        due.order_by("pk").values_list("pk", "status", "account_id", "number", "end_on")
+    )
+    if not rows:
+        return {"ended": [], "renewed": []}
+    ids = [r[0] for r in rows]
+    continued = set(
+        Contract.objects.filter(previous_id__in=ids)
+        .exclude(status=Status.CANCELLED)
+        .values_list("previous_id", flat=True)
+    )
+    moves = [(pk, old, Status.ACTIVE) for pk, old, *_ in rows if old != Status.ACTIVE]
+    _events_bulk(moves, _("Term started"), now)
+    renewed = [pk for pk in ids if pk in continued]
+    ended = [pk for pk in ids if pk not in continued]
+    _events_bulk(
+        [(pk, Status.ACTIVE, Status.RENEWED) for pk in renewed],
+        _("Term over, continued by the renewal contract"),
+        now,
+    )
+    _events_bulk(
+        [(pk, Status.ACTIVE, Status.ENDED) for pk in ended],
+        _("Term over, not renewed"),
+        now,
+    )
+    Contract.objects.filter(pk__in=renewed).update(
+        status=Status.RENEWED, updated_at=now
+    )
+    Contract.objects.filter(pk__in=ended).update(status=Status.ENDED, updated_at=now)
+    subscriptions = Subscription.objects.filter(
+        contract_id__in=ids,
+        status__in=[Subscription.Status.TRIAL, Subscription.Status.ACTIVE],
+    )
+    sub_ids = list(subscriptions.values_list("pk", flat=True))
+    subscriptions.update(
+        status=Subscription.Status.ENDED, next_billing_on=None, updated_at=now
+    )
+    TimelineEntry.objects.bulk_create(
+        TimelineEntry(
+            account_id=account_id,
+            kind=TimelineEntry.Kind.EVENT,
+            occurred_at=now,
+            title=(
+                _("Contract %(number)s renewed by a new contract")
+                if pk in continued
+                else _("Contract %(number)s ended")
+            )
+            % {"number": number},
+            summary=_("The term ended on %(date)s.") % {"date": end_on.isoformat()},
         )
-        _timeline(
-            contract,
-            _("Contract %(number)s ended") % {"number": contract.number},
-            _("The term ended on %(date)s without a renewal.")
-            % {"date": contract.end_on.isoformat()},
-        )
-        ended += 1
-    return ended
+        for pk, _status, account_id, number, end_on in rows
+    )
+    history_snapshot(Contract, ids, history_type="~", reason="term over", at=now)
+    history_snapshot(
+        Subscription, sub_ids, history_type="~", reason="term over", at=now
+    )
+    return {"ended": ended, "renewed": renewed}
 
 
 @transaction.atomic
@@ -860,16 +936,39 @@ def _trial_remind(contract_pk: int) -> int:
 # --- back to offers -------------------------------------------------------
 
 
+def _sold_products(contract: Contract, lines: list[ContractLine]) -> set[int]:
+    """Products of the lines still for sale: active, with a price in the currency."""
+    return set(
+        ProductPrice.objects.filter(
+            product__in=[line.product_id for line in lines],
+            product__is_active=True,
+            currency=contract.currency,
+        ).values_list("product_id", flat=True)
+    )
+
+
 @transaction.atomic
-def offer_create_from_contract(*, contract: Contract, actor) -> Offer:
-    """Start a new draft offer from a contract's package and terms (renewals)."""
+def offer_create_from_contract(
+    *, contract: Contract, actor, reuse: bool = True, title: str = ""
+) -> Offer:
+    """Start a new draft offer from a contract's package and terms (renewals).
+
+    Today's list prices apply and the negotiated discounts carry over; items no
+    longer sold are left out (the renewal comparison lists them).
+    """
     contract = _locked(contract)
+    if reuse and contract.renewal_offer_id and contract.renewal_offer.status not in (
+        Offer.Status.DECLINED,
+        Offer.Status.EXPIRED,
+    ):
+        return contract.renewal_offer
     lines = list(contract.lines.select_related("product"))
+    sold = _sold_products(contract, lines)
     offer = offer_services.offer_create(
         account=contract.account,
         contact=contract.contact,
         actor=actor,
-        title=_("Renewal of %(number)s") % {"number": contract.number},
+        title=title or _("Renewal of %(number)s") % {"number": contract.number},
         language=contract.language,
         start_on=max(contract.end_on + timedelta(days=1), timezone.localdate()),
         duration_months=contract.renewal_months or contract.duration_months,
@@ -880,7 +979,8 @@ def offer_create_from_contract(*, contract: Contract, actor) -> Offer:
     )
     option = offer.options.get()
     for line in lines:
-        # today's list price; the negotiated discount carries over
+        if line.product_id not in sold:
+            continue
         offer_services.line_add(
             option=option,
             actor=actor,
@@ -899,3 +999,88 @@ def offer_create_from_contract(*, contract: Contract, actor) -> Offer:
         actor=actor,
     )
     return offer
+
+
+# --- the customer's notice --------------------------------------------------
+
+
+def next_term_end(contract: Contract) -> date:
+    """The end of the term a renewal would add."""
+    return term_end(contract.end_on + timedelta(days=1), contract.renewal_months)
+
+
+@transaction.atomic
+def contract_notice_receive(
+    *, contract: Contract, actor, received_on: date, reason: str = ""
+) -> Contract:
+    """Record a customer's notice: a standing order stops renewing if it is in time.
+
+    A notice received after the cancel-by date is refused with the date it could
+    take effect (the end of the next term).
+    """
+    contract = _locked(contract)
+    if contract.notice_received_on:
+        return contract
+    if contract.status not in Contract.RUNNING or not contract.auto_renew:
+        raise ApplicationError(
+            _("Only a running standing order can be given notice; this contract ends "
+              "on %(date)s anyway.")
+            % {"date": contract.end_on.isoformat()}
+        )
+    if received_on > timezone.localdate():
+        raise ApplicationError(
+            _("The date of receipt lies in the future."),
+            extra={"field": "received_on"},
+        )
+    if contract.cancel_by and received_on > contract.cancel_by:
+        raise ApplicationError(
+            _(
+                "The notice came after the cancel-by date %(cancel_by)s: the contract "
+                "renews on %(renews)s. Given now, the notice could take effect at "
+                "the end of the next term, %(effective)s."
+            )
+            % {
+                "cancel_by": contract.cancel_by.isoformat(),
+                "renews": (contract.end_on + timedelta(days=1)).isoformat(),
+                "effective": next_term_end(contract).isoformat(),
+            },
+            extra={"field": "received_on"},
+        )
+    contract.auto_renew = False
+    contract.notice_received_on = received_on
+    contract.notice_reason = reason.strip()
+    contract.save(
+        update_fields=[
+            "auto_renew",
+            "notice_received_on",
+            "notice_reason",
+            "updated_at",
+        ]
+    )
+    comment = _("Customer gave notice on %(date)s: ends %(end)s, no renewal.") % {
+        "date": received_on.isoformat(),
+        "end": contract.end_on.isoformat(),
+    }
+    ContractEvent.objects.create(
+        contract=contract,
+        from_status=contract.status,
+        to_status=contract.status,
+        actor=actor,
+        comment=f"{comment} {contract.notice_reason}".strip(),
+    )
+    _timeline(
+        contract,
+        _("Notice received for %(number)s") % {"number": contract.number},
+        comment,
+        actor,
+    )
+    if actor != contract.account.owner:
+        core_services.notification_create(
+            user=contract.account.owner,
+            title=_("Notice received: %(number)s, %(account)s")
+            % {"number": contract.number, "account": contract.account.name},
+            body=comment,
+            url=contract.get_absolute_url(),
+            dedupe_key=f"notice:{contract.pk}",
+        )
+    return contract

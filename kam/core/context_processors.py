@@ -15,6 +15,8 @@ def navigation(request):
         items.append(("accounts:list", _("Accounts"), "buildings"))
         items.append(("accounts:portfolio", _("Portfolio"), "pie-chart"))
     items.append(("offers:list", _("Offers"), "file-earmark-text"))
+    if roles & {Role.KEY_ACCOUNT_MANAGER, Role.SALES_MANAGER} or user.sees_everything:
+        items.append(("renewals:pipeline", _("Renewals"), "arrow-repeat"))
     if roles & {Role.SALES_MANAGER, Role.ADMINISTRATOR}:
         items.append(("offers:approvals", _("Approvals"), "patch-check"))
     items.append(("accounts:tasks", _("Tasks"), "check2-square"))

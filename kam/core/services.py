@@ -302,13 +302,19 @@ def series_take(*, series: str, year: int) -> int:
     Must run inside the caller's transaction: the counter row stays locked until
     the caller commits, so a rollback gives the number back.
     """
+    return series_take_block(series=series, year=year, count=1)
+
+
+def series_take_block(*, series: str, year: int, count: int) -> int:
+    """Take `count` consecutive numbers of a series (gapless); return the first."""
     from kam.core.models import SeriesCounter
 
     SeriesCounter.objects.get_or_create(series=series, year=year)
     counter = SeriesCounter.objects.select_for_update().get(series=series, year=year)
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     counter.save(update_fields=["last"])
-    return counter.last
+    return first
 
 
 def series_format(series: str, year: int, sequence: int) -> str:

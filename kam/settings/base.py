@@ -285,3 +285,9 @@ KAM_SIGNING_LINK_DAYS = env.int("KAM_SIGNING_LINK_DAYS", 30)
 KAM_TRIAL_REMINDER_DAYS = env.int("KAM_TRIAL_REMINDER_DAYS", 7)
 # the seller's own country: customers elsewhere in the EU need a VAT id
 KAM_HOME_COUNTRY = env("KAM_HOME_COUNTRY", default="DE")
+# the nightly renewal job locks and processes contracts in chunks of this size
+KAM_RENEWALS_CHUNK = env.int("KAM_RENEWALS_CHUNK", 1000)
+# how many missed business dates one run catches up at most
+KAM_RENEWALS_MAX_CATCH_UP_DAYS = env.int("KAM_RENEWALS_MAX_CATCH_UP_DAYS", 400)
+# when the nightly renewal job runs (local time, HH:MM); setup_periodic_tasks applies it
+KAM_RENEWALS_RUN_AT = env("KAM_RENEWALS_RUN_AT", default="02:30")

@@ -51,6 +51,7 @@
     };
     if (type === "scatter") { scales.x.min = 0; scales.x.max = 100; scales.y.min = 0; scales.y.max = 100; }
     if (type === "line" && spec.y_max) scales.y.max = spec.y_max;
+    if (spec.stacked) { scales.x.stacked = true; scales.y.stacked = true; }
     new window.Chart(canvas, {
       type,
       data: { labels: spec.labels, datasets: spec.datasets },

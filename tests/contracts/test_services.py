@@ -401,10 +401,10 @@ def test_mark_signed_with_a_scan(cast, accepted):
 def test_fixed_term_contracts_end_once_their_term_is_over(cast, signed):
     contract = contracts.contract_finalize(contract=signed, actor=cast.cs)
     Contract.objects.filter(pk=contract.pk).update(auto_renew=False)
-    assert contracts.contracts_end_due(today=contract.end_on) == 0
+    assert contracts.contracts_end_due(today=contract.end_on)["ended"] == []
     after = contract.end_on + timedelta(days=1)
-    assert contracts.contracts_end_due(today=after) == 1
-    assert contracts.contracts_end_due(today=after) == 0
+    assert contracts.contracts_end_due(today=after)["ended"] == [contract.pk]
+    assert contracts.contracts_end_due(today=after) == {"ended": [], "renewed": []}
     contract.refresh_from_db()
     assert contract.status == C.ENDED
     assert set(contract.subscriptions.values_list("status", flat=True)) == {"ended"}
@@ -413,4 +413,5 @@ def test_fixed_term_contracts_end_once_their_term_is_over(cast, signed):
 def test_standing_orders_are_left_to_the_renewals_job(cast, signed):
     contract = contracts.contract_finalize(contract=signed, actor=cast.cs)
     assert contract.auto_renew
-    assert contracts.contracts_end_due(today=contract.end_on + timedelta(days=5)) == 0
+    closed = contracts.contracts_end_due(today=contract.end_on + timedelta(days=5))
+    assert closed == {"ended": [], "renewed": []}

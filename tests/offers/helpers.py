@@ -9,6 +9,7 @@ DATA_MIGRATIONS = [
     ("accounts.migrations.0004_role_permissions", "grant"),
     ("offers.migrations.0002_defaults", "forwards"),
     ("contracts.migrations.0002_role_permissions", "forwards"),
+    ("renewals.migrations.0002_role_permissions", "forwards"),
 ]
 
 

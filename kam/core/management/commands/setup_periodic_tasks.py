@@ -14,8 +14,11 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         created = updated = 0
+        names = []
         for module in app_submodules("schedules"):
-            for spec in module.PERIODIC_TASKS:
+            specs = module.PERIODIC_TASKS
+            for spec in specs() if callable(specs) else specs:
+                names.append(spec["name"])
                 defaults = {
                     "task": spec["task"],
                     "description": spec.get("description", ""),
@@ -36,4 +39,13 @@ class Command(BaseCommand):
                 )
                 created += was_created
                 updated += not was_created
-        self.stdout.write(f"Periodic tasks: {created} created, {updated} up to date.")
+        # schedules an app no longer declares (e.g. folded into another job)
+        removed, _ = (
+            PeriodicTask.objects.exclude(name__in=names)
+            .exclude(task__startswith="celery.")
+            .delete()
+        )
+        self.stdout.write(
+            f"Periodic tasks: {created} created, {updated} up to date, "
+            f"{removed} removed."
+        )

@@ -1,0 +1,265 @@
+"""The nightly renewal job: one run per business date, catching up missed dates.
+
+Each step works through its due contracts in chunks. A chunk is one transaction:
+its contracts are locked with SKIP LOCKED, so a second worker running at the same
+time takes other contracts, and everything a chunk writes (terms, invoices,
+billing cursors) commits or rolls back together. A chunk that fails is retried
+contract by contract, so one bad contract is recorded and skipped while the rest
+of the batch goes on. Documents and emails are queued after each commit.
+"""
+
+import logging
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.core import services as core_services
+from kam.core.roles import Role
+from renewals.models import RenewalConfig, RenewalFailure, RenewalRun
+from renewals.services import steps
+
+logger = logging.getLogger(__name__)
+
+DONE = (RenewalRun.Status.SUCCEEDED, RenewalRun.Status.FAILED)
+STALE_AFTER = timedelta(hours=2)
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+@dataclass
+class Batch:
+    """One business date's run while it is under way."""
+
+    day: date
+    config: RenewalConfig
+    dry_run: bool = False
+    counts: Counter = field(default_factory=Counter)
+    failures: list[tuple[str, int | None, str]] = field(default_factory=list)
+    failed: dict[str, set[int]] = field(default_factory=dict)
+
+    def fail(self, step: str, contract_id: int | None, exc: BaseException) -> None:
+        message = f"{type(exc).__name__}: {exc}"
+        logger.warning("renewals %s contract %s: %s", step, contract_id, message)
+        self.failed.setdefault(step, set()).add(contract_id)
+        self.failures.append((step, contract_id, message[:2000]))
+
+
+def _dispatch(result: steps.Result) -> None:
+    """Queue the chunk's documents and emails once its transaction has committed."""
+    from renewals.tasks import renewal_documents_task
+
+    size = 200
+    for start in range(0, max(len(result.invoice_ids), len(result.term_ids)), size):
+        renewal_documents_task.delay_on_commit(
+            invoice_ids=result.invoice_ids[start : start + size],
+            term_ids=result.term_ids[start : start + size],
+        )
+
+
+def _run_step(batch: Batch, name: str, due, work) -> None:
+    chunk = settings.KAM_RENEWALS_CHUNK
+    while True:
+        done: list[steps.Result] = []
+        with transaction.atomic():
+            queryset = due(batch.day)
+            if batch.failed.get(name):
+                queryset = queryset.exclude(pk__in=batch.failed[name])
+            ids = list(
+                queryset.order_by("pk")
+                .select_for_update(skip_locked=True, of=("self",))
+                .values_list("pk", flat=True)[:chunk]
+            )
+            if not ids:
+                return
+            try:
+                with transaction.atomic():
+                    done.append(work(ids, batch.day, batch.config))
+            except Exception:
+                # find the contract that breaks the chunk; the others go through
+                for pk in ids:
+                    try:
+                        with transaction.atomic():
+                            done.append(work([pk], batch.day, batch.config))
+                    except Exception as exc:
+                        batch.fail(name, pk, exc)
+            if not batch.dry_run:
+                for result in done:
+                    _dispatch(result)
+        # the chunk has committed (or, in a dry run, is kept until the rollback)
+        for result in done:
+            batch.counts.update(result.counts)
+
+
+def _process(batch: Batch) -> None:
+    for name, due, work in steps.STEPS:
+        try:
+            _run_step(batch, name, due, work)
+        except Exception as exc:  # the step itself broke (not one contract)
+            batch.fail(name, None, exc)
+            logger.error("renewals step %s failed:\n%s", name, traceback.format_exc())
+
+
+def _notify_admins(run: RenewalRun) -> None:
+    from kam.core.models import User
+
+    admins = [
+        u.email
+        for u in User.objects.filter(
+            is_active=True, groups__name=Role.ADMINISTRATOR
+        ).distinct()
+        if u.email
+    ] + [email for _name, email in settings.ADMINS]
+    addresses = sorted(set(admins))
+    if not addresses:
+        return
+    url = settings.KAM_BASE_URL.rstrip("/") + reverse("renewals:run", args=[run.pk])
+    core_services.message_queue(
+        to=addresses,
+        subject=_("Renewal run %(date)s: %(count)d failures")
+        % {"date": run.business_date.isoformat(), "count": run.failure_count},
+        body_text=render_to_string(
+            "emails/renewals/run_failed.txt",
+            {"run": run, "failures": list(run.failures.all()[:50]), "url": url},
+        ),
+        related=run,
+    )
+
+
+def _notify_kams(day: date) -> None:
+    """Tell each KAM once per date which of their standing orders renewed."""
+    from contracts.models import ContractTerm
+    from kam.core.models import User
+
+    rows = (
+        ContractTerm.objects.filter(business_date=day, kind=ContractTerm.Kind.RENEWAL)
+        .values_list("contract__account__owner", "contract__number")
+        .order_by("contract__account__owner", "contract__number")
+    )
+    per_owner: dict[int, list[str]] = {}
+    for owner, number in rows:
+        per_owner.setdefault(owner, []).append(number)
+    url = reverse("renewals:pipeline")
+    for user in User.objects.filter(pk__in=list(per_owner)):
+        numbers = per_owner[user.pk]
+        key = f"renewed:{day.isoformat()}"
+        if user.notifications.filter(dedupe_key=key).exists():
+            continue
+        title = _("%(count)d standing orders renewed on %(date)s") % {
+            "count": len(numbers),
+            "date": day.isoformat(),
+        }
+        listed = ", ".join(numbers[:20]) + (" …" if len(numbers) > 20 else "")
+        core_services.notification_create(
+            user=user, title=title, body=listed, url=url, dedupe_key=key
+        )
+        if user.email:
+            core_services.message_queue(
+                to=[user.email],
+                subject=title,
+                body_text=render_to_string(
+                    "emails/renewals/kam_renewed.txt",
+                    {
+                        "user": user,
+                        "numbers": numbers,
+                        "day": day,
+                        "url": settings.KAM_BASE_URL.rstrip("/") + url,
+                    },
+                ),
+            )
+
+
+def _mark_stale() -> None:
+    RenewalRun.objects.filter(
+        status=RenewalRun.Status.RUNNING,
+        started_at__lt=timezone.now() - STALE_AFTER,
+    ).update(status=RenewalRun.Status.INTERRUPTED)
+
+
+def run_for_date(
+    day: date, *, dry_run: bool = False, trigger: str = "schedule"
+) -> tuple[RenewalRun | None, Batch]:
+    """Run every step for one business date; record the run (not in a dry run)."""
+    batch = Batch(day=day, config=RenewalConfig.get(), dry_run=dry_run)
+    if dry_run:
+        try:
+            with transaction.atomic():
+                _process(batch)
+                raise _DryRunRollback
+        except _DryRunRollback:
+            pass
+        return None, batch
+    run = RenewalRun.objects.create(business_date=day, trigger=trigger)
+    _process(batch)
+    with transaction.atomic():
+        _notify_kams(day)
+        RenewalFailure.objects.bulk_create(
+            RenewalFailure(run=run, step=step, contract_id=pk, error=error)
+            for step, pk, error in batch.failures
+        )
+        run.counts = dict(sorted(batch.counts.items()))
+        run.failure_count = len(batch.failures)
+        run.status = (
+            RenewalRun.Status.FAILED if batch.failures else RenewalRun.Status.SUCCEEDED
+        )
+        run.finished_at = timezone.now()
+        run.save(update_fields=["counts", "failure_count", "status", "finished_at"])
+        if batch.failures:
+            _notify_admins(run)
+    return run, batch
+
+
+def dates_to_run(target: date) -> list[date]:
+    """The target date and every date missed since the last completed run."""
+    last = RenewalRun.objects.filter(status__in=DONE).aggregate(
+        last=Max("business_date")
+    )["last"]
+    if last is None or last >= target:
+        return [target]
+    first = max(
+        last + timedelta(days=1),
+        target - timedelta(days=settings.KAM_RENEWALS_MAX_CATCH_UP_DAYS - 1),
+    )
+    return [first + timedelta(days=n) for n in range((target - first).days + 1)]
+
+
+def renewals_run(
+    *,
+    business_date: date | None = None,
+    dry_run: bool = False,
+    catch_up: bool = True,
+    trigger: str = "schedule",
+) -> list[tuple[RenewalRun | None, Batch]]:
+    """Run the nightly job for a business date, first for every missed date."""
+    target = business_date or timezone.localdate()
+    _mark_stale()
+    days = dates_to_run(target) if catch_up else [target]
+    if dry_run and len(days) > 1:
+        # a dry run of several dates must see each date's effects on the next
+        results = []
+        try:
+            with transaction.atomic():
+                for day in days:
+                    results.append(run_for_date(day, dry_run=True))
+                raise _DryRunRollback
+        except _DryRunRollback:
+            pass
+        return results
+    return [run_for_date(day, dry_run=dry_run, trigger=trigger) for day in days]
+
+
+def counts_total(results) -> dict[str, int]:
+    total: Counter = Counter()
+    for _run, batch in results:
+        total.update(batch.counts)
+    return dict(sorted(total.items()))

@@ -1,0 +1,689 @@
+"""The steps of the nightly job. Each takes a chunk of locked contract ids and the
+business date, works set-based and returns what it did; the runner owns the
+transactions, the chunking and the failures.
+
+Every step re-checks its condition on the locked rows, so a second run (or a
+second worker) finds nothing left to do.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    DateField,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, TimelineEntry
+from accounts.services import tasks as task_services
+from catalog.models import ProductPrice
+from contracts.models import (
+    Contract,
+    ContractLine,
+    ContractTerm,
+    Invoice,
+    InvoiceLine,
+    Subscription,
+    period_months,
+)
+from contracts.services import billing
+from contracts.services import contracts as contract_services
+from kam.core import services as core_services
+from kam.core.bulk import db_datetime, history_snapshot, insert_rows, update_rows
+from kam.core.dates import period_end
+from offers.models import HUNDRED, line_net, round_money
+from renewals.models import Churn, RenewalConfig
+
+ACTIVE = Subscription.Status.ACTIVE
+TRIAL = Subscription.Status.TRIAL
+RUNNING = Contract.RUNNING
+REASON = "nightly renewal job"
+
+
+@dataclass
+class Result:
+    """What one chunk did; merged into the run only when its transaction commits."""
+
+    counts: Counter = field(default_factory=Counter)
+    invoice_ids: list[int] = field(default_factory=list)
+    term_ids: list[int] = field(default_factory=list)
+
+
+def _timeline_rows(rows, now) -> None:
+    """Insert (account_id, title, summary) timeline events in bulk."""
+    at = db_datetime(now)
+    insert_rows(
+        TimelineEntry,
+        ["account_id", "occurred_at", "kind", "title", "summary", "related_object_id"],
+        [(a, at, TimelineEntry.Kind.EVENT, t[:250], s, "") for a, t, s in rows],
+    )
+
+
+def _at_nine(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(9, 0)))
+
+
+# --- start: finalized contracts whose term began ---------------------------
+
+
+def start_due(day: date) -> QuerySet:
+    return Contract.objects.filter(status=Contract.Status.FINALIZED, start_on__lte=day)
+
+
+def start(ids: list[int], day: date, config: RenewalConfig) -> Result:
+    result = Result()
+    result.counts["started"] = contract_services.contracts_start_due(
+        today=day, pks=ids
+    )
+    return result
+
+
+# --- trials: paid at the end of the trial -----------------------------------
+
+
+def _trials(day: date):
+    return Subscription.objects.filter(status=TRIAL, trial_ends_on__lt=day)
+
+
+def trials_due(day: date) -> QuerySet:
+    return Contract.objects.filter(pk__in=Subquery(_trials(day).values("contract_id")))
+
+
+def trials(ids: list[int], day: date, config: RenewalConfig) -> Result:
+    result = Result()
+    now = timezone.now()
+    converted = list(
+        _trials(day)
+        .filter(contract_id__in=ids)
+        .values_list("pk", "account_id", "contract__number", "trial_ends_on")
+    )
+    if not converted:
+        return result
+    sub_ids = [row[0] for row in converted]
+    # the billing date was set to the day after the trial at finalization
+    Subscription.objects.filter(pk__in=sub_ids).update(status=ACTIVE, updated_at=now)
+    history_snapshot(Subscription, sub_ids, history_type="~", reason=REASON, at=now)
+    seen = {}
+    for _pk, account_id, number, ends_on in converted:
+        seen[number] = (account_id, ends_on)
+    _timeline_rows(
+        [
+            (
+                account_id,
+                _("Trial of %(number)s converted to paid") % {"number": number},
+                _("The trial ended on %(date)s.") % {"date": ends_on.isoformat()},
+            )
+            for number, (account_id, ends_on) in seen.items()
+        ],
+        now,
+    )
+    result.counts["trials_converted"] = len(sub_ids)
+    return result
+
+
+# --- renew: standing orders whose term ended --------------------------------
+
+
+def renew_due(day: date) -> QuerySet:
+    return Contract.objects.filter(status__in=RUNNING, auto_renew=True, end_on__lt=day)
+
+
+def _new_prices(ids: list[int], config: RenewalConfig) -> dict[int, Decimal]:
+    """New unit prices per contract line under the configured rule (changed only)."""
+    if config.pricing == RenewalConfig.Pricing.CONTRACT:
+        return {}
+    lines = ContractLine.objects.filter(contract_id__in=ids).values_list(
+        "pk", "product_id", "unit_price", "contract__currency"
+    )
+    factor = (HUNDRED + config.uplift_percent) / HUNDRED
+    prices = {}
+    if config.pricing == RenewalConfig.Pricing.LIST:
+        prices = {
+            (p, c): price
+            for p, c, price in ProductPrice.objects.filter(
+                product__in=ContractLine.objects.filter(contract_id__in=ids).values(
+                    "product_id"
+                ),
+                product__is_active=True,
+            ).values_list("product_id", "currency", "list_price")
+        }
+    new = {}
+    for pk, product_id, unit_price, currency in lines:
+        capped = round_money(unit_price * factor)
+        if config.pricing == RenewalConfig.Pricing.UPLIFT:
+            price = capped
+        else:
+            price = prices.get((product_id, currency), unit_price)
+            if config.uplift_percent and price > capped:
+                price = capped
+        if price != unit_price:
+            new[pk] = price
+    return new
+
+
+def _reprice(ids: list[int], config: RenewalConfig, now) -> None:
+    """Apply the renewal price rule to the lines and their subscriptions."""
+    prices = _new_prices(ids, config)
+    if not prices:
+        return
+    update_rows(ContractLine, ["unit_price"], list(prices.items()))
+    subs = Subscription.objects.filter(
+        contract_line_id__in=list(prices), status__in=[ACTIVE, TRIAL]
+    ).values_list(
+        "pk",
+        "billing_period",
+        "contract_line__quantity",
+        "contract_line__unit_price",
+        "contract_line__discount_percent",
+        "contract_line__product__billing_period",
+    )
+    rows = []
+    for pk, period, quantity, unit_price, discount, price_period in subs:
+        net = line_net(quantity, unit_price, discount)
+        rows.append(
+            (
+                pk,
+                billing.amount_for_period(net, price_period, period),
+                billing.amount_for_period(net, price_period, "monthly"),
+            )
+        )
+    update_rows(Subscription, ["period_amount", "mrr"], rows)
+
+
+def _arr(ids: list[int]) -> dict[int, Decimal]:
+    return dict(
+        Subscription.objects.filter(contract_id__in=ids, status__in=[ACTIVE, TRIAL])
+        .values("contract_id")
+        .annotate(mrr=Sum("mrr"))
+        .values_list("contract_id", "mrr")
+    )
+
+
+def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
+    result = Result()
+    now = timezone.now()
+    contracts = list(
+        renew_due(day)
+        .filter(pk__in=ids)
+        .values_list(
+            "pk", "account_id", "number", "end_on", "renewal_months", "notice_days"
+        )
+    )
+    if not contracts:
+        return result
+    pks = [c[0] for c in contracts]
+    old_arr = _arr(pks)
+    _reprice(pks, config, now)
+    new_arr = _arr(pks)
+    last_terms = {}
+    for contract_id, term_id, sequence, end_on in ContractTerm.objects.filter(
+        contract_id__in=pks
+    ).values_list("contract_id", "pk", "sequence", "end_on"):
+        if contract_id not in last_terms or sequence > last_terms[contract_id][1]:
+            last_terms[contract_id] = (term_id, sequence)
+    groups = defaultdict(list)
+    for pk, _account, _number, end_on, months, notice in contracts:
+        groups[(end_on, months, notice)].append(pk)
+    new_terms = {}
+    for (end_on, months, notice), group in groups.items():
+        # the one date rule (kam.core.dates), computed once per group of equal dates
+        start_on = end_on + timedelta(days=1)
+        new_end = period_end(start_on, months)
+        cancel_by = contract_services.cancel_by_date(
+            end_on=new_end, notice_days=notice, auto_renew=True
+        )
+        Contract.objects.filter(pk__in=group).update(
+            end_on=new_end, cancel_by=cancel_by, updated_at=now
+        )
+        Subscription.objects.filter(
+            contract_id__in=group, status__in=[ACTIVE, TRIAL]
+        ).update(
+            end_on=new_end,
+            next_billing_on=Coalesce(
+                "next_billing_on", Value(start_on, output_field=DateField())
+            ),
+            updated_at=now,
+        )
+        for pk in group:
+            new_terms[pk] = (start_on, new_end, cancel_by)
+    term_rows = []
+    timeline = []
+    for pk, account_id, number, end_on, _months, _notice in contracts:
+        start_on, new_end, cancel_by = new_terms[pk]
+        before = (old_arr.get(pk) or Decimal(0)) * 12
+        after = (new_arr.get(pk) or Decimal(0)) * 12
+        change = (
+            ((after - before) / before * HUNDRED).quantize(Decimal("0.01"))
+            if before
+            else Decimal(0)
+        )
+        previous, sequence = last_terms.get(pk, (None, 1))
+        term_rows.append(
+            (
+                pk,
+                sequence + 1,
+                ContractTerm.Kind.RENEWAL,
+                previous,
+                start_on,
+                new_end,
+                cancel_by,
+                after,
+                change,
+                day,
+                db_datetime(now),
+            )
+        )
+        summary = _("New term %(start)s – %(end)s.") % {
+            "start": start_on.isoformat(),
+            "end": new_end.isoformat(),
+        }
+        if change:
+            summary += " " + _("Prices %(change)s %%.") % {"change": f"{change:+}"}
+        timeline.append(
+            (
+                account_id,
+                _("Contract %(number)s renewed until %(date)s")
+                % {"number": number, "date": new_end.isoformat()},
+                summary,
+            )
+        )
+    result.term_ids = insert_rows(
+        ContractTerm,
+        [
+            "contract_id",
+            "sequence",
+            "kind",
+            "previous_id",
+            "start_on",
+            "end_on",
+            "cancel_by",
+            "arr",
+            "price_change_percent",
+            "business_date",
+            "created_at",
+        ],
+        term_rows,
+        returning=True,
+    )
+    _timeline_rows(timeline, now)
+    history_snapshot(Contract, pks, history_type="~", reason=REASON, at=now)
+    sub_ids = list(
+        Subscription.objects.filter(contract_id__in=pks).values_list("pk", flat=True)
+    )
+    history_snapshot(Subscription, sub_ids, history_type="~", reason=REASON, at=now)
+    result.counts["renewed"] = len(pks)
+    return result
+
+
+# --- billing: subscriptions whose next billing date is due -----------------
+
+
+def _billable(day: date):
+    return Subscription.objects.filter(status=ACTIVE, next_billing_on__lte=day)
+
+
+def billing_due(day: date) -> QuerySet:
+    return Contract.objects.filter(
+        pk__in=Subquery(_billable(day).values("contract_id"))
+    )
+
+
+def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
+    """Bill the earliest due period of every due subscription; False if none."""
+    subs = list(
+        _billable(day)
+        .filter(contract_id__in=ids)
+        .order_by("contract_id", "next_billing_on", "pk")
+        .values_list(
+            "pk",
+            "contract_id",
+            "next_billing_on",
+            "billing_period",
+            "end_on",
+            "period_amount",
+            "tax_rate",
+            "quantity",
+            "contract_line_id",
+            "contract_line__description",
+        )
+    )
+    if not subs:
+        return False
+    contracts = {
+        row[0]: row[1:]
+        for row in Contract.objects.filter(
+            pk__in={s[1] for s in subs}
+        ).values_list(
+            "pk",
+            "account_id",
+            "currency",
+            "payment_terms_days",
+            "contact__email",
+            "account__name",
+            "account__legal_name",
+            "account__street",
+            "account__postal_code",
+            "account__city",
+            "account__country",
+            "account__vat_id",
+        )
+    }
+    invoices = defaultdict(list)  # (contract, period start) -> lines
+    for sub in subs:
+        invoices[(sub[1], sub[2])].append(sub)
+    keys = sorted(invoices)
+    first = core_services.series_take_block(
+        series=billing.INVOICE_SERIES, year=day.year, count=len(keys)
+    )
+    at = db_datetime(now)
+    header_rows = []
+    for offset, key in enumerate(keys):
+        contract_id = key[0]
+        (
+            account_id,
+            currency,
+            terms,
+            email,
+            *address,
+            vat_id,
+        ) = contracts[contract_id]
+        net, tax = billing.invoice_totals((s[5], s[6]) for s in invoices[key])
+        sequence = first + offset
+        header_rows.append(
+            (
+                billing.INVOICE_SERIES,
+                day.year,
+                sequence,
+                core_services.series_format(billing.INVOICE_SERIES, day.year, sequence),
+                Invoice.Kind.INVOICE,
+                account_id,
+                contract_id,
+                Invoice.Status.ISSUED,
+                day,
+                day + timedelta(days=terms),
+                currency,
+                net,
+                tax,
+                net + tax,
+                billing.bill_to_text(*address),
+                vat_id,
+                email or "",
+                "",
+                "",
+                at,
+                at,
+            )
+        )
+    invoice_ids = insert_rows(
+        Invoice,
+        [
+            "series",
+            "year",
+            "sequence",
+            "number",
+            "kind",
+            "account_id",
+            "contract_id",
+            "status",
+            "issued_on",
+            "due_on",
+            "currency",
+            "net",
+            "tax",
+            "gross",
+            "bill_to",
+            "vat_id",
+            "email",
+            "note",
+            "pdf_sha256",
+            "created_at",
+            "updated_at",
+        ],
+        header_rows,
+        returning=True,
+    )
+    line_rows = []
+    moves = defaultdict(list)  # (period start, billing period) -> subscription ids
+    for invoice_id, key in zip(invoice_ids, keys, strict=True):
+        for position, sub in enumerate(invoices[key], start=1):
+            pk, _c, start_on, period, end_on, amount, rate, qty, line_id, text = sub
+            last = min(period_end(start_on, period_months(period)), end_on)
+            line_rows.append(
+                (
+                    invoice_id,
+                    pk,
+                    line_id,
+                    False,
+                    text,
+                    start_on,
+                    last,
+                    qty,
+                    amount,
+                    rate,
+                    position,
+                )
+            )
+            moves[(start_on, period)].append(pk)
+    insert_rows(
+        InvoiceLine,
+        [
+            "invoice_id",
+            "subscription_id",
+            "contract_line_id",
+            "is_credit",
+            "description",
+            "period_start",
+            "period_end",
+            "quantity",
+            "net",
+            "tax_rate",
+            "position",
+        ],
+        line_rows,
+    )
+    # the billing cursor moves in the transaction that wrote the invoice
+    for (start_on, period), sub_ids in moves.items():
+        following = period_end(start_on, period_months(period)) + timedelta(days=1)
+        Subscription.objects.filter(pk__in=sub_ids).update(
+            next_billing_on=Case(
+                When(end_on__lt=following, then=Value(None)),
+                default=Value(following),
+                output_field=DateField(),
+            ),
+            updated_at=now,
+        )
+    _timeline_rows(
+        [
+            (
+                row[5],
+                _("%(kind)s %(number)s issued: %(gross)s %(currency)s")
+                % {
+                    "kind": Invoice.Kind.INVOICE.label,
+                    "number": row[3],
+                    "gross": row[13],
+                    "currency": row[10],
+                },
+                "",
+            )
+            for row in header_rows
+        ],
+        now,
+    )
+    history_snapshot(Invoice, invoice_ids, history_type="+", reason=REASON, at=now)
+    history_snapshot(
+        Subscription, [s[0] for s in subs], history_type="~", reason=REASON, at=now
+    )
+    result.invoice_ids.extend(invoice_ids)
+    result.counts["invoices"] += len(invoice_ids)
+    result.counts["invoice_lines"] += len(line_rows)
+    return True
+
+
+def bill(ids: list[int], day: date, config: RenewalConfig) -> Result:
+    result = Result()
+    now = timezone.now()
+    # one period per pass: a subscription behind by several periods (catch-up)
+    # gets one invoice per period, oldest first
+    for _pass in range(400):
+        if not _bill_once(ids, day, now, result):
+            break
+    return result
+
+
+# --- renewal offers: contracts without a standing order nearing their end ---
+
+
+def offers_due(day: date) -> QuerySet:
+    horizon = day + timedelta(days=RenewalConfig.get().lead_days)
+    return Contract.objects.filter(
+        Q(cancel_by__lte=horizon) | Q(cancel_by__isnull=True, end_on__lte=horizon),
+        status__in=RUNNING,
+        auto_renew=False,
+        renewal_offer__isnull=True,
+        end_on__gte=day,
+        renewal__isnull=True,
+    )
+
+
+def offers(ids: list[int], day: date, config: RenewalConfig) -> Result:
+    result = Result()
+    for contract in (
+        offers_due(day).filter(pk__in=ids).select_related("account", "account__owner")
+    ):
+        offer = contract_services.offer_create_from_contract(
+            contract=contract, actor=None
+        )
+        owner = contract.account.owner
+        deadline = contract.cancel_by or contract.end_on
+        due_on = max(day, min(day + timedelta(days=14), deadline))
+        task_services.task_create(
+            title=_("Renewal offer %(offer)s for %(account)s: check and send")
+            % {"offer": offer.label, "account": contract.account.name},
+            notes=_(
+                "Contract %(number)s ends on %(end)s without a standing order. The "
+                "draft offer has the old package at today's prices; compare it on "
+                "the contract page before sending."
+            )
+            % {"number": contract.number, "end": contract.end_on.isoformat()},
+            due_at=_at_nine(due_on),
+            assignee=owner,
+            actor=None,
+            account=contract.account,
+            related=offer,
+        )
+        core_services.notification_create(
+            user=owner,
+            title=_("Renewal offer drafted: %(account)s")
+            % {"account": contract.account.name},
+            body=_("%(number)s ends on %(end)s.")
+            % {"number": contract.number, "end": contract.end_on.isoformat()},
+            url=contract.get_absolute_url(),
+            dedupe_key=f"renewal-offer:{contract.pk}",
+        )
+        result.counts["renewal_offers"] += 1
+    return result
+
+
+# --- close: contracts that ended unrenewed; accounts left without one -------
+
+
+def close_due(day: date) -> QuerySet:
+    return Contract.objects.filter(status__in=RUNNING, auto_renew=False, end_on__lt=day)
+
+
+def close(ids: list[int], day: date, config: RenewalConfig) -> Result:
+    result = Result()
+    arr = _arr(ids)
+    closed = contract_services.contracts_end_due(today=day, pks=ids)
+    result.counts["ended"] = len(closed["ended"])
+    result.counts["renewed_by_offer"] = len(closed["renewed"])
+    ended = closed["ended"]
+    if not ended:
+        return result
+    by_account = defaultdict(list)
+    for pk, account_id in Contract.objects.filter(pk__in=ended).values_list(
+        "pk", "account_id"
+    ):
+        by_account[account_id].append(pk)
+    still_served = set(
+        Contract.objects.filter(
+            account_id__in=list(by_account),
+            status__in=[*Contract.OPEN, *Contract.RUNNING],
+        ).values_list("account_id", flat=True)
+    )
+    lost = [
+        account
+        for account in Account.objects.select_related("owner").filter(
+            pk__in=[a for a in by_account if a not in still_served],
+            lifecycle__in=[Account.Lifecycle.CUSTOMER, Account.Lifecycle.WON_BACK],
+        )
+    ]
+    if not lost:
+        return result
+    Account.objects.filter(pk__in=[a.pk for a in lost]).update(
+        lifecycle=Account.Lifecycle.LOST, updated_at=timezone.now()
+    )
+    currencies = dict(
+        Contract.objects.filter(pk__in=ended).values_list("pk", "currency")
+    )
+    Churn.objects.bulk_create(
+        [
+            Churn(
+                account=account,
+                contract_id=max(by_account[account.pk]),
+                lost_on=day,
+                lost_arr=sum(
+                    (arr.get(pk) or Decimal(0) for pk in by_account[account.pk]),
+                    Decimal(0),
+                )
+                * 12,
+                currency=currencies[max(by_account[account.pk])],
+            )
+            for account in lost
+        ],
+        ignore_conflicts=True,
+    )
+    for account in lost:
+        task_services.task_create(
+            title=_("%(account)s is lost: record why") % {"account": account.name},
+            notes=_(
+                "The last contract ended without a renewal. Record the churn reason "
+                "on the recovery list and plan a win-back."
+            ),
+            due_at=_at_nine(day + timedelta(days=7)),
+            assignee=account.owner,
+            actor=None,
+            account=account,
+        )
+        core_services.notification_create(
+            user=account.owner,
+            title=_("Lost: %(account)s") % {"account": account.name},
+            body=_("No running contract left. Please record the churn reason."),
+            url="/renewals/recovery/",
+            dedupe_key=f"lost:{account.pk}:{day.isoformat()}",
+        )
+    result.counts["accounts_lost"] = len(lost)
+    return result
+
+
+# the job's steps in order: name, due contracts for a date, the chunk worker
+STEPS = [
+    ("start", start_due, start),
+    ("trials", trials_due, trials),
+    ("renew", renew_due, renew),
+    ("billing", billing_due, bill),
+    ("offers", offers_due, offers),
+    ("close", close_due, close),
+]
+
