@@ -44,7 +44,9 @@ class Batch:
     day: date
     config: RenewalConfig
     dry_run: bool = False
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter = field(
+        default_factory=lambda: Counter(dict.fromkeys(steps.COUNT_KEYS, 0))
+    )
     failures: list[tuple[str, int | None, str]] = field(default_factory=list)
     failed: dict[str, set[int]] = field(default_factory=dict)
 
@@ -207,7 +209,9 @@ def run_for_date(
             RenewalFailure(run=run, step=step, contract_id=pk, error=error)
             for step, pk, error in batch.failures
         )
-        run.counts = dict(sorted(batch.counts.items()))
+        run.counts = {k: batch.counts[k] for k in steps.COUNT_KEYS} | dict(
+            batch.counts
+        )
         run.failure_count = len(batch.failures)
         run.status = (
             RenewalRun.Status.FAILED if batch.failures else RenewalRun.Status.SUCCEEDED
@@ -259,7 +263,8 @@ def renewals_run(
 
 
 def counts_total(results) -> dict[str, int]:
-    total: Counter = Counter()
+    total = dict.fromkeys(steps.COUNT_KEYS, 0)
     for _run, batch in results:
-        total.update(batch.counts)
-    return dict(sorted(total.items()))
+        for key, value in batch.counts.items():
+            total[key] = total.get(key, 0) + value
+    return total

@@ -561,10 +561,11 @@ def offers(ids: list[int], day: date, config: RenewalConfig) -> Result:
     for contract in (
         offers_due(day).filter(pk__in=ids).select_related("account", "account__owner")
     ):
-        offer = contract_services.offer_create_from_contract(
-            contract=contract, actor=None
-        )
         owner = contract.account.owner
+        # the draft is the KAM's to check and send
+        offer = contract_services.offer_create_from_contract(
+            contract=contract, actor=owner
+        )
         deadline = contract.cancel_by or contract.end_on
         due_on = max(day, min(day + timedelta(days=14), deadline))
         task_services.task_create(
@@ -676,6 +677,19 @@ def close(ids: list[int], day: date, config: RenewalConfig) -> Result:
     result.counts["accounts_lost"] = len(lost)
     return result
 
+
+# what the runs count, always reported (0 when nothing happened)
+COUNT_KEYS = (
+    "started",
+    "trials_converted",
+    "renewed",
+    "invoices",
+    "invoice_lines",
+    "renewal_offers",
+    "ended",
+    "renewed_by_offer",
+    "accounts_lost",
+)
 
 # the job's steps in order: name, due contracts for a date, the chunk worker
 STEPS = [

@@ -78,3 +78,102 @@ def test_a_contract_without_standing_order_is_not_renewed(cast, fixed):
     fixed.refresh_from_db()
     assert batch.counts["renewed"] == 0 and batch.counts["ended"] == 1
     assert fixed.status == Contract.Status.ENDED
+
+
+def _monthly_standing(cast):
+    from contracts.services import contracts
+    from tests.contracts.helpers import contract_for
+
+    contract = contract_for(cast.kam)
+    Contract.objects.filter(pk=contract.pk).update(billing_period="monthly")
+    return contracts.contract_finalize(contract=contract, actor=cast.cs)
+
+
+def test_billing_catches_up_every_missed_period_once_in_order(cast):
+    # given a monthly-billed standing order whose first month was billed
+    contract = _monthly_standing(cast)
+    sub = contract.subscriptions.get()
+    assert sub.period_amount == Decimal("150.00")  # 5 × 360 a year / 12
+    # when the job runs 3 months later (one date, nothing run in between)
+    from kam.core.dates import add_months
+
+    day = add_months(contract.start_on, 3)
+    batch = run_on(day)
+    # then months 2, 3 and 4 are billed, each once, without gaps
+    periods = list(
+        InvoiceLine.objects.filter(subscription=sub)
+        .order_by("period_start")
+        .values_list("period_start", "period_end")
+    )
+    assert len(periods) == 4 and batch.counts["invoices"] == 3
+    for (_s1, e1), (s2, _e2) in zip(periods, periods[1:]):
+        assert s2 == e1 + timedelta(days=1)
+    sub.refresh_from_db()
+    assert sub.next_billing_on == add_months(contract.start_on, 4)
+    assert run_on(day).counts["invoices"] == 0
+
+
+def test_a_trial_converts_to_paid_with_an_invoice_unless_cancelled(cast):
+    from contracts.services import contracts
+    from tests.contracts.helpers import contract_for
+
+    trial = contract_for(cast.kam)
+    contracts.contract_update_terms(
+        contract=trial, actor=cast.cs, trial_days=14, payment_terms_days=14,
+        renewal_months=12,
+    )  # fmt: skip
+    trial = contracts.contract_finalize(contract=trial, actor=cast.cs)
+    cancelled = contract_for(cast.kam)
+    contracts.contract_update_terms(
+        contract=cancelled, actor=cast.cs, trial_days=14, payment_terms_days=14,
+        renewal_months=12,
+    )  # fmt: skip
+    cancelled = contracts.contract_finalize(contract=cancelled, actor=cast.cs)
+    contracts.contract_cancel(contract=cancelled, actor=cast.cs, reason="No budget")
+    sub = trial.subscriptions.get()
+    assert sub.status == "trial" and not sub.invoice_lines.exists()
+    # the day the trial ends nothing happens yet
+    assert run_on(sub.trial_ends_on).counts["trials_converted"] == 0
+    batch = run_on(day_after(sub.trial_ends_on))
+    sub.refresh_from_db()
+    assert batch.counts["trials_converted"] == 1 and sub.status == "active"
+    line = sub.invoice_lines.get()
+    assert line.period_start == day_after(sub.trial_ends_on)
+    assert not cancelled.invoices.exists()
+    assert set(cancelled.subscriptions.values_list("status", flat=True)) == {
+        "cancelled"
+    }
+
+
+def test_prices_follow_the_configured_uplift_at_renewal(cast, standing):
+    from renewals.models import RenewalConfig
+
+    config = RenewalConfig.get()
+    config.pricing = RenewalConfig.Pricing.UPLIFT
+    config.uplift_percent = Decimal("3.50")
+    config.save()
+    run_on(day_after(standing.end_on))
+    line = standing.lines.get()
+    assert line.unit_price == Decimal("372.60")  # 360 + 3.5 %
+    sub = standing.subscriptions.get()
+    assert sub.period_amount == Decimal("1863.00") and sub.mrr == Decimal("155.25")
+    term = standing.terms.get(sequence=2)
+    assert term.price_change_percent == Decimal("3.50")
+    assert term.arr == Decimal("1863.00")
+    invoice_line = sub.invoice_lines.order_by("period_start").last()
+    assert invoice_line.net == Decimal("1863.00")
+
+
+def test_list_prices_at_renewal_are_capped_by_the_uplift(cast, standing):
+    from catalog.models import ProductPrice
+    from renewals.models import RenewalConfig
+
+    ProductPrice.objects.filter(product=standing.lines.get().product).update(
+        list_price=Decimal("420.00")
+    )
+    config = RenewalConfig.get()
+    config.pricing = RenewalConfig.Pricing.LIST
+    config.uplift_percent = Decimal("10")
+    config.save()
+    run_on(day_after(standing.end_on))
+    assert standing.lines.get().unit_price == Decimal("396.00")  # capped at +10 %

@@ -47,8 +47,9 @@ class Command(BaseCommand):
         )
         prefix = "[dry run] would have: " if options["dry_run"] else ""
         for record, batch in results:
-            if batch.counts or batch.failures or len(results) == 1:
-                counts = ", ".join(f"{k} {v}" for k, v in sorted(batch.counts.items()))
+            did = {k: v for k, v in batch.counts.items() if v}
+            if did or batch.failures or len(results) == 1:
+                counts = ", ".join(f"{k} {v}" for k, v in did.items())
                 self.stdout.write(
                     f"{batch.day.isoformat()}: {prefix}{counts or 'nothing due'}"
                     + (f"; {len(batch.failures)} failures" if batch.failures else "")
@@ -71,5 +72,5 @@ class Command(BaseCommand):
         elif len(results) > 1:
             self.stdout.write(
                 f"{len(results)} dates: "
-                + (", ".join(f"{k} {v}" for k, v in total.items()) or "nothing due")
+                + (", ".join(f"{k} {v}" for k, v in total.items() if v) or "nothing due")
             )
