@@ -45,7 +45,7 @@ def clone(contract: Contract, n: int) -> list[Contract]:
         term = ContractTerm.objects.filter(contract=contract).order_by("sequence").first()
         copy = Contract.objects.get(pk=contract.pk)
         copy.pk = None
-        copy.number = f"{contract.number}-{i}"
+        copy.number = f"{contract.number}-{Contract.objects.count()}"
         copy.offer = None
         copy.option = None
         copy.save()
