@@ -452,7 +452,10 @@ class TimelineEntry(models.Model):
         EVENT = "event", _("Event")
 
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="timeline"
+        Account,
+        on_delete=models.CASCADE,
+        related_name="timeline",
+        db_index=False,  # covered by a composite index, or never searched
     )
     occurred_at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -464,6 +467,7 @@ class TimelineEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # covered by a composite index, or never searched
     )
     touchpoint = models.OneToOneField(
         Touchpoint,
@@ -485,9 +489,14 @@ class TimelineEntry(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # covered by a composite index, or never searched
     )
     related_content_type = models.ForeignKey(
-        ContentType, on_delete=models.SET_NULL, null=True, blank=True
+        ContentType,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,  # covered by a composite index, or never searched
     )
     related_object_id = models.CharField(max_length=64, blank=True)
     related = GenericForeignKey("related_content_type", "related_object_id")

@@ -7,7 +7,13 @@ from django.utils import timezone
 
 from accounts.models import Account
 from catalog.models import PackageVersion
-from contracts.models import Contract, Invoice
+from contracts.models import (
+    Contract,
+    ContractTerm,
+    Invoice,
+    InvoiceLine,
+    Subscription,
+)
 from contracts.services import billing, contracts
 from contracts.services.contracts import EU_COUNTRIES
 from offers import services as offer_services
@@ -18,15 +24,59 @@ STORIES = [
     ("Newsroom licence (awaiting dispatch)", [], 0, 14),
     ("Archive access (awaiting signature)", ["send"], 0, 14),
     ("Data feed (signed)", ["send", "sign"], 0, 14),
-    ("Analyst bundle (overdue)", ["send", "sign", "finalize", "overdue"], 0, 0),
+    (
+        "Analyst bundle (overdue)",
+        ["send", "sign", "finalize", "overdue", "manual", "ends:25"],
+        0,
+        0,
+    ),
     ("Market intelligence 2027 (starts later)", ["send", "sign", "finalize"], 0, 40),
-    ("Enterprise seats (paid)", ["send", "sign", "finalize", "paid"], 0, 0),
-    ("Newsroom plus (invoice sent)", ["send", "sign", "finalize", "mail"], 0, 0),
+    ("Enterprise seats (paid)", ["send", "sign", "finalize", "paid", "ends:150"], 0, 0),
+    (
+        "Newsroom plus (invoice sent)",
+        ["send", "sign", "finalize", "mail", "ends:45"],
+        0,
+        0,
+    ),
     ("Research trial", ["send", "sign", "finalize"], 30, 0),
     ("Print edition (credited)", ["send", "sign", "finalize", "credit"], 0, 0),
     ("Events package (cancelled)", ["send", "cancel"], 0, 14),
     ("Conference licence 2025 (ended)", ["send", "sign", "finalize", "end"], 0, 0),
+    ("Standing order 2025 (renews)", ["send", "sign", "finalize", "past"], 0, 0),
+    (
+        "Campus licence (fixed term)",
+        ["send", "sign", "finalize", "manual", "ends:120"],
+        0,
+        0,
+    ),
+    (
+        "Mobile app seats (notice given)",
+        ["send", "sign", "finalize", "ends:120", "notice"],
+        0,
+        0,
+    ),
 ]
+
+
+def _move_term(contract: Contract, *, start_on, end_on) -> None:
+    """Demo only: shift a finalized contract's term (and its subscriptions)."""
+    contract.refresh_from_db()
+    cancel_by = contracts.cancel_by_date(
+        end_on=end_on, notice_days=contract.notice_days, auto_renew=contract.auto_renew
+    )
+    Contract.objects.filter(pk=contract.pk).update(
+        start_on=start_on, end_on=end_on, cancel_by=cancel_by
+    )
+    ContractTerm.objects.filter(contract=contract).update(
+        start_on=start_on, end_on=end_on, cancel_by=cancel_by
+    )
+    Subscription.objects.filter(contract=contract).update(
+        start_on=start_on, end_on=end_on, next_billing_on=None
+    )
+    # the first invoice billed the whole (yearly) term: it moves along
+    InvoiceLine.objects.filter(subscription__contract=contract).update(
+        period_start=start_on, period_end=end_on
+    )
 
 
 def seed(ctx) -> None:
@@ -117,16 +167,37 @@ def seed(ctx) -> None:
                         invoice=invoice, actor=cs, reason="Billed to the wrong entity"
                     )
             elif step == "end":
-                # demo only: move the finished term into the past, then let the
-                # nightly job close it as it would have
-                Offer.objects.filter(pk=offer.pk).update(auto_renew=False)
-                Contract.objects.filter(pk=contract.pk).update(
-                    auto_renew=False,
-                    cancel_by=None,
-                    start_on=today - timedelta(days=400),
-                    end_on=today - timedelta(days=35),
+                # demo only: the term ended yesterday; the nightly job (renewals
+                # demo) closes it and the account is lost
+                Contract.objects.filter(pk=contract.pk).update(auto_renew=False)
+                _move_term(
+                    contract,
+                    start_on=today - timedelta(days=365),
+                    end_on=today - timedelta(days=1),
                 )
-                contracts.contracts_end_due(today=today)
+            elif step == "past":
+                # demo only: the first year ended yesterday; the job renews it
+                _move_term(
+                    contract,
+                    start_on=today - timedelta(days=365),
+                    end_on=today - timedelta(days=1),
+                )
+            elif step == "manual":
+                Contract.objects.filter(pk=contract.pk).update(auto_renew=False)
+            elif step.startswith("ends:"):
+                days = int(step.split(":")[1])
+                _move_term(
+                    contract,
+                    start_on=today + timedelta(days=days) - timedelta(days=364),
+                    end_on=today + timedelta(days=days),
+                )
+            elif step == "notice":
+                contracts.contract_notice_receive(
+                    contract=contract,
+                    actor=cs,
+                    received_on=today,
+                    reason="Consolidating suppliers after a merger",
+                )
             elif step == "cancel":
                 contracts.contract_cancel(
                     contract=contract, actor=cs, reason="Merged into the group contract"

@@ -61,6 +61,7 @@ class Contract(TimeStampedModel):
         verbose_name=_("account"),
         on_delete=models.PROTECT,
         related_name="contracts",
+        db_index=False,  # covered by a composite index, or never searched
     )
     contact = models.ForeignKey(
         Contact,
@@ -83,6 +84,7 @@ class Contract(TimeStampedModel):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,  # covered by a composite index, or never searched
     )
     previous = models.OneToOneField(
         "self",
@@ -131,6 +133,7 @@ class Contract(TimeStampedModel):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,  # covered by a composite index, or never searched
     )
     document = models.ForeignKey(
         Document,
@@ -139,6 +142,7 @@ class Contract(TimeStampedModel):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,  # covered by a composite index, or never searched
     )
     pdf_sha256 = models.CharField(_("document SHA-256"), max_length=64, blank=True)
     message = models.ForeignKey(
@@ -147,6 +151,7 @@ class Contract(TimeStampedModel):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,  # covered by a composite index, or never searched
     )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     signed_via = models.CharField(
@@ -167,6 +172,7 @@ class Contract(TimeStampedModel):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,  # covered by a composite index, or never searched
     )
     finalized_at = models.DateTimeField(_("finalized at"), null=True, blank=True)
     finalized_by = models.ForeignKey(
@@ -176,6 +182,7 @@ class Contract(TimeStampedModel):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,  # covered by a composite index, or never searched
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.TextField(_("cancellation reason"), blank=True)
@@ -316,7 +323,10 @@ class ContractTerm(models.Model):
         RENEWAL = "renewal", _("Automatic renewal")
 
     contract = models.ForeignKey(
-        Contract, on_delete=models.CASCADE, related_name="terms"
+        Contract,
+        on_delete=models.CASCADE,
+        related_name="terms",
+        db_index=False,  # covered by a composite index, or never searched
     )
     sequence = models.PositiveSmallIntegerField(_("term no."))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
@@ -416,9 +426,14 @@ class Subscription(TimeStampedModel):
         verbose_name=_("account"),
         on_delete=models.PROTECT,
         related_name="subscriptions",
+        db_index=False,  # covered by a composite index, or never searched
     )
     product = models.ForeignKey(
-        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+"
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # covered by a composite index, or never searched
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE
@@ -506,6 +521,7 @@ class Invoice(TimeStampedModel):
         verbose_name=_("account"),
         on_delete=models.PROTECT,
         related_name="invoices",
+        db_index=False,  # covered by a composite index, or never searched
     )
     contract = models.ForeignKey(
         Contract,
@@ -545,6 +561,7 @@ class Invoice(TimeStampedModel):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,  # covered by a composite index, or never searched
     )
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     message = models.ForeignKey(
@@ -553,6 +570,7 @@ class Invoice(TimeStampedModel):
         related_name="+",
         null=True,
         blank=True,
+        db_index=False,  # covered by a composite index, or never searched
     )
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

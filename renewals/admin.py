@@ -81,7 +81,7 @@ class ChurnAdmin(admin.ModelAdmin):
         "won_back_on",
         "created_at",
     ]
-    fields = readonly_fields[:5] + ["reason", "note"] + readonly_fields[5:]
+    fields = [*readonly_fields[:5], "reason", "note", *readonly_fields[5:]]
 
     def has_add_permission(self, request):
         return False
@@ -89,4 +89,3 @@ class ChurnAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # reasons are recorded on the recovery list, through the service
         return self.fields
-

@@ -7,7 +7,7 @@ from renewals.models import Churn
 class ChurnReasonForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("Why did the customer leave?"),
-        choices=[("", "—")] + list(Churn.Reason.choices),
+        choices=[("", "—"), *list(Churn.Reason.choices)],
     )
     note = forms.CharField(
         label=_("What happened"),
@@ -21,7 +21,12 @@ class ChurnReasonForm(forms.Form):
 class PipelineFilter(forms.Form):
     horizon = forms.TypedChoiceField(
         label=_("Ending within"),
-        choices=[(30, _("30 days")), (60, _("60 days")), (90, _("90 days")), (180, _("180 days"))],
+        choices=[
+            (30, _("30 days")),
+            (60, _("60 days")),
+            (90, _("90 days")),
+            (180, _("180 days")),
+        ],
         coerce=int,
         required=False,
     )

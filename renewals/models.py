@@ -88,6 +88,7 @@ class RenewalRun(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     counts = models.JSONField(_("counts per step"), default=dict, blank=True)
     failure_count = models.PositiveIntegerField(_("failures"), default=0)
+    timings = models.JSONField(_("seconds per step"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-pk"]

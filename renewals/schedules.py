@@ -1,7 +1,7 @@
 from django.conf import settings
 
 
-def PERIODIC_TASKS():  # noqa: N802 - the name every app's schedules module exports
+def PERIODIC_TASKS():
     hour, minute = settings.KAM_RENEWALS_RUN_AT.split(":")
     return [
         {

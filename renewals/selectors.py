@@ -63,9 +63,11 @@ def _flags(contract: Contract, days_left: int, lead_days: int) -> list[str]:
                 flags.append("no_offer")
         elif offer.status in (Offer.Status.DECLINED, Offer.Status.EXPIRED):
             flags.append("offer_lost")
-        elif offer.status not in (Offer.Status.SENT, Offer.Status.ACCEPTED):
-            if days_left <= OFFER_LATE_DAYS:
-                flags.append("offer_unsent")
+        elif (
+            offer.status not in (Offer.Status.SENT, Offer.Status.ACCEPTED)
+            and days_left <= OFFER_LATE_DAYS
+        ):
+            flags.append("offer_unsent")
     if contract.has_overdue:
         flags.append("overdue")
     return flags
@@ -208,10 +210,7 @@ def churn_get_for_user(*, user, pk: int) -> Churn:
 def recovery_summary(churns: list[Churn]) -> dict:
     rates = exchange_rates()
     lost = sum(
-        (
-            money(convert(c.lost_arr, c.currency, BASE_CURRENCY, rates))
-            for c in churns
-        ),
+        (money(convert(c.lost_arr, c.currency, BASE_CURRENCY, rates)) for c in churns),
         ZERO,
     )
     reasons: dict[str, int] = {}

@@ -37,6 +37,9 @@ def pipeline(request):
         {
             **data,
             "form": form,
+            "horizon": horizon,
+            "kind": kind,
+            "risk": risk,
             "chart": selectors.pipeline_chart(data["summary"]),
             "flags": selectors.FLAGS,
             "last_run": selectors.run_list().first(),
@@ -136,6 +139,4 @@ def run_list(request):
 def run_detail(request, pk):
     run = get_object_or_404(RenewalRun, pk=pk)
     failures = list(run.failures.select_related("contract", "contract__account"))
-    return render(
-        request, "renewals/run.html", {"run": run, "failures": failures}
-    )
+    return render(request, "renewals/run.html", {"run": run, "failures": failures})

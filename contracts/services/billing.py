@@ -32,7 +32,9 @@ CREDIT_SERIES = "CN"
 
 def amount_for_period(net: Decimal, price_period: str, billing_period: str) -> Decimal:
     """Convert a net per price period (the product's) into a net per billing period."""
-    return round_money(net * period_months(billing_period) / period_months(price_period))
+    return round_money(
+        net * period_months(billing_period) / period_months(price_period)
+    )
 
 
 def period_amount(line: ContractLine, billing_period: str) -> Decimal:

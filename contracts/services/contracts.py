@@ -957,9 +957,14 @@ def offer_create_from_contract(
     longer sold are left out (the renewal comparison lists them).
     """
     contract = _locked(contract)
-    if reuse and contract.renewal_offer_id and contract.renewal_offer.status not in (
-        Offer.Status.DECLINED,
-        Offer.Status.EXPIRED,
+    if (
+        reuse
+        and contract.renewal_offer_id
+        and contract.renewal_offer.status
+        not in (
+            Offer.Status.DECLINED,
+            Offer.Status.EXPIRED,
+        )
     ):
         return contract.renewal_offer
     lines = list(contract.lines.select_related("product"))
@@ -1023,8 +1028,10 @@ def contract_notice_receive(
         return contract
     if contract.status not in Contract.RUNNING or not contract.auto_renew:
         raise ApplicationError(
-            _("Only a running standing order can be given notice; this contract ends "
-              "on %(date)s anyway.")
+            _(
+                "Only a running standing order can be given notice; this contract ends "
+                "on %(date)s anyway."
+            )
             % {"date": contract.end_on.isoformat()}
         )
     if received_on > timezone.localdate():

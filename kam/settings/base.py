@@ -291,3 +291,5 @@ KAM_RENEWALS_CHUNK = env.int("KAM_RENEWALS_CHUNK", 1000)
 KAM_RENEWALS_MAX_CATCH_UP_DAYS = env.int("KAM_RENEWALS_MAX_CATCH_UP_DAYS", 400)
 # when the nightly renewal job runs (local time, HH:MM); setup_periodic_tasks applies it
 KAM_RENEWALS_RUN_AT = env("KAM_RENEWALS_RUN_AT", default="02:30")
+# parallel workers (threads with their own connection) per step of the renewal job
+KAM_RENEWALS_WORKERS = env.int("KAM_RENEWALS_WORKERS", 2)

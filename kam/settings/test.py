@@ -24,3 +24,6 @@ STORAGES = {
 # Unit tests run tasks in-process; tests marked `worker` start a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# a test's data lives in its open transaction, invisible to other connections:
+# one worker unless a test asks for more (tests/renewals/test_robustness.py)
+KAM_RENEWALS_WORKERS = int(os.environ.get("KAM_RENEWALS_WORKERS", "1"))

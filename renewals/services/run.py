@@ -9,13 +9,15 @@ of the batch goes on. Documents and emails are queued after each commit.
 """
 
 import logging
+import threading
+import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 DONE = (RenewalRun.Status.SUCCEEDED, RenewalRun.Status.FAILED)
 STALE_AFTER = timedelta(hours=2)
+# after this many changes in a run the planner gets fresh statistics
+BULK_ROWS = 5000
 
 
 class _DryRunRollback(Exception):
@@ -49,12 +53,19 @@ class Batch:
     )
     failures: list[tuple[str, int | None, str]] = field(default_factory=list)
     failed: dict[str, set[int]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    timings: dict[str, float] = field(default_factory=dict)
 
     def fail(self, step: str, contract_id: int | None, exc: BaseException) -> None:
         message = f"{type(exc).__name__}: {exc}"
         logger.warning("renewals %s contract %s: %s", step, contract_id, message)
-        self.failed.setdefault(step, set()).add(contract_id)
-        self.failures.append((step, contract_id, message[:2000]))
+        with self.lock:
+            self.failed.setdefault(step, set()).add(contract_id)
+            self.failures.append((step, contract_id, message[:2000]))
+
+    def add(self, counts) -> None:
+        with self.lock:
+            self.counts.update(counts)
 
 
 def _dispatch(result: steps.Result) -> None:
@@ -71,12 +82,18 @@ def _dispatch(result: steps.Result) -> None:
 
 def _run_step(batch: Batch, name: str, due, work) -> None:
     chunk = settings.KAM_RENEWALS_CHUNK
+    # chunks go up by id: each query starts where the last chunk ended instead of
+    # walking past everything done already (contracts another worker holds are
+    # that worker's; contracts that failed are recorded and retried next run)
+    after = 0
     while True:
         done: list[steps.Result] = []
         with transaction.atomic():
-            queryset = due(batch.day)
-            if batch.failed.get(name):
-                queryset = queryset.exclude(pk__in=batch.failed[name])
+            queryset = due(batch.day, after)
+            with batch.lock:
+                failed = list(batch.failed.get(name, ()))
+            if failed:
+                queryset = queryset.exclude(pk__in=failed)
             ids = list(
                 queryset.order_by("pk")
                 .select_for_update(skip_locked=True, of=("self",))
@@ -84,6 +101,7 @@ def _run_step(batch: Batch, name: str, due, work) -> None:
             )
             if not ids:
                 return
+            after = ids[-1]
             try:
                 with transaction.atomic():
                     done.append(work(ids, batch.day, batch.config))
@@ -100,16 +118,65 @@ def _run_step(batch: Batch, name: str, due, work) -> None:
                     _dispatch(result)
         # the chunk has committed (or, in a dry run, is kept until the rollback)
         for result in done:
-            batch.counts.update(result.counts)
+            batch.add(result.counts)
+
+
+def _guarded_step(batch: Batch, name: str, due, work) -> None:
+    try:
+        _run_step(batch, name, due, work)
+    except Exception as exc:  # the step itself broke (not one contract)
+        batch.fail(name, None, exc)
+        logger.error("renewals step %s failed:\n%s", name, traceback.format_exc())
+
+
+def _in_thread(batch: Batch, name: str, due, work) -> None:
+    try:
+        _guarded_step(batch, name, due, work)
+    finally:
+        connections.close_all()  # this thread's own connection
+
+
+def _refresh_statistics() -> None:
+    """Let the planner see what the last step changed in bulk (PostgreSQL).
+
+    After a step rewrote thousands of rows the statistics still describe the
+    table before it; the next step's queries would be planned for the old data.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE contracts_contract, contracts_subscription")
 
 
 def _process(batch: Batch) -> None:
+    """Run the steps in order; each step's chunks go to parallel workers.
+
+    The workers are threads with their own database connections; SKIP LOCKED
+    hands each chunk to one of them. SQLite (one writer) and dry runs (one
+    transaction) use one worker.
+    """
+    workers = settings.KAM_RENEWALS_WORKERS
+    if batch.dry_run or connection.vendor != "postgresql":
+        workers = 1
+    analyzed_at = 0
     for name, due, work in steps.STEPS:
-        try:
-            _run_step(batch, name, due, work)
-        except Exception as exc:  # the step itself broke (not one contract)
-            batch.fail(name, None, exc)
-            logger.error("renewals step %s failed:\n%s", name, traceback.format_exc())
+        started = time.perf_counter()
+        changed = sum(batch.counts.values())
+        if changed - analyzed_at >= BULK_ROWS:
+            _refresh_statistics()
+            analyzed_at = changed
+        if workers == 1:
+            _guarded_step(batch, name, due, work)
+        else:
+            threads = [
+                threading.Thread(target=_in_thread, args=(batch, name, due, work))
+                for _ in range(workers)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        batch.timings[name] = round(time.perf_counter() - started, 3)
 
 
 def _notify_admins(run: RenewalRun) -> None:
@@ -173,7 +240,8 @@ def _notify_kams(day: date) -> None:
                     "emails/renewals/kam_renewed.txt",
                     {
                         "user": user,
-                        "numbers": numbers,
+                        "numbers": numbers[:200],
+                        "more": max(0, len(numbers) - 200),
                         "day": day,
                         "url": settings.KAM_BASE_URL.rstrip("/") + url,
                     },
@@ -209,15 +277,22 @@ def run_for_date(
             RenewalFailure(run=run, step=step, contract_id=pk, error=error)
             for step, pk, error in batch.failures
         )
-        run.counts = {k: batch.counts[k] for k in steps.COUNT_KEYS} | dict(
-            batch.counts
-        )
+        run.counts = {k: batch.counts[k] for k in steps.COUNT_KEYS} | dict(batch.counts)
         run.failure_count = len(batch.failures)
+        run.timings = batch.timings
         run.status = (
             RenewalRun.Status.FAILED if batch.failures else RenewalRun.Status.SUCCEEDED
         )
         run.finished_at = timezone.now()
-        run.save(update_fields=["counts", "failure_count", "status", "finished_at"])
+        run.save(
+            update_fields=[
+                "counts",
+                "failure_count",
+                "timings",
+                "status",
+                "finished_at",
+            ]
+        )
         if batch.failures:
             _notify_admins(run)
     return run, batch

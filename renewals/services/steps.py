@@ -40,7 +40,14 @@ from contracts.models import (
 from contracts.services import billing
 from contracts.services import contracts as contract_services
 from kam.core import services as core_services
-from kam.core.bulk import db_datetime, history_snapshot, insert_rows, update_rows
+from kam.core.bulk import (
+    db_datetime,
+    history_snapshot,
+    id_list,
+    insert_rows,
+    reserve_ids,
+    update_rows,
+)
 from kam.core.dates import period_end
 from offers.models import HUNDRED, line_net, round_money
 from renewals.models import Churn, RenewalConfig
@@ -77,15 +84,15 @@ def _at_nine(day: date) -> datetime:
 # --- start: finalized contracts whose term began ---------------------------
 
 
-def start_due(day: date) -> QuerySet:
-    return Contract.objects.filter(status=Contract.Status.FINALIZED, start_on__lte=day)
+def start_due(day: date, after: int = 0) -> QuerySet:
+    return Contract.objects.filter(
+        status=Contract.Status.FINALIZED, start_on__lte=day, pk__gt=after
+    )
 
 
 def start(ids: list[int], day: date, config: RenewalConfig) -> Result:
     result = Result()
-    result.counts["started"] = contract_services.contracts_start_due(
-        today=day, pks=ids
-    )
+    result.counts["started"] = contract_services.contracts_start_due(today=day, pks=ids)
     return result
 
 
@@ -96,8 +103,11 @@ def _trials(day: date):
     return Subscription.objects.filter(status=TRIAL, trial_ends_on__lt=day)
 
 
-def trials_due(day: date) -> QuerySet:
-    return Contract.objects.filter(pk__in=Subquery(_trials(day).values("contract_id")))
+def trials_due(day: date, after: int = 0) -> QuerySet:
+    trials = _trials(day).filter(contract_id__gt=after).order_by()
+    return Contract.objects.filter(
+        pk__gt=after, pk__in=Subquery(trials.values("contract_id"))
+    )
 
 
 def trials(ids: list[int], day: date, config: RenewalConfig) -> Result:
@@ -105,14 +115,16 @@ def trials(ids: list[int], day: date, config: RenewalConfig) -> Result:
     now = timezone.now()
     converted = list(
         _trials(day)
-        .filter(contract_id__in=ids)
+        .filter(contract_id__in=id_list(ids))
         .values_list("pk", "account_id", "contract__number", "trial_ends_on")
     )
     if not converted:
         return result
     sub_ids = [row[0] for row in converted]
     # the billing date was set to the day after the trial at finalization
-    Subscription.objects.filter(pk__in=sub_ids).update(status=ACTIVE, updated_at=now)
+    Subscription.objects.filter(pk__in=id_list(sub_ids)).update(
+        status=ACTIVE, updated_at=now
+    )
     history_snapshot(Subscription, sub_ids, history_type="~", reason=REASON, at=now)
     seen = {}
     for _pk, account_id, number, ends_on in converted:
@@ -135,8 +147,10 @@ def trials(ids: list[int], day: date, config: RenewalConfig) -> Result:
 # --- renew: standing orders whose term ended --------------------------------
 
 
-def renew_due(day: date) -> QuerySet:
-    return Contract.objects.filter(status__in=RUNNING, auto_renew=True, end_on__lt=day)
+def renew_due(day: date, after: int = 0) -> QuerySet:
+    return Contract.objects.filter(
+        status__in=RUNNING, auto_renew=True, end_on__lt=day, pk__gt=after
+    )
 
 
 def _new_prices(ids: list[int], config: RenewalConfig) -> dict[int, Decimal]:
@@ -203,7 +217,9 @@ def _reprice(ids: list[int], config: RenewalConfig, now) -> None:
 
 def _arr(ids: list[int]) -> dict[int, Decimal]:
     return dict(
-        Subscription.objects.filter(contract_id__in=ids, status__in=[ACTIVE, TRIAL])
+        Subscription.objects.filter(
+            contract_id__in=id_list(ids), status__in=[ACTIVE, TRIAL]
+        )
         .values("contract_id")
         .annotate(mrr=Sum("mrr"))
         .values_list("contract_id", "mrr")
@@ -215,7 +231,7 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
     now = timezone.now()
     contracts = list(
         renew_due(day)
-        .filter(pk__in=ids)
+        .filter(pk__in=id_list(ids))
         .values_list(
             "pk", "account_id", "number", "end_on", "renewal_months", "notice_days"
         )
@@ -224,12 +240,14 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
         return result
     pks = [c[0] for c in contracts]
     old_arr = _arr(pks)
-    _reprice(pks, config, now)
-    new_arr = _arr(pks)
+    new_arr = old_arr
+    if config.pricing != RenewalConfig.Pricing.CONTRACT:
+        _reprice(pks, config, now)
+        new_arr = _arr(pks)
     last_terms = {}
-    for contract_id, term_id, sequence, end_on in ContractTerm.objects.filter(
-        contract_id__in=pks
-    ).values_list("contract_id", "pk", "sequence", "end_on"):
+    for contract_id, term_id, sequence in ContractTerm.objects.filter(
+        contract_id__in=id_list(pks)
+    ).values_list("contract_id", "pk", "sequence"):
         if contract_id not in last_terms or sequence > last_terms[contract_id][1]:
             last_terms[contract_id] = (term_id, sequence)
     groups = defaultdict(list)
@@ -243,11 +261,11 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
         cancel_by = contract_services.cancel_by_date(
             end_on=new_end, notice_days=notice, auto_renew=True
         )
-        Contract.objects.filter(pk__in=group).update(
+        Contract.objects.filter(pk__in=id_list(group)).update(
             end_on=new_end, cancel_by=cancel_by, updated_at=now
         )
         Subscription.objects.filter(
-            contract_id__in=group, status__in=[ACTIVE, TRIAL]
+            contract_id__in=id_list(group), status__in=[ACTIVE, TRIAL]
         ).update(
             end_on=new_end,
             next_billing_on=Coalesce(
@@ -259,7 +277,11 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
             new_terms[pk] = (start_on, new_end, cancel_by)
     term_rows = []
     timeline = []
-    for pk, account_id, number, end_on, _months, _notice in contracts:
+    # translated once per chunk, not once per row
+    title = _("Contract %(number)s renewed until %(date)s")
+    new_term = _("New term %(start)s – %(end)s.")
+    prices = _("Prices %(change)s %%.")
+    for pk, account_id, number, _end, _months, _notice in contracts:
         start_on, new_end, cancel_by = new_terms[pk]
         before = (old_arr.get(pk) or Decimal(0)) * 12
         after = (new_arr.get(pk) or Decimal(0)) * 12
@@ -284,17 +306,13 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
                 db_datetime(now),
             )
         )
-        summary = _("New term %(start)s – %(end)s.") % {
-            "start": start_on.isoformat(),
-            "end": new_end.isoformat(),
-        }
+        summary = new_term % {"start": start_on.isoformat(), "end": new_end.isoformat()}
         if change:
-            summary += " " + _("Prices %(change)s %%.") % {"change": f"{change:+}"}
+            summary += " " + prices % {"change": f"{change:+}"}
         timeline.append(
             (
                 account_id,
-                _("Contract %(number)s renewed until %(date)s")
-                % {"number": number, "date": new_end.isoformat()},
+                title % {"number": number, "date": new_end.isoformat()},
                 summary,
             )
         )
@@ -317,11 +335,9 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
         returning=True,
     )
     _timeline_rows(timeline, now)
-    history_snapshot(Contract, pks, history_type="~", reason=REASON, at=now)
-    sub_ids = list(
-        Subscription.objects.filter(contract_id__in=pks).values_list("pk", flat=True)
-    )
-    history_snapshot(Subscription, sub_ids, history_type="~", reason=REASON, at=now)
+    # no django-simple-history rows for the bulk renewal: the term row (dates,
+    # cancel-by, ARR, price change, business date, link to the term before) is
+    # the record of what changed on the contract and its subscriptions
     result.counts["renewed"] = len(pks)
     return result
 
@@ -333,9 +349,11 @@ def _billable(day: date):
     return Subscription.objects.filter(status=ACTIVE, next_billing_on__lte=day)
 
 
-def billing_due(day: date) -> QuerySet:
+def billing_due(day: date, after: int = 0) -> QuerySet:
+    # no ORDER BY in the subquery: a sort of every due row per chunk otherwise
+    billable = _billable(day).filter(contract_id__gt=after).order_by()
     return Contract.objects.filter(
-        pk__in=Subquery(_billable(day).values("contract_id"))
+        pk__gt=after, pk__in=Subquery(billable.values("contract_id"))
     )
 
 
@@ -343,7 +361,7 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
     """Bill the earliest due period of every due subscription; False if none."""
     subs = list(
         _billable(day)
-        .filter(contract_id__in=ids)
+        .filter(contract_id__in=id_list(ids))
         .order_by("contract_id", "next_billing_on", "pk")
         .values_list(
             "pk",
@@ -363,7 +381,7 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
     contracts = {
         row[0]: row[1:]
         for row in Contract.objects.filter(
-            pk__in={s[1] for s in subs}
+            pk__in=id_list({s[1] for s in subs})
         ).values_list(
             "pk",
             "account_id",
@@ -383,12 +401,29 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
     for sub in subs:
         invoices[(sub[1], sub[2])].append(sub)
     keys = sorted(invoices)
+    moves = defaultdict(list)  # (period start, billing period) -> subscription ids
+    for sub in subs:
+        moves[(sub[2], sub[3])].append(sub[0])
+    # the billing cursor moves in the transaction that writes the invoices;
+    # moved before the numbers are taken, so the series lock is held briefly
+    for (start_on, period), sub_ids in moves.items():
+        following = period_end(start_on, period_months(period)) + timedelta(days=1)
+        Subscription.objects.filter(pk__in=id_list(sub_ids)).update(
+            next_billing_on=Case(
+                When(end_on__lt=following, then=Value(None)),
+                default=Value(following),
+                output_field=DateField(),
+            ),
+            updated_at=now,
+        )
+    invoice_ids = reserve_ids(Invoice, len(keys))
+    # gapless numbers: the series row stays locked until the chunk commits
     first = core_services.series_take_block(
         series=billing.INVOICE_SERIES, year=day.year, count=len(keys)
     )
     at = db_datetime(now)
     header_rows = []
-    for offset, key in enumerate(keys):
+    for offset, (invoice_id, key) in enumerate(zip(invoice_ids, keys, strict=True)):
         contract_id = key[0]
         (
             account_id,
@@ -399,13 +434,15 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
             vat_id,
         ) = contracts[contract_id]
         net, tax = billing.invoice_totals((s[5], s[6]) for s in invoices[key])
-        sequence = first + offset
         header_rows.append(
             (
+                invoice_id,
                 billing.INVOICE_SERIES,
                 day.year,
-                sequence,
-                core_services.series_format(billing.INVOICE_SERIES, day.year, sequence),
+                first + offset,
+                core_services.series_format(
+                    billing.INVOICE_SERIES, day.year, first + offset
+                ),
                 Invoice.Kind.INVOICE,
                 account_id,
                 contract_id,
@@ -425,9 +462,10 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
                 at,
             )
         )
-    invoice_ids = insert_rows(
+    insert_rows(
         Invoice,
         [
+            "id",
             "series",
             "year",
             "sequence",
@@ -451,10 +489,8 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
             "updated_at",
         ],
         header_rows,
-        returning=True,
     )
     line_rows = []
-    moves = defaultdict(list)  # (period start, billing period) -> subscription ids
     for invoice_id, key in zip(invoice_ids, keys, strict=True):
         for position, sub in enumerate(invoices[key], start=1):
             pk, _c, start_on, period, end_on, amount, rate, qty, line_id, text = sub
@@ -474,7 +510,6 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
                     position,
                 )
             )
-            moves[(start_on, period)].append(pk)
     insert_rows(
         InvoiceLine,
         [
@@ -492,27 +527,18 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
         ],
         line_rows,
     )
-    # the billing cursor moves in the transaction that wrote the invoice
-    for (start_on, period), sub_ids in moves.items():
-        following = period_end(start_on, period_months(period)) + timedelta(days=1)
-        Subscription.objects.filter(pk__in=sub_ids).update(
-            next_billing_on=Case(
-                When(end_on__lt=following, then=Value(None)),
-                default=Value(following),
-                output_field=DateField(),
-            ),
-            updated_at=now,
-        )
+    issued = _("%(kind)s %(number)s issued: %(gross)s %(currency)s")
+    kind = str(Invoice.Kind.INVOICE.label)
     _timeline_rows(
         [
             (
-                row[5],
-                _("%(kind)s %(number)s issued: %(gross)s %(currency)s")
+                row[6],
+                issued
                 % {
-                    "kind": Invoice.Kind.INVOICE.label,
-                    "number": row[3],
-                    "gross": row[13],
-                    "currency": row[10],
+                    "kind": kind,
+                    "number": row[4],
+                    "gross": row[14],
+                    "currency": row[11],
                 },
                 "",
             )
@@ -520,14 +546,14 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
         ],
         now,
     )
-    history_snapshot(Invoice, invoice_ids, history_type="+", reason=REASON, at=now)
-    history_snapshot(
-        Subscription, [s[0] for s in subs], history_type="~", reason=REASON, at=now
-    )
+    # another pass only when a period is still due (catch-up of missed periods)
+    again = any(period_end(s[2], period_months(s[3])) < min(day, s[4]) for s in subs)
+    # no history rows here: the invoice and its lines are the record of the
+    # billing (who, which period), and invoices never change once issued
     result.invoice_ids.extend(invoice_ids)
     result.counts["invoices"] += len(invoice_ids)
     result.counts["invoice_lines"] += len(line_rows)
-    return True
+    return again
 
 
 def bill(ids: list[int], day: date, config: RenewalConfig) -> Result:
@@ -544,7 +570,7 @@ def bill(ids: list[int], day: date, config: RenewalConfig) -> Result:
 # --- renewal offers: contracts without a standing order nearing their end ---
 
 
-def offers_due(day: date) -> QuerySet:
+def offers_due(day: date, after: int = 0) -> QuerySet:
     horizon = day + timedelta(days=RenewalConfig.get().lead_days)
     return Contract.objects.filter(
         Q(cancel_by__lte=horizon) | Q(cancel_by__isnull=True, end_on__lte=horizon),
@@ -553,6 +579,7 @@ def offers_due(day: date) -> QuerySet:
         renewal_offer__isnull=True,
         end_on__gte=day,
         renewal__isnull=True,
+        pk__gt=after,
     )
 
 
@@ -566,8 +593,6 @@ def offers(ids: list[int], day: date, config: RenewalConfig) -> Result:
         offer = contract_services.offer_create_from_contract(
             contract=contract, actor=owner
         )
-        deadline = contract.cancel_by or contract.end_on
-        due_on = max(day, min(day + timedelta(days=14), deadline))
         task_services.task_create(
             title=_("Renewal offer %(offer)s for %(account)s: check and send")
             % {"offer": offer.label, "account": contract.account.name},
@@ -577,7 +602,7 @@ def offers(ids: list[int], day: date, config: RenewalConfig) -> Result:
                 "the contract page before sending."
             )
             % {"number": contract.number, "end": contract.end_on.isoformat()},
-            due_at=_at_nine(due_on),
+            due_at=_at_nine(day),  # on the KAM's home from the morning it is made
             assignee=owner,
             actor=None,
             account=contract.account,
@@ -599,8 +624,10 @@ def offers(ids: list[int], day: date, config: RenewalConfig) -> Result:
 # --- close: contracts that ended unrenewed; accounts left without one -------
 
 
-def close_due(day: date) -> QuerySet:
-    return Contract.objects.filter(status__in=RUNNING, auto_renew=False, end_on__lt=day)
+def close_due(day: date, after: int = 0) -> QuerySet:
+    return Contract.objects.filter(
+        status__in=RUNNING, auto_renew=False, end_on__lt=day, pk__gt=after
+    )
 
 
 def close(ids: list[int], day: date, config: RenewalConfig) -> Result:
@@ -623,13 +650,12 @@ def close(ids: list[int], day: date, config: RenewalConfig) -> Result:
             status__in=[*Contract.OPEN, *Contract.RUNNING],
         ).values_list("account_id", flat=True)
     )
-    lost = [
-        account
-        for account in Account.objects.select_related("owner").filter(
+    lost = list(
+        Account.objects.select_related("owner").filter(
             pk__in=[a for a in by_account if a not in still_served],
             lifecycle__in=[Account.Lifecycle.CUSTOMER, Account.Lifecycle.WON_BACK],
         )
-    ]
+    )
     if not lost:
         return result
     Account.objects.filter(pk__in=[a.pk for a in lost]).update(
@@ -700,4 +726,3 @@ STEPS = [
     ("offers", offers_due, offers),
     ("close", close_due, close),
 ]
-

@@ -37,12 +37,15 @@ def clone(contract: Contract, n: int) -> list[Contract]:
     from contracts.models import ContractLine, ContractTerm, Subscription
 
     copies = []
-    for i in range(n):
+    for _i in range(n):
         lines = list(ContractLine.objects.filter(contract=contract))
         subs = {
-            s.contract_line_id: s for s in Subscription.objects.filter(contract=contract)
+            s.contract_line_id: s
+            for s in Subscription.objects.filter(contract=contract)
         }
-        term = ContractTerm.objects.filter(contract=contract).order_by("sequence").first()
+        term = (
+            ContractTerm.objects.filter(contract=contract).order_by("sequence").first()
+        )
         copy = Contract.objects.get(pk=contract.pk)
         copy.pk = None
         copy.number = f"{contract.number}-{Contract.objects.count()}"

@@ -30,12 +30,14 @@ def test_a_contract_nearing_its_end_gets_a_renewal_offer_and_a_kam_task(cast, fi
     offer = fixed.renewal_offer
     assert offer.status == Offer.Status.DRAFT
     assert offer.start_on == day_after(fixed.end_on)
-    assert [(l.product_id, l.quantity) for l in offer.options.get().lines.all()] == [
-        (l.product_id, l.quantity) for l in fixed.lines.all()
-    ]
+    assert [
+        (line.product_id, line.quantity) for line in offer.options.get().lines.all()
+    ] == [(line.product_id, line.quantity) for line in fixed.lines.all()]
     task = Task.objects.get(assignee=cast.kam2, title__contains=offer.label)
     assert task.account == fixed.account and task.done_at is None
-    assert Notification.objects.filter(user=cast.kam2, title__contains="Renewal").exists()
+    assert Notification.objects.filter(
+        user=cast.kam2, title__contains="Renewal"
+    ).exists()
     # a second run makes no second offer
     assert run_on(fixed.end_on - timedelta(days=lead)).counts["renewal_offers"] == 0
     assert Offer.objects.filter(account=fixed.account).count() == 2
@@ -61,7 +63,9 @@ def test_the_renewal_diff_shows_price_changes_and_items_no_longer_sold(cast, fix
     assert states == {"Seat licence": "up", "Archive": "gone"}
     seat_row = next(r for r in diff["rows"] if r.description == "Seat licence")
     assert seat_row.change_percent == 10
-    assert [l.product for l in fixed.renewal_offer.options.get().lines.all()] == [seat]
+    assert [line.product for line in fixed.renewal_offer.options.get().lines.all()] == [
+        seat
+    ]
 
 
 def test_an_ended_contract_closes_the_cycle_and_the_account_is_lost(cast, fixed):
@@ -76,7 +80,9 @@ def test_an_ended_contract_closes_the_cycle_and_the_account_is_lost(cast, fixed)
     churn = Churn.objects.get(account=account)
     assert churn.lost_on == day_after(fixed.end_on) and churn.lost_arr == 1800
     assert churn.contract == fixed and churn.reason == ""
-    assert Task.objects.filter(assignee=cast.kam2, title__contains="record why").exists()
+    assert Task.objects.filter(
+        assignee=cast.kam2, title__contains="record why"
+    ).exists()
     # idempotent: no second churn, no second task
     run_on(day_after(fixed.end_on))
     assert Churn.objects.filter(account=account).count() == 1
@@ -175,9 +181,7 @@ def test_a_notice_after_the_cancel_by_date_is_refused_with_its_effective_date(
 
 def test_catch_up_runs_every_missed_date_once(cast, standing):
     end = standing.end_on
-    RenewalRun.objects.create(
-        business_date=end - timedelta(days=3), status="succeeded"
-    )
+    RenewalRun.objects.create(business_date=end - timedelta(days=3), status="succeeded")
     results = run.renewals_run(business_date=end + timedelta(days=2))
     days = [batch.day for _r, batch in results]
     assert days == [end - timedelta(days=n) for n in (2, 1, 0)] + [
@@ -192,14 +196,22 @@ def test_catch_up_runs_every_missed_date_once(cast, standing):
 
 def test_dry_run_reports_and_changes_nothing(cast, standing, fixed):
     day = day_after(max(standing.end_on, fixed.end_on))
-    before = (Invoice.objects.count(), ContractTerm.objects.count(), Offer.objects.count())
+    before = (
+        Invoice.objects.count(),
+        ContractTerm.objects.count(),
+        Offer.objects.count(),
+    )
     out = StringIO()
     call_command("run_renewals", date=day.isoformat(), dry_run=True, json=True,
                  no_catch_up=True, stdout=out)  # fmt: skip
     counts = json.loads(out.getvalue().strip().splitlines()[-1])
     assert counts["renewed"] == 1 and counts["ended"] == 1 and counts["dry_run"]
     assert counts["invoices"] >= 1
-    after = (Invoice.objects.count(), ContractTerm.objects.count(), Offer.objects.count())
+    after = (
+        Invoice.objects.count(),
+        ContractTerm.objects.count(),
+        Offer.objects.count(),
+    )
     assert before == after
     assert not RenewalRun.objects.exists()
     standing.refresh_from_db()

@@ -48,7 +48,9 @@ def test_a_term_from_29_february_renews_to_28_february(cast, standing):
 def test_a_monthly_term_from_31_january(cast, standing):
     contract = _renew(standing, date(2027, 1, 30), 1)  # next term starts 31 Jan
     assert contract.end_on == date(2027, 2, 27)  # 31 Jan + 1 month = 28 Feb, -1 day
-    line = contract.subscriptions.get().invoice_lines.get(period_start=date(2027, 1, 31))
+    line = contract.subscriptions.get().invoice_lines.get(
+        period_start=date(2027, 1, 31)
+    )
     assert line.period_end == date(2027, 2, 27)
     run_on(date(2027, 2, 28))
     contract.refresh_from_db()

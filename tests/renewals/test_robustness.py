@@ -72,9 +72,9 @@ def _assert_each_once(contracts, day) -> None:
     )
     assert not duplicates.exists()
     subs = Subscription.objects.filter(contract__in=contracts)
-    assert InvoiceLine.objects.filter(subscription__in=subs, period_start=day).count() == (
-        subs.count()
-    )
+    assert InvoiceLine.objects.filter(
+        subscription__in=subs, period_start=day
+    ).count() == (subs.count())
 
 
 def test_a_run_killed_part_way_completes_on_the_next_run(many):
@@ -84,7 +84,10 @@ def test_a_run_killed_part_way_completes_on_the_next_run(many):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "kam.settings.test",
         "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(
-            **{k: connection.settings_dict[k] or "" for k in ("USER", "HOST", "PORT", "NAME")}
+            **{
+                k: connection.settings_dict[k] or ""
+                for k in ("USER", "HOST", "PORT", "NAME")
+            }
         ),
         "KAM_RENEWALS_CHUNK": "2",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
@@ -114,9 +117,10 @@ def test_a_run_killed_part_way_completes_on_the_next_run(many):
     batch = results[-1][1]
     assert batch.counts["renewed"] == len(many) - renewed_before
     _assert_each_once(many, day)
-    assert run.renewals_run(business_date=day, catch_up=False)[-1][1].counts[
-        "renewed"
-    ] == 0
+    assert (
+        run.renewals_run(business_date=day, catch_up=False)[-1][1].counts["renewed"]
+        == 0
+    )
 
 
 def test_two_runs_at_once_never_process_the_same_contract(many, settings):

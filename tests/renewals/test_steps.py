@@ -1,3 +1,4 @@
+import itertools
 from datetime import timedelta
 from decimal import Decimal
 
@@ -25,9 +26,11 @@ def test_a_standing_order_renews_with_a_new_term_and_invoice(
     first, second = standing.terms.order_by("sequence")
     assert second.previous == first and second.kind == ContractTerm.Kind.RENEWAL
     assert second.start_on == renewal_day
-    assert standing.end_on == second.end_on == renewal_day.replace(
-        year=renewal_day.year + 1
-    ) - timedelta(days=1)
+    assert (
+        standing.end_on
+        == second.end_on
+        == renewal_day.replace(year=renewal_day.year + 1) - timedelta(days=1)
+    )
     assert standing.cancel_by == standing.end_on - timedelta(days=standing.notice_days)
     # its subscription runs on and was billed for the new period
     sub = standing.subscriptions.get()
@@ -106,7 +109,7 @@ def test_billing_catches_up_every_missed_period_once_in_order(cast):
         .values_list("period_start", "period_end")
     )
     assert len(periods) == 4 and batch.counts["invoices"] == 3
-    for (_s1, e1), (s2, _e2) in zip(periods, periods[1:]):
+    for (_s1, e1), (s2, _e2) in itertools.pairwise(periods):
         assert s2 == e1 + timedelta(days=1)
     sub.refresh_from_db()
     assert sub.next_billing_on == add_months(contract.start_on, 4)

@@ -121,7 +121,9 @@ def test_run_pages_list_counts_and_failures(client, cast, standing):
     batch = run_on(day_after(standing.end_on))
     assert batch.counts["renewed"] == 1
     run = RenewalRun.objects.get()
-    RenewalFailure.objects.create(run=run, step="billing", contract=standing, error="boom")
+    RenewalFailure.objects.create(
+        run=run, step="billing", contract=standing, error="boom"
+    )
     for who in ("manager", "cs", "admin"):
         client.force_login(getattr(cast, who))
         html = client.get(reverse("renewals:runs")).content.decode()
@@ -129,10 +131,15 @@ def test_run_pages_list_counts_and_failures(client, cast, standing):
         detail = client.get(reverse("renewals:run", args=[run.pk])).content.decode()
         assert "boom" in detail and standing.number in detail
     client.force_login(cast.admin)
-    assert client.get(reverse("admin:renewals_renewalrun_changelist")).status_code == 200
-    assert client.get(
-        reverse("admin:renewals_renewalrun_change", args=[run.pk])
-    ).status_code == 200
+    assert (
+        client.get(reverse("admin:renewals_renewalrun_changelist")).status_code == 200
+    )
+    assert (
+        client.get(
+            reverse("admin:renewals_renewalrun_change", args=[run.pk])
+        ).status_code
+        == 200
+    )
 
 
 def test_notice_form(client, cast, standing):

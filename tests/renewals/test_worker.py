@@ -24,7 +24,9 @@ def test_the_nightly_task_renews_and_sends_the_documents(
     day = day_after(contract.end_on)
     renewals_run_task.delay(business_date=day.isoformat())
     assert wait_for(
-        lambda: RenewalRun.objects.filter(business_date=day, status="succeeded").exists()
+        lambda: RenewalRun.objects.filter(
+            business_date=day, status="succeeded"
+        ).exists()
     )
     invoice = Invoice.objects.get(contract=contract, issued_on=day)
     assert wait_for(

@@ -46,7 +46,7 @@ class Command(BaseCommand):
             trigger="command",
         )
         prefix = "[dry run] would have: " if options["dry_run"] else ""
-        for record, batch in results:
+        for _record, batch in results:
             did = {k: v for k, v in batch.counts.items() if v}
             if did or batch.failures or len(results) == 1:
                 counts = ", ".join(f"{k} {v}" for k, v in did.items())
@@ -72,5 +72,8 @@ class Command(BaseCommand):
         elif len(results) > 1:
             self.stdout.write(
                 f"{len(results)} dates: "
-                + (", ".join(f"{k} {v}" for k, v in total.items() if v) or "nothing due")
+                + (
+                    ", ".join(f"{k} {v}" for k, v in total.items() if v)
+                    or "nothing due"
+                )
             )
