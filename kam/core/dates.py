@@ -8,10 +8,12 @@ leave a gap, and n periods of one month equal one period of n months.
 """
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
 
+@lru_cache(maxsize=8192)  # pure, and batch jobs ask for the same dates again and again
 def add_months(day: date, months: int) -> date:
     """Move by whole months, clipping to the end of a shorter month."""
     return day + relativedelta(months=months)

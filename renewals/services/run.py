@@ -74,9 +74,18 @@ def _dispatch(result: steps.Result) -> None:
 
     size = 200
     for start in range(0, max(len(result.invoice_ids), len(result.term_ids)), size):
-        renewal_documents_task.delay_on_commit(
-            invoice_ids=result.invoice_ids[start : start + size],
-            term_ids=result.term_ids[start : start + size],
+        kwargs = {
+            "invoice_ids": result.invoice_ids[start : start + size],
+            "term_ids": result.term_ids[start : start + size],
+        }
+        # a short repr: Celery would otherwise format every id for its logs
+        label = (
+            f"{len(kwargs['invoice_ids'])} invoices, {len(kwargs['term_ids'])} terms"
+        )
+        transaction.on_commit(
+            lambda kwargs=kwargs, label=label: renewal_documents_task.apply_async(
+                kwargs=kwargs, kwargsrepr=label
+            )
         )
 
 
