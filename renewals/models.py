@@ -64,6 +64,19 @@ class RenewalConfig(models.Model):
         return config
 
 
+COUNT_LABELS = {
+    "started": _("contracts started"),
+    "trials_converted": _("trials converted"),
+    "renewed": _("standing orders renewed"),
+    "invoices": _("invoices"),
+    "invoice_lines": _("invoice lines"),
+    "renewal_offers": _("renewal offers drafted"),
+    "ended": _("contracts ended"),
+    "renewed_by_offer": _("continued by a new contract"),
+    "accounts_lost": _("accounts lost"),
+}
+
+
 class RenewalRun(models.Model):
     """One run of the nightly job for one business date."""
 
@@ -103,6 +116,11 @@ class RenewalRun(models.Model):
 
     def get_absolute_url(self):
         return reverse("renewals:run", args=[self.pk])
+
+    @property
+    def labelled_counts(self) -> list[tuple[str, int]]:
+        """(label, count) per step outcome, in the job's order."""
+        return [(COUNT_LABELS.get(k, k), v) for k, v in self.counts.items()]
 
     @property
     def duration(self):

@@ -127,7 +127,7 @@ def test_run_pages_list_counts_and_failures(client, cast, standing):
     for who in ("manager", "cs", "admin"):
         client.force_login(getattr(cast, who))
         html = client.get(reverse("renewals:runs")).content.decode()
-        assert "renewed 1" in html
+        assert "standing orders renewed 1" in html
         detail = client.get(reverse("renewals:run", args=[run.pk])).content.decode()
         assert "boom" in detail and standing.number in detail
     client.force_login(cast.admin)
