@@ -10,6 +10,7 @@ from catalog.models import (
     PackageItem,
     PackageVersion,
     Product,
+    ProductPrice,
     money,
 )
 
@@ -26,6 +27,20 @@ def exchange_rates() -> dict[str, Decimal]:
 def to_base(amount: Decimal, currency: str, rates: dict[str, Decimal]) -> Decimal:
     """Convert an amount to EUR; an unknown currency counts as 1:1 only for EUR."""
     return money(amount * rates.get(currency, Decimal("1")))
+
+
+def sale_prices(products, currency: str | None = None) -> dict[tuple, Decimal]:
+    """{(product id, currency): list price} of the given products still for sale
+    (active, with a price); `products` is ids or an id subquery."""
+    prices = ProductPrice.objects.filter(product__in=products, product__is_active=True)
+    if currency:
+        prices = prices.filter(currency=currency)
+    return {
+        (product_id, cur): price
+        for product_id, cur, price in prices.values_list(
+            "product_id", "currency", "list_price"
+        )
+    }
 
 
 def product_list(*, active_only: bool = True) -> QuerySet[Product]:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.selectors import convert
 from catalog.models import money
-from catalog.selectors import BASE_CURRENCY, exchange_rates
+from catalog.selectors import BASE_CURRENCY, exchange_rates, sale_prices
 from contracts.models import Contract, Invoice, Subscription
 from kam.core.access import get_visible_or_404, visible_to
 
@@ -232,16 +232,13 @@ def renewal_diff(*, contract: Contract) -> dict:
     Lines match by product and description; items no longer sold (inactive, or no
     price in the contract's currency) are flagged.
     """
-    from catalog.models import ProductPrice
-
     old_lines = list(contract.lines.select_related("product"))
-    prices = dict(
-        ProductPrice.objects.filter(
-            product__in=[line.product_id for line in old_lines],
-            product__is_active=True,
-            currency=contract.currency,
-        ).values_list("product_id", "list_price")
-    )
+    prices = {
+        product_id: price
+        for (product_id, _cur), price in sale_prices(
+            [line.product_id for line in old_lines], contract.currency
+        ).items()
+    }
     offer = contract.renewal_offer
     option = None
     new_lines: list = []

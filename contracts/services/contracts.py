@@ -19,7 +19,8 @@ from stdnum.eu import vat
 from accounts.models import TimelineEntry
 from accounts.services import activity
 from accounts.services import tasks as task_services
-from catalog.models import Product, ProductPrice
+from catalog.models import Product
+from catalog.selectors import sale_prices
 from contracts.models import (
     Contract,
     ContractEvent,
@@ -936,17 +937,6 @@ def _trial_remind(contract_pk: int) -> int:
 # --- back to offers -------------------------------------------------------
 
 
-def _sold_products(contract: Contract, lines: list[ContractLine]) -> set[int]:
-    """Products of the lines still for sale: active, with a price in the currency."""
-    return set(
-        ProductPrice.objects.filter(
-            product__in=[line.product_id for line in lines],
-            product__is_active=True,
-            currency=contract.currency,
-        ).values_list("product_id", flat=True)
-    )
-
-
 @transaction.atomic
 def offer_create_from_contract(
     *, contract: Contract, actor, reuse: bool = True, title: str = ""
@@ -968,7 +958,12 @@ def offer_create_from_contract(
     ):
         return contract.renewal_offer
     lines = list(contract.lines.select_related("product"))
-    sold = _sold_products(contract, lines)
+    sold = {
+        product_id
+        for product_id, _cur in sale_prices(
+            [line.product_id for line in lines], contract.currency
+        )
+    }
     offer = offer_services.offer_create(
         account=contract.account,
         contact=contract.contact,

@@ -132,13 +132,13 @@ def history_snapshot(
     cols = ", ".join(q(c) for c in columns)
     table = q(historical._meta.db_table)
     source = q(model._meta.db_table)
-    ids_sql, ids_params = id_list(ids).sql, id_list(ids).params
+    ids_sql = id_list(ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({cols}, history_date, history_change_reason, "  # noqa: S608
             f"history_type, history_user_id) SELECT {cols}, %s, %s, %s, NULL "
-            f"FROM {source} WHERE id IN ({ids_sql})",
-            [db_datetime(at), reason[:100], history_type, *ids_params],
+            f"FROM {source} WHERE id IN ({ids_sql.sql})",
+            [db_datetime(at), reason[:100], history_type, *ids_sql.params],
         )
 
 

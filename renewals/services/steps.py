@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, TimelineEntry
 from accounts.services import tasks as task_services
-from catalog.models import ProductPrice
+from catalog.selectors import sale_prices
 from contracts.models import (
     Contract,
     ContractLine,
@@ -163,15 +163,9 @@ def _new_prices(ids: list[int], config: RenewalConfig) -> dict[int, Decimal]:
     factor = (HUNDRED + config.uplift_percent) / HUNDRED
     prices = {}
     if config.pricing == RenewalConfig.Pricing.LIST:
-        prices = {
-            (p, c): price
-            for p, c, price in ProductPrice.objects.filter(
-                product__in=ContractLine.objects.filter(contract_id__in=ids).values(
-                    "product_id"
-                ),
-                product__is_active=True,
-            ).values_list("product_id", "currency", "list_price")
-        }
+        prices = sale_prices(
+            ContractLine.objects.filter(contract_id__in=ids).values("product_id")
+        )
     new = {}
     for pk, product_id, unit_price, currency in lines:
         capped = round_money(unit_price * factor)
@@ -244,12 +238,15 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
     if config.pricing != RenewalConfig.Pricing.CONTRACT:
         _reprice(pks, config, now)
         new_arr = _arr(pks)
-    last_terms = {}
-    for contract_id, term_id, sequence in ContractTerm.objects.filter(
-        contract_id__in=id_list(pks)
-    ).values_list("contract_id", "pk", "sequence"):
-        if contract_id not in last_terms or sequence > last_terms[contract_id][1]:
-            last_terms[contract_id] = (term_id, sequence)
+    # ordered by sequence: the last term of each contract wins
+    last_terms = {
+        contract_id: (term_id, sequence)
+        for contract_id, term_id, sequence in ContractTerm.objects.filter(
+            contract_id__in=id_list(pks)
+        )
+        .order_by("sequence")
+        .values_list("contract_id", "pk", "sequence")
+    }
     groups = defaultdict(list)
     for pk, _account, _number, end_on, months, notice in contracts:
         groups[(end_on, months, notice)].append(pk)
@@ -640,10 +637,12 @@ def close(ids: list[int], day: date, config: RenewalConfig) -> Result:
     if not ended:
         return result
     by_account = defaultdict(list)
-    for pk, account_id in Contract.objects.filter(pk__in=ended).values_list(
-        "pk", "account_id"
+    currencies = {}
+    for pk, account_id, currency in Contract.objects.filter(pk__in=ended).values_list(
+        "pk", "account_id", "currency"
     ):
         by_account[account_id].append(pk)
+        currencies[pk] = currency
     still_served = set(
         Contract.objects.filter(
             account_id__in=list(by_account),
@@ -660,9 +659,6 @@ def close(ids: list[int], day: date, config: RenewalConfig) -> Result:
         return result
     Account.objects.filter(pk__in=[a.pk for a in lost]).update(
         lifecycle=Account.Lifecycle.LOST, updated_at=timezone.now()
-    )
-    currencies = dict(
-        Contract.objects.filter(pk__in=ended).values_list("pk", "currency")
     )
     Churn.objects.bulk_create(
         [
