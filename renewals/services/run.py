@@ -217,7 +217,7 @@ def _notify_admins(run: RenewalRun) -> None:
 def _notify_kams(day: date) -> None:
     """Tell each KAM once per date which of their standing orders renewed."""
     from contracts.models import ContractTerm
-    from kam.core.models import User
+    from kam.core.models import Notification, User
 
     rows = (
         ContractTerm.objects.filter(business_date=day, kind=ContractTerm.Kind.RENEWAL)
@@ -228,11 +228,14 @@ def _notify_kams(day: date) -> None:
     for owner, number in rows:
         per_owner.setdefault(owner, []).append(number)
     url = reverse("renewals:pipeline")
-    for user in User.objects.filter(pk__in=list(per_owner)):
+    key = f"renewed:{day.isoformat()}"
+    told = set(
+        Notification.objects.filter(
+            user__in=list(per_owner), dedupe_key=key
+        ).values_list("user_id", flat=True)
+    )
+    for user in User.objects.filter(pk__in=[u for u in per_owner if u not in told]):
         numbers = per_owner[user.pk]
-        key = f"renewed:{day.isoformat()}"
-        if user.notifications.filter(dedupe_key=key).exists():
-            continue
         title = _("%(count)d standing orders renewed on %(date)s") % {
             "count": len(numbers),
             "date": day.isoformat(),
@@ -268,15 +271,13 @@ def _mark_stale() -> None:
 def run_for_date(
     day: date, *, dry_run: bool = False, trigger: str = "schedule"
 ) -> tuple[RenewalRun | None, Batch]:
-    """Run every step for one business date; record the run (not in a dry run)."""
+    """Run every step for one business date; record the run.
+
+    A dry run records nothing; its caller (`renewals_run`) rolls the changes back.
+    """
     batch = Batch(day=day, config=RenewalConfig.get(), dry_run=dry_run)
     if dry_run:
-        try:
-            with transaction.atomic():
-                _process(batch)
-                raise _DryRunRollback
-        except _DryRunRollback:
-            pass
+        _process(batch)
         return None, batch
     run = RenewalRun.objects.create(business_date=day, trigger=trigger)
     _process(batch)
@@ -332,18 +333,19 @@ def renewals_run(
     target = business_date or timezone.localdate()
     _mark_stale()
     days = dates_to_run(target) if catch_up else [target]
-    if dry_run and len(days) > 1:
-        # a dry run of several dates must see each date's effects on the next
-        results = []
-        try:
-            with transaction.atomic():
-                for day in days:
-                    results.append(run_for_date(day, dry_run=True))
-                raise _DryRunRollback
-        except _DryRunRollback:
-            pass
-        return results
-    return [run_for_date(day, dry_run=dry_run, trigger=trigger) for day in days]
+    if not dry_run:
+        return [run_for_date(day, trigger=trigger) for day in days]
+    # one transaction for every date, rolled back at the end: each date sees the
+    # effects of the dates before it, and nothing is kept
+    results = []
+    try:
+        with transaction.atomic():
+            for day in days:
+                results.append(run_for_date(day, dry_run=True))
+            raise _DryRunRollback
+    except _DryRunRollback:
+        pass
+    return results
 
 
 def counts_total(results) -> dict[str, int]:

@@ -264,3 +264,14 @@ def test_one_failing_contract_is_recorded_and_the_batch_goes_on(cast, standing):
     assert run_on(day).counts["invoices"] == 1
     assert run_on(day).counts["invoices"] == 0
     assert other.invoices.filter(issued_on=day).count() == 1
+
+
+def test_a_dry_run_over_several_dates_sees_each_date_before_it(cast, standing):
+    # the renewal on day 1 makes the subscription billable on day 1 only once;
+    # a catch-up dry run over three dates must not bill it again on days 2 and 3
+    end = standing.end_on
+    RenewalRun.objects.create(business_date=end - timedelta(days=1), status="succeeded")
+    results = run.renewals_run(business_date=end + timedelta(days=2), dry_run=True)
+    assert [b.counts["renewed"] for _r, b in results] == [0, 1, 0]
+    assert [b.counts["invoices"] for _r, b in results] == [0, 1, 0]
+    assert ContractTerm.objects.filter(contract=standing).count() == 1
