@@ -88,6 +88,7 @@ urlpatterns = [
     path("offers/", include("offers.urls")),
     path("contracts/", include("contracts.urls")),
     path("renewals/", include("renewals.urls")),
+    path("insights/", include("insights.urls")),
     path("anymail/", include("anymail.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

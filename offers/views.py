@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -105,10 +106,21 @@ def offer_create(request, account_pk):
                         option=offer.options.first(),
                         actor=request.user,
                         product=product,
-                        quantity=1,
+                        quantity=_quantity(request.GET.get("quantity")),
                     )
             return redirect("offers:edit", pk=offer.pk)
     return render(request, "offers/new.html", {"account": account, "form": form})
+
+
+def _quantity(text) -> Decimal:
+    """The quantity a report link asks for (1 when missing or not a positive number)."""
+    try:
+        value = Decimal(text or "1")
+    except (InvalidOperation, ValueError):
+        return Decimal(1)
+    if not value.is_finite() or value <= 0 or value >= 10**9:
+        return Decimal(1)
+    return value.quantize(Decimal("0.01"))
 
 
 def _offer_for_change(request, pk) -> Offer:

@@ -62,6 +62,29 @@ def export_response(
     return response
 
 
+def export_workbook(
+    *, filename: str, sheets: Sequence[tuple[str, Sequence[str], Iterable]], fmt: str
+) -> HttpResponse:
+    """Return several tables: one XLSX sheet each, or the first one as CSV."""
+    if fmt != "xlsx":
+        _title, headers, rows = sheets[0]
+        return export_response(filename=filename, headers=headers, rows=rows, fmt=fmt)
+    wb = Workbook(write_only=True)
+    for title, headers, rows in sheets:
+        # sheet titles: at most 31 characters, none of []:*?/\
+        ws = wb.create_sheet(
+            title="".join(c for c in title if c not in "[]:*?/\\")[:31]
+        )
+        ws.append([neutralise(h) for h in headers])
+        for row in rows:
+            ws.append([_cell(v) for v in row])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_MIME)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
 def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
     """Read a CSV (UTF-8, comma or semicolon) or XLSX file into a header and rows."""
     name = filename.lower()

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "offers",
     "contracts",
     "renewals",
+    "insights",
 ]
 
 MIDDLEWARE = [
