@@ -4,5 +4,8 @@ from insights import views
 
 app_name = "insights"
 urlpatterns = [
+    path("", views.index, name="index"),
     path("upsell/", views.upsell, name="upsell"),
+    path("renewals/", views.retention, name="retention"),
+    path("churn-target/", views.churn_target, name="churn-target"),
 ]

@@ -2,13 +2,21 @@
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from insights.filters import report_scope
+from insights.forms import ChurnTargetForm
+from insights.selectors import retention as retention_selectors
 from insights.selectors import upsell as upsell_selectors
+from insights.services.targets import churn_target_set
+from kam.core.decorators import role_required
+from kam.core.forms import run_service
 from kam.core.roles import Role
 from kam.core.spreadsheets import export_workbook
 
@@ -37,7 +45,12 @@ def _export(request, *, filename: str, sheets: list) -> object | None:
 def _tabs():
     return [
         ("upsell", _("Upsell"), "insights:upsell"),
+        ("retention", _("Renewals and churn"), "insights:retention"),
     ]
+
+
+def index(request):
+    return redirect("insights:upsell")
 
 
 def _render(request, template: str, context: dict):
@@ -122,3 +135,152 @@ def upsell(request):
             "can_offer": _can_offer(request.user),
         },
     )
+
+
+def _month_label(day) -> str:
+    return day.strftime("%Y-%m")
+
+
+@login_required
+def retention(request):
+    """Renewal forecast, GRR / NRR, logo churn, churn reasons and the churn target."""
+    scope = report_scope(request)
+    today = timezone.localdate()
+    forecast = retention_selectors.renewal_forecast(scope, today=today)
+    summary = retention_selectors.retention(scope)
+    lost = list(retention_selectors.churns(scope, scope.start, scope.end))
+    reasons = retention_selectors.churn_reasons(lost)
+    trend = retention_selectors.churn_trend(scope, year=scope.end.year, today=today)
+    sheets = [
+        (
+            _("Renewal forecast"),
+            [_("Month"), _("Contracts"), _("Automatic (EUR)"), _("Manual (EUR)")],
+            [
+                [_month_label(r["month"]), r["contracts"], r["auto"], r["manual"]]
+                for r in forecast
+            ],
+        ),
+        (
+            _("Retention"),
+            [_("Measure"), _("Value")],
+            [
+                [_("Period"), f"{scope.start.isoformat()} – {scope.end.isoformat()}"],
+                [_("ARR at the start (EUR)"), summary["start_arr"]],
+                [_("ARR at the end (EUR)"), summary["end_arr"]],
+                [_("Gross revenue retention (%)"), summary["grr"]],
+                [_("Net revenue retention (%)"), summary["nrr"]],
+                [_("Customers at the start"), summary["customers"]],
+                [_("Customers lost"), summary["logos_lost"]],
+                [_("Logo churn (%)"), summary["logo_churn"]],
+            ],
+        ),
+        (
+            _("Churn reasons"),
+            [_("Reason"), _("Accounts"), _("Lost ARR (EUR)")],
+            [[r["label"], r["count"], r["arr"]] for r in reasons],
+        ),
+        (
+            _("Lost accounts"),
+            [
+                _("Account"),
+                _("KAM"),
+                _("Lost on"),
+                _("Lost ARR"),
+                _("Currency"),
+                _("Reason"),
+                _("Won back on"),
+            ],
+            [
+                [
+                    c.account.name,
+                    _owner(c.account),
+                    c.lost_on,
+                    c.lost_arr,
+                    c.currency,
+                    c.get_reason_display(),
+                    c.won_back_on,
+                ]
+                for c in lost
+            ],
+        ),
+    ]
+    response = _export(
+        request, filename=f"renewals-churn-{today.isoformat()}", sheets=sheets
+    )
+    if response:
+        return response
+    months = [_month_label(r["month"]) for r in forecast]
+    can_set = bool(request.user.role_names & {Role.SALES_MANAGER, Role.ADMINISTRATOR})
+    return _render(
+        request,
+        "insights/retention.html",
+        {
+            "scope": scope,
+            "active": "retention",
+            "show_period": True,
+            "forecast": forecast,
+            "summary": summary,
+            "reasons": reasons,
+            "lost": lost[:SECTION_ROWS],
+            "lost_count": len(lost),
+            "trend": trend,
+            "forecast_chart": {
+                "type": "bar",
+                "stacked": True,
+                "labels": months,
+                "datasets": [
+                    {"label": _("Automatic"), "data": [r["auto"] for r in forecast]},
+                    {"label": _("Manual"), "data": [r["manual"] for r in forecast]},
+                ],
+                "y_title": "EUR",
+            },
+            "trend_chart": {
+                "type": "line",
+                "labels": [f"{trend['year']}-{m:02d}" for m in range(1, 13)],
+                "datasets": [
+                    {"label": str(trend["year"]), "data": trend["this_year"]},
+                    {"label": str(trend["year"] - 1), "data": trend["last_year"]},
+                ]
+                + (
+                    [{"label": _("Target"), "data": trend["target_line"]}]
+                    if trend["target_line"]
+                    else []
+                ),
+                "y_title": _("Churned ARR, cumulated (EUR)"),
+                "no_fill": True,
+            },
+            "reasons_chart": {
+                "type": "bar",
+                "horizontal": True,
+                "labels": [str(r["label"]) for r in reasons],
+                "datasets": [
+                    {"label": _("Lost ARR (EUR)"), "data": [r["arr"] for r in reasons]}
+                ],
+            },
+            "reasons_height": 60 + 34 * len(reasons),
+            "target_form": ChurnTargetForm(user=request.user) if can_set else None,
+        },
+    )
+
+
+@role_required(Role.SALES_MANAGER, Role.ADMINISTRATOR)
+@require_POST
+def churn_target(request):
+    """Set the churn target of a team (or the company) for a year."""
+    form = ChurnTargetForm(request.POST, user=request.user)
+    if form.is_valid():
+        target = run_service(
+            form, churn_target_set, actor=request.user, **form.cleaned_data
+        )
+        if target:
+            messages.success(
+                request,
+                _("Churn target for %(year)d saved: %(pct)s %% less churned ARR.")
+                % {"year": target.year, "pct": target.reduction_percent.normalize()},
+            )
+            query = f"?team={target.team_id}" if target.team_id else ""
+            return redirect(reverse("insights:retention") + query)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("insights:retention")

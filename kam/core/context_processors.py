@@ -17,7 +17,7 @@ def navigation(request):
     items.append(("offers:list", _("Offers"), "file-earmark-text"))
     if roles & {Role.KEY_ACCOUNT_MANAGER, Role.SALES_MANAGER} or user.sees_everything:
         items.append(("renewals:pipeline", _("Renewals"), "arrow-repeat"))
-        items.append(("insights:upsell", _("Insights"), "graph-up-arrow"))
+        items.append(("insights:index", _("Insights"), "graph-up-arrow"))
     if roles & {Role.SALES_MANAGER, Role.ADMINISTRATOR}:
         items.append(("offers:approvals", _("Approvals"), "patch-check"))
     items.append(("accounts:tasks", _("Tasks"), "check2-square"))

@@ -42,7 +42,7 @@
       ds.backgroundColor = ds.backgroundColor || (ds.type === "line" || type === "line" ? colour + "33" : colour);
       ds.borderColor = ds.borderColor || colour;
       if (type === "bar" && ds.type !== "line") ds.borderRadius = 4;
-      if (ds.type === "line" || type === "line") { ds.pointRadius = ds.pointRadius ?? 0; ds.tension = 0.2; ds.fill = type === "line"; }
+      if (ds.type === "line" || type === "line") { ds.pointRadius = ds.pointRadius ?? 0; ds.tension = 0.2; ds.fill = type === "line" && !spec.no_fill; }
       if (type === "scatter") ds.pointRadius = 5;
     });
     const scales = {
