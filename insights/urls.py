@@ -7,5 +7,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("upsell/", views.upsell, name="upsell"),
     path("renewals/", views.retention, name="retention"),
+    path("pipeline/", views.pipeline, name="pipeline"),
     path("churn-target/", views.churn_target, name="churn-target"),
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from insights.filters import report_scope
 from insights.forms import ChurnTargetForm
+from insights.selectors import pipeline as pipeline_selectors
 from insights.selectors import retention as retention_selectors
 from insights.selectors import upsell as upsell_selectors
 from insights.services.targets import churn_target_set
@@ -46,6 +47,7 @@ def _tabs():
     return [
         ("upsell", _("Upsell"), "insights:upsell"),
         ("retention", _("Renewals and churn"), "insights:retention"),
+        ("pipeline", _("Offer pipeline"), "insights:pipeline"),
     ]
 
 
@@ -284,3 +286,74 @@ def churn_target(request):
         for error in errors:
             messages.error(request, error)
     return redirect("insights:retention")
+
+
+@login_required
+def pipeline(request):
+    """Offers by status and age, win rate, average discount, approval turnaround."""
+    scope = report_scope(request)
+    today = timezone.localdate()
+    data = pipeline_selectors.pipeline_report(scope, today=today)
+    sheets = [
+        (
+            _("Offers by status"),
+            [_("Status"), _("Offers"), _("Value (EUR)")],
+            [[r["label"], r["count"], r["value"]] for r in data["statuses"]],
+        ),
+        (
+            _("Open offers by age"),
+            [_("Status"), *[f"{label} {_('days')}" for label in data["age_labels"]]],
+            [[r["label"], *r["buckets"]] for r in data["ages"]],
+        ),
+        (
+            _("Key figures"),
+            [_("Measure"), _("Value")],
+            [
+                [_("Period"), f"{scope.start.isoformat()} – {scope.end.isoformat()}"],
+                [_("Won"), data["won"]],
+                [_("Lost (declined or expired)"), data["lost"]],
+                [_("Win rate (%)"), data["win_rate"]],
+                [_("Offers sent"), data["sent_count"]],
+                [_("Average discount (%)"), data["avg_discount"]],
+                [_("Approvals decided"), data["approvals"]],
+                [_("Approval turnaround, median (hours)"), data["turnaround_median_h"]],
+                [_("Approval turnaround, mean (hours)"), data["turnaround_mean_h"]],
+            ],
+        ),
+    ]
+    response = _export(request, filename=f"pipeline-{today.isoformat()}", sheets=sheets)
+    if response:
+        return response
+    return _render(
+        request,
+        "insights/pipeline.html",
+        {
+            **data,
+            "scope": scope,
+            "active": "pipeline",
+            "show_period": True,
+            "status_chart": {
+                "type": "bar",
+                "labels": [str(r["label"]) for r in data["statuses"]],
+                "datasets": [
+                    {
+                        "label": _("Offers"),
+                        "data": [r["count"] for r in data["statuses"]],
+                    }
+                ],
+            },
+            "age_chart": {
+                "type": "bar",
+                "stacked": True,
+                "horizontal": True,
+                "labels": [str(r["label"]) for r in data["ages"]],
+                "datasets": [
+                    {
+                        "label": f"{label} {_('days')}",
+                        "data": [r["buckets"][i] for r in data["ages"]],
+                    }
+                    for i, label in enumerate(data["age_labels"])
+                ],
+            },
+        },
+    )
