@@ -8,5 +8,6 @@ urlpatterns = [
     path("upsell/", views.upsell, name="upsell"),
     path("renewals/", views.retention, name="retention"),
     path("pipeline/", views.pipeline, name="pipeline"),
+    path("portfolio/", views.portfolio, name="portfolio"),
     path("churn-target/", views.churn_target, name="churn-target"),
 ]

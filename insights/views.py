@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.portfolio import portfolio_overview
 from insights.filters import report_scope
 from insights.forms import ChurnTargetForm
 from insights.selectors import pipeline as pipeline_selectors
@@ -48,6 +50,7 @@ def _tabs():
         ("upsell", _("Upsell"), "insights:upsell"),
         ("retention", _("Renewals and churn"), "insights:retention"),
         ("pipeline", _("Offer pipeline"), "insights:pipeline"),
+        ("portfolio", _("Portfolio"), "insights:portfolio"),
     ]
 
 
@@ -355,5 +358,89 @@ def pipeline(request):
                     for i, label in enumerate(data["age_labels"])
                 ],
             },
+        },
+    )
+
+
+@login_required
+def portfolio(request):
+    """ABC Pareto, portfolio matrix, concentration, workload, lost customers."""
+    today = timezone.localdate()
+    scope = report_scope(request, default=(today - relativedelta(years=3), today))
+    overview = portfolio_overview(scope.accounts)
+    years = retention_selectors.lost_customers_by_year(scope, last_year=scope.end.year)
+    lost = list(retention_selectors.churns(scope, scope.start, scope.end))
+    reasons = retention_selectors.churn_reasons(lost)
+    won_back = sum(1 for c in lost if c.won_back_on)
+    sheets = [
+        (
+            _("Accounts"),
+            [_("Account"), _("KAM"), _("Tier"), _("Key account"), _("Revenue 12 m"),
+             _("Attractiveness"), _("Position")],
+            [
+                [a.name, _owner(a), a.tier, a.is_key_account, a.revenue_12m,
+                 a.attractiveness, a.position]
+                for a in scope.accounts.order_by("-revenue_12m", "name")
+            ],
+        ),
+        (
+            _("Lost customers by year"),
+            [_("Year"), _("Customers on 1 January"), _("Lost"), _("Lost ARR (EUR)"),
+             _("Loss rate (%)"), _("Won back"), _("Win-back rate (%)")],
+            [
+                [r["year"], r["customers"], r["lost"], r["lost_arr"], r["loss_rate"],
+                 r["won_back"], r["winback_rate"]]
+                for r in years
+            ],
+        ),
+        (
+            _("Lost customers"),
+            [_("Account"), _("KAM"), _("Lost on"), _("Lost ARR"), _("Currency"),
+             _("Reason"), _("Won back on")],
+            [
+                [c.account.name, _owner(c.account), c.lost_on, c.lost_arr, c.currency,
+                 c.get_reason_display(), c.won_back_on]
+                for c in lost
+            ],
+        ),
+    ]  # fmt: skip
+    response = _export(
+        request, filename=f"portfolio-{today.isoformat()}", sheets=sheets
+    )
+    if response:
+        return response
+    return _render(
+        request,
+        "insights/portfolio.html",
+        {
+            **overview,
+            "scope": scope,
+            "active": "portfolio",
+            "show_period": True,
+            "years": years,
+            "lost": lost[:SECTION_ROWS],
+            "lost_count": len(lost),
+            "reasons": reasons,
+            "won_back": won_back,
+            "winback_rate": retention_selectors.percent(won_back, len(lost)),
+            "lost_chart": {
+                "type": "bar",
+                "labels": [str(r["year"]) for r in years],
+                "datasets": [
+                    {
+                        "label": _("Lost ARR (EUR)"),
+                        "data": [r["lost_arr"] for r in years],
+                    },
+                    {
+                        "label": _("Loss rate (%)"),
+                        "data": [r["loss_rate"] or 0 for r in years],
+                        "type": "line",
+                        "yAxisID": "y2",
+                    },
+                ],
+                "y2_title": _("Loss rate (%)"),
+            },
+            "can_recompute": request.user.role_names
+            & {Role.SALES_MANAGER, Role.ADMINISTRATOR},
         },
     )

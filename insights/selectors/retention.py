@@ -21,7 +21,7 @@ ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 
 
-def _percent(part, whole) -> Decimal | None:
+def percent(part, whole) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) / Decimal(whole) * HUNDRED).quantize(Decimal("0.1"))
@@ -112,11 +112,11 @@ def retention(scope: Scope) -> dict:
         "kept_arr": money(kept),
         "net_arr": money(net),
         "new_arr": money(new),
-        "grr": _percent(kept, start_arr),
-        "nrr": _percent(net, start_arr),
+        "grr": percent(kept, start_arr),
+        "nrr": percent(net, start_arr),
         "customers": len(base),
         "logos_lost": len(lost),
-        "logo_churn": _percent(len(lost), len(base)),
+        "logo_churn": percent(len(lost), len(base)),
     }
 
 
@@ -193,3 +193,28 @@ def churn_trend(scope: Scope, *, year: int, today: date) -> dict:
         "last_total": last[-1],
         "on_track": (this[shown - 1] <= goal[shown - 1]) if goal and shown else None,
     }
+
+
+def lost_customers_by_year(scope: Scope, *, last_year: int, years: int = 3) -> list:
+    """Per calendar year: customers on 1 January, accounts lost, lost ARR, loss
+    rate and how many of them were won back."""
+    rates = exchange_rates()
+    rows = []
+    for year in range(last_year - years + 1, last_year + 1):
+        customers = sum(1 for v in arr_on(scope, date(year, 1, 1)).values() if v > 0)
+        lost = list(churns(scope, date(year, 1, 1), date(year, 12, 31)))
+        won_back = sum(1 for c in lost if c.won_back_on)
+        rows.append(
+            {
+                "year": year,
+                "customers": customers,
+                "lost": len(lost),
+                "lost_arr": money(
+                    sum((to_base(c.lost_arr, c.currency, rates) for c in lost), ZERO)
+                ),
+                "loss_rate": percent(len(lost), customers),
+                "won_back": won_back,
+                "winback_rate": percent(won_back, len(lost)),
+            }
+        )
+    return rows

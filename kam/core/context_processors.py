@@ -13,7 +13,6 @@ def navigation(request):
     roles = user.role_names
     if roles & {Role.KEY_ACCOUNT_MANAGER, Role.SALES_MANAGER} or user.sees_everything:
         items.append(("accounts:list", _("Accounts"), "buildings"))
-        items.append(("accounts:portfolio", _("Portfolio"), "pie-chart"))
     items.append(("offers:list", _("Offers"), "file-earmark-text"))
     if roles & {Role.KEY_ACCOUNT_MANAGER, Role.SALES_MANAGER} or user.sees_everything:
         items.append(("renewals:pipeline", _("Renewals"), "arrow-repeat"))

@@ -52,6 +52,9 @@
     if (type === "scatter") { scales.x.min = 0; scales.x.max = 100; scales.y.min = 0; scales.y.max = 100; }
     if (type === "line" && spec.y_max) scales.y.max = spec.y_max;
     if (spec.stacked) { scales.x.stacked = true; scales.y.stacked = true; }
+    if (spec.datasets.some((ds) => ds.yAxisID === "y2")) {
+      scales.y2 = { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: !!spec.y2_title, text: spec.y2_title } };
+    }
     new window.Chart(canvas, {
       type,
       data: { labels: spec.labels, datasets: spec.datasets },
