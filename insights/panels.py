@@ -1,1 +1,41 @@
+"""The health and voice-of-the-customer panel on the account 360."""
 
+from django.utils import timezone
+
+from accounts.panels import register
+from insights.forms import FeedbackForm, NpsForm
+from insights.models import HealthConfig
+from insights.selectors.health import health_scores, score_history
+from kam.core.access import can_change
+
+
+@register
+def health_panel(*, account, user) -> dict:
+    config = HealthConfig.get()
+    score, factors = health_scores([account.pk], today=timezone.localdate(),
+                                   config=config)[account.pk]  # fmt: skip
+    labels = dict(HealthConfig.FACTORS)
+    history = score_history(account.pk)
+    editable = can_change(user, account)
+    return {
+        "template": "insights/_account_panel.html",
+        "score": score,
+        "factors": [
+            {"key": key, "label": labels[key], **factors[key]}
+            for key, _label in HealthConfig.FACTORS
+        ],
+        "history": {
+            "type": "line",
+            "labels": [d.isoformat() for d, _s in history],
+            "datasets": [{"label": "Health", "data": [s for _d, s in history]}],
+            "y_max": 100,
+        }
+        if len(history) > 1
+        else None,
+        "nps": list(account.nps_responses.select_related("contact")[:5]),
+        "feedback": list(account.feedback.select_related("contact")[:8]),
+        "nps_form": NpsForm(account=account, prefix="nps") if editable else None,
+        "feedback_form": FeedbackForm(account=account, prefix="fb")
+        if editable
+        else None,
+    }

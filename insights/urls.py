@@ -9,5 +9,9 @@ urlpatterns = [
     path("renewals/", views.retention, name="retention"),
     path("pipeline/", views.pipeline, name="pipeline"),
     path("portfolio/", views.portfolio, name="portfolio"),
+    path("health/", views.health, name="health"),
+    path("accounts/<int:pk>/nps/", views.nps_create, name="nps-create"),
+    path("accounts/<int:pk>/feedback/", views.feedback_create, name="feedback-create"),
+    path("feedback/<int:pk>/status/", views.feedback_status, name="feedback-status"),
     path("churn-target/", views.churn_target, name="churn-target"),
 ]

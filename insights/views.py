@@ -5,6 +5,8 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,12 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.portfolio import portfolio_overview
+from accounts.selectors import account_get_for_user
 from insights.filters import report_scope
-from insights.forms import ChurnTargetForm
+from insights.forms import ChurnTargetForm, FeedbackForm, NpsForm
+from insights.models import FeedbackItem, HealthConfig, HealthScore
+from insights.selectors import health as health_selectors
 from insights.selectors import pipeline as pipeline_selectors
 from insights.selectors import retention as retention_selectors
 from insights.selectors import upsell as upsell_selectors
+from insights.services import voice
 from insights.services.targets import churn_target_set
+from kam.core.access import can_change, get_visible_or_404
 from kam.core.decorators import role_required
 from kam.core.forms import run_service
 from kam.core.roles import Role
@@ -51,6 +58,7 @@ def _tabs():
         ("retention", _("Renewals and churn"), "insights:retention"),
         ("pipeline", _("Offer pipeline"), "insights:pipeline"),
         ("portfolio", _("Portfolio"), "insights:portfolio"),
+        ("health", _("Health and NPS"), "insights:health"),
     ]
 
 
@@ -444,3 +452,166 @@ def portfolio(request):
             & {Role.SALES_MANAGER, Role.ADMINISTRATOR},
         },
     )
+
+
+BANDS = [(0, 39), (40, 59), (60, 79), (80, 100)]
+
+
+@login_required
+def health(request):
+    """Early warnings, the score distribution, and NPS by month and team."""
+    today = timezone.localdate()
+    scope = report_scope(request)
+    config = HealthConfig.get()
+    warnings = health_selectors.early_warnings(
+        scope.accounts, today=today, config=config
+    )
+    latest = list(
+        scope.accounts.filter(is_key_account=True)
+        .annotate(
+            score=Subquery(
+                HealthScore.objects.filter(account=OuterRef("pk"))
+                .order_by("-computed_on")
+                .values("score")[:1]
+            )
+        )
+        .order_by(F("score").asc(nulls_last=True), "name")
+    )
+    bands = [
+        sum(1 for a in latest if a.score is not None and low <= a.score <= high)
+        for low, high in BANDS
+    ]
+    months = health_selectors.nps_by_month(
+        scope.account_ids, start=scope.start, end=scope.end
+    )
+    teams = health_selectors.nps_by_team(
+        scope.account_ids, start=scope.start, end=scope.end
+    )
+    sheets = [
+        (
+            _("Key account health"),
+            [_("Account"), _("KAM"), _("Tier"), _("Health score")],
+            [[a.name, _owner(a), a.tier, a.score] for a in latest],
+        ),
+        (
+            _("Early warnings"),
+            [_("Account"), _("KAM"), _("Score now"), _("Score before"), _("Change")],
+            [
+                [
+                    a.name,
+                    _owner(a),
+                    a.score_now,
+                    a.score_then,
+                    a.score_now - a.score_then,
+                ]
+                for a in warnings
+            ],
+        ),
+        (
+            _("NPS by month"),
+            [_("Month"), _("NPS"), _("Answers")],
+            [[_month_label(r["month"]), r["nps"], r["answers"]] for r in months],
+        ),
+        (
+            _("NPS by team"),
+            [_("Team"), _("NPS"), _("Answers"), _("Last answer")],
+            [[r["team"], r["nps"], r["answers"], r["last"]] for r in teams],
+        ),
+    ]
+    response = _export(request, filename=f"health-{today.isoformat()}", sheets=sheets)
+    if response:
+        return response
+    return _render(
+        request,
+        "insights/health.html",
+        {
+            "scope": scope,
+            "active": "health",
+            "show_period": True,
+            "config": config,
+            "warnings": warnings,
+            "latest": latest[:SECTION_ROWS],
+            "latest_count": len(latest),
+            "teams": teams,
+            "band_chart": {
+                "type": "bar",
+                "labels": [f"{low}–{high}" for low, high in BANDS],
+                "datasets": [{"label": _("Key accounts"), "data": bands}],
+                "x_title": _("Health score"),
+            },
+            "nps_chart": {
+                "type": "line",
+                "labels": [_month_label(r["month"]) for r in months],
+                "datasets": [{"label": "NPS", "data": [r["nps"] for r in months]}],
+                "no_fill": True,
+            },
+        },
+    )
+
+
+def _account_for_change(request, pk):
+    account = account_get_for_user(user=request.user, pk=pk)
+    if not can_change(request.user, account):
+        raise PermissionDenied
+    return account
+
+
+def _form_errors(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+@require_POST
+@login_required
+def nps_create(request, pk):
+    """Record an NPS answer on the account."""
+    account = _account_for_change(request, pk)
+    form = NpsForm(request.POST, account=account, prefix="nps")
+    if form.is_valid():
+        data = form.cleaned_data
+        if run_service(
+            form, voice.nps_record, actor=request.user, account=account,
+            score=data["score"], contact=data["contact"], comment=data["comment"],
+            answered_on=data["answered_on"],
+        ):  # fmt: skip
+            messages.success(request, _("NPS answer recorded."))
+            return redirect(account.get_absolute_url() + "#voice")
+    _form_errors(request, form)
+    return redirect(account.get_absolute_url() + "#voice")
+
+
+@require_POST
+@login_required
+def feedback_create(request, pk):
+    """Record advisory-board feedback, a request or an escalation."""
+    account = _account_for_change(request, pk)
+    form = FeedbackForm(request.POST, account=account, prefix="fb")
+    if form.is_valid():
+        data = form.cleaned_data
+        if run_service(
+            form, voice.feedback_create, actor=request.user, account=account,
+            kind=data["kind"], title=data["title"], text=data["text"],
+            contact=data["contact"], raised_on=data["raised_on"],
+        ):  # fmt: skip
+            messages.success(request, _("Feedback recorded."))
+            return redirect(account.get_absolute_url() + "#voice")
+    _form_errors(request, form)
+    return redirect(account.get_absolute_url() + "#voice")
+
+
+@require_POST
+@login_required
+def feedback_status(request, pk):
+    """Move a feedback item on (open, planned, done, declined)."""
+    item = get_visible_or_404(FeedbackItem.objects.select_related("account"),
+                              request.user, pk=pk)  # fmt: skip
+    if not can_change(request.user, item.account):
+        raise PermissionDenied
+    status = request.POST.get("status", "")
+    if status not in FeedbackItem.Status.values:
+        messages.error(request, _("Choose a status."))
+    else:
+        voice.feedback_status_set(actor=request.user, item=item, status=status)
+    return redirect(item.account.get_absolute_url() + "#voice")

@@ -10,6 +10,7 @@ DATA_MIGRATIONS = [
     ("offers.migrations.0002_defaults", "forwards"),
     ("contracts.migrations.0002_role_permissions", "forwards"),
     ("renewals.migrations.0002_role_permissions", "forwards"),
+    ("insights.migrations.0002_role_permissions", "forwards"),
 ]
 
 

@@ -1,0 +1,60 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from insights.models import ChurnTarget, FeedbackItem, HealthConfig, NpsResponse
+
+
+@admin.register(HealthConfig)
+class HealthConfigAdmin(admin.ModelAdmin):
+    """The weights of the health score; one row."""
+
+    fieldsets = [
+        (
+            "Weights",
+            {
+                "fields": [
+                    "revenue_trend", "nps", "last_touch", "overdue", "escalations",
+                    "contract_end", "contacts",
+                ]
+            },
+        ),
+        ("Contact cadence", {"fields": ["cadence_a_days", "cadence_b_days",
+                                        "cadence_c_days"]}),
+        ("Early warning", {"fields": ["warning_drop", "warning_days"]}),
+    ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not HealthConfig.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChurnTarget)
+class ChurnTargetAdmin(SimpleHistoryAdmin):
+    """Read-only: managers set targets on the renewals and churn report."""
+
+    list_display = ["year", "team", "reduction_percent", "set_by", "updated_at"]
+    list_filter = ["year", "team"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NpsResponse)
+class NpsResponseAdmin(admin.ModelAdmin):
+    list_display = ["account", "score", "contact", "answered_on"]
+    list_filter = ["answered_on"]
+    search_fields = ["account__name", "comment"]
+    raw_id_fields = ["account", "contact"]
+
+
+@admin.register(FeedbackItem)
+class FeedbackItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "account", "kind", "status", "raised_on"]
+    list_filter = ["kind", "status"]
+    search_fields = ["title", "account__name"]
+    raw_id_fields = ["account", "contact"]
