@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Q
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
@@ -22,6 +23,15 @@ MIN_LIFT = Decimal("1")
 MIN_BOTH = 2
 # the buying-center roles an offer is best addressed to, best first
 CONTACT_ORDER = ["decision_maker", "champion", "purchasing", "management"]
+
+
+def plain(value: Decimal) -> str:
+    """A quantity or ratio without trailing zeros and never in exponent form."""
+    return format(value.normalize(), "f")
+
+
+def amount(value: Decimal) -> str:
+    return number_format(value, 0, use_l10n=True, force_grouping=True)
 
 
 @dataclass
@@ -138,7 +148,7 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
                         "have": rule.antecedent.name,
                         "want": rule.consequent.name,
                         "support": round(rule.support * 100),
-                        "lift": rule.lift.normalize(),
+                        "lift": plain(rule.lift),
                     },
                     value=rule.typical_arr,
                     product=lead.get((family_id, a.currency)),
@@ -195,11 +205,11 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
                     "accounts is %(median)s"
                 )
                 % {
-                    "qty": quantity.normalize(),
+                    "qty": plain(quantity),
                     "n": bench.holders,
                     "industry": a.industry,
                     "tier": a.tier,
-                    "median": bench.median_quantity.normalize(),
+                    "median": plain(bench.median_quantity),
                 },
                 value=money(arr / quantity * more),
                 product=sub.product,
@@ -221,8 +231,8 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
                     title=_("Share of wallet"),
                     reason=_("Spends %(spend)s of a potential %(potential)s EUR a year")
                     % {
-                        "spend": money(spend),
-                        "potential": money(a.revenue_potential),
+                        "spend": amount(spend),
+                        "potential": amount(a.revenue_potential),
                     },
                     value=money(gap),
                     contact_id=contacts.get(a.pk),

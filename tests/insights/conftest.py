@@ -12,6 +12,10 @@ TODAY = date(2026, 11, 23)
 
 @pytest.fixture
 def segment(cast):
+    return build_segment(cast)
+
+
+def build_segment(cast):
     """Five Publishing · A accounts; every report number below is worked by hand.
 
     acc1 (kam):  Print ×10 at 100/month, Digital at 200, Archive in trial at 25
