@@ -1,6 +1,7 @@
 """The health and voice-of-the-customer panel on the account 360."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.panels import register
 from insights.forms import FeedbackForm, NpsForm
@@ -27,7 +28,9 @@ def health_panel(*, account, user) -> dict:
         "history": {
             "type": "line",
             "labels": [d.isoformat() for d, _s in history],
-            "datasets": [{"label": "Health", "data": [s for _d, s in history]}],
+            "datasets": [
+                {"label": _("Health score"), "data": [s for _d, s in history]}
+            ],
             "y_max": 100,
         }
         if len(history) > 1
