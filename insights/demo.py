@@ -1,14 +1,14 @@
 """Demo: NPS answers and advisory-board feedback, churn targets, health scores with
 some history (two key accounts falling), and the upsell affinities."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from accounts.models import Account
 from insights.models import HealthScore, NpsResponse
-from insights.services import voice
+from insights.services import plans, voice
 from insights.services.affinity import affinity_recompute
 from insights.services.health import health_recompute
 from insights.services.targets import churn_target_set
@@ -62,6 +62,7 @@ def seed(ctx) -> None:
         for team in Team.objects.filter(manager=manager):
             churn_target_set(actor=manager, year=today.year, team=team,
                              reduction_percent=Decimal(25))  # fmt: skip
+    _plans(keys[:3], today)
     affinity_recompute(today=today)
     health_recompute(today=today)
     # a history: scores 5 weeks ago; two key accounts were doing clearly better
@@ -82,3 +83,48 @@ def seed(ctx) -> None:
                 )
             )
     HealthScore.objects.bulk_create(history, ignore_conflicts=True)
+
+
+def _plans(accounts, today) -> None:
+    """This year's plans: the first agreed, with objectives, actions and a review."""
+    for n, account in enumerate(accounts):
+        owner = account.owner
+        plan = plans.plan_create(actor=owner, account=account, year=today.year)
+        # 10 % above the last 12 months, in whole thousands
+        target = max(round(account.revenue_12m * Decimal("1.1") / 1000), 24) * 1000
+        target = Decimal(target)
+        plans.plan_update(
+            actor=owner, plan=plan, months=[Decimal(0)] * 12, revenue_target=target,
+            budget=Decimal("2500"),
+            summary="Broaden the subscription from the newsroom to the whole group.",
+            strengths="Daily use by 300 editors\nLong relationship with the CFO",
+            weaknesses="Only one champion\nArchive unused",
+            opportunities="Group-wide licence\nData feed for the research unit",
+            threats="Budget freeze announced\nCompetitor pilot in the marketing team",
+        )  # fmt: skip
+        plans.objective_add(
+            actor=owner, plan=plan, title="Digital share of revenue",
+            metric="% of revenue", target_value=Decimal(40), actual_value=Decimal(28),
+            due_on=date(today.year, 12, 31),
+        )  # fmt: skip
+        plans.objective_add(
+            actor=owner, plan=plan, title="Engaged contacts in the buying center",
+            metric="contacts", target_value=Decimal(6), actual_value=Decimal(4),
+        )  # fmt: skip
+        plans.action_add(
+            actor=owner, plan=plan, kind="campaign", owner=owner,
+            title="Archive webinar for the research unit",
+            due_on=today + timedelta(days=14 + 7 * n),
+        )  # fmt: skip
+        if n == 0:
+            plans.review_add(
+                actor=owner, plan=plan, held_on=today - timedelta(days=40),
+                attendees="CFO, head of research, KAM",
+                minutes="Data feed pilot agreed for Q1; budget decision in March.",
+            )  # fmt: skip
+            plans.plan_agree(
+                actor=owner,
+                plan=plan,
+                agreed_on=today - timedelta(days=40),
+                contact=account.contacts.first(),
+            )

@@ -35,6 +35,8 @@ def health_panel(*, account, user) -> dict:
         }
         if len(history) > 1
         else None,
+        "plan": account.plans.filter(year=timezone.localdate().year).first(),
+        "editable": editable,
         "nps": list(account.nps_responses.select_related("contact")[:5]),
         "feedback": list(account.feedback.select_related("contact")[:8]),
         "nps_form": NpsForm(account=account, prefix="nps") if editable else None,
