@@ -6,10 +6,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, Contact
+from accounts.models import Contact
 from catalog.models import Product, ProductFamily, ProductPrice, money
 from catalog.selectors import exchange_rates, to_base
 from contracts.models import Contract, Subscription
@@ -34,11 +35,42 @@ def amount(value: Decimal) -> str:
     return number_format(value, 0, use_l10n=True, force_grouping=True)
 
 
+@dataclass(frozen=True)
+class Owner:
+    username: str
+    first_name: str
+    last_name: str
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """What the report shows of an account (no model instance: thousands of rows)."""
+
+    pk: int
+    name: str
+    industry: str
+    tier: str
+    currency: str
+    is_key_account: bool
+    revenue_12m: Decimal
+    revenue_potential: Decimal
+    owner: Owner
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:detail", args=[self.pk])
+
+
 @dataclass
 class Row:
     """One line of a report section; `offer` is what the one-click button posts."""
 
-    account: Account
+    account: AccountRow
     title: str
     reason: str
     value: Decimal
@@ -78,16 +110,19 @@ def _offer_contacts(account_ids) -> dict[int, int]:
 
 def upsell_report(scope: Scope, *, today: date) -> dict:
     """Everything the upsell page and its export show, in a fixed number of queries."""
-    accounts = list(
+    owners = {}
+    accounts = []
+    for row in (
         scope.accounts.select_related(None)
-        .select_related("owner")
         .order_by("-is_key_account", "-revenue_12m", "name", "pk")
-        .only(
+        .values_list(
             "pk", "name", "industry", "tier", "currency", "is_key_account",
-            "revenue_12m", "revenue_potential", "owner__first_name",
-            "owner__last_name", "owner__username",
+            "revenue_12m", "revenue_potential", "owner__username",
+            "owner__first_name", "owner__last_name",
         )
-    )  # fmt: skip
+    ):  # fmt: skip
+        owner = owners.setdefault(row[8], Owner(*row[8:]))
+        accounts.append(AccountRow(*row[:8], owner=owner))
     ids = [a.pk for a in accounts]
     by_id = {a.pk: a for a in accounts}
     families = list(ProductFamily.objects.order_by("name"))
@@ -117,6 +152,10 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
         ).select_related("antecedent", "consequent"):
             rules[(rule.industry, rule.tier, rule.antecedent_id)].append(rule)
     names = {f.pk: f for f in families}
+    because = _(
+        "%(conf)s %% of %(industry)s · %(tier)s accounts with %(have)s also have "
+        "%(want)s (support %(support)s %%, lift %(lift)s)"
+    )
     recommendations = []
     for a in accounts:
         state = ownership.of(a.pk)
@@ -136,11 +175,7 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
                 Row(
                     account=a,
                     title=names[family_id].name,
-                    reason=_(
-                        "%(conf)s %% of %(industry)s · %(tier)s accounts with "
-                        "%(have)s also have %(want)s (support %(support)s %%, "
-                        "lift %(lift)s)"
-                    )
+                    reason=because
                     % {
                         "conf": round(rule.confidence * 100),
                         "industry": a.industry,
@@ -169,8 +204,20 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
         Subscription.objects.filter(
             account_id__in=ids, status=Subscription.Status.ACTIVE
         )
-        .select_related("product")
-        .order_by("account_id", "pk")
+        .order_by()
+        .values_list("account_id", "product_id", "quantity", "mrr", "currency")
+    )
+    trial_subs = list(
+        Subscription.objects.filter(
+            account_id__in=ids, status=Subscription.Status.TRIAL
+        )
+        .order_by("trial_ends_on", "pk")
+        .values_list(
+            "account_id", "product_id", "quantity", "mrr", "currency", "trial_ends_on"
+        )
+    )
+    products = Product.objects.in_bulk(
+        {s[1] for s in subs} | {s[1] for s in trial_subs}
     )
     benchmarks = {}
     if segments:
@@ -179,18 +226,19 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
             q |= Q(industry=industry, tier=tier)
         benchmarks = {
             (b.industry, b.tier, b.product_id): b
-            for b in VolumeBenchmark.objects.filter(
-                q, product_id__in={s.product_id for s in subs}
-            )
+            for b in VolumeBenchmark.objects.filter(q, product_id__in=list(products))
         }
-    held = defaultdict(lambda: [ZERO, ZERO, None])  # (acc, product) -> qty, arr, sub
-    for s in subs:
-        entry = held[(s.account_id, s.product_id)]
-        entry[0] += s.quantity
-        entry[1] += to_base(s.mrr * 12, s.currency, rates)
-        entry[2] = s
+    held = defaultdict(lambda: [ZERO, ZERO])  # (account, product) -> quantity, arr
+    for account_id, product_id, quantity, mrr, currency in subs:
+        entry = held[(account_id, product_id)]
+        entry[0] += quantity
+        entry[1] += to_base(mrr * 12, currency, rates)
+    holds = _(
+        "Holds %(qty)s; the median of %(n)d %(industry)s · %(tier)s accounts is "
+        "%(median)s"
+    )
     headroom = []
-    for (account_id, product_id), (quantity, arr, sub) in held.items():
+    for (account_id, product_id), (quantity, arr) in held.items():
         a = by_id[account_id]
         bench = benchmarks.get((a.industry, a.tier, product_id))
         if not bench or not quantity or quantity >= bench.median_quantity:
@@ -199,11 +247,8 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
         headroom.append(
             Row(
                 account=a,
-                title=sub.product.name,
-                reason=_(
-                    "Holds %(qty)s; the median of %(n)d %(industry)s · %(tier)s "
-                    "accounts is %(median)s"
-                )
+                title=products[product_id].name,
+                reason=holds
                 % {
                     "qty": plain(quantity),
                     "n": bench.holders,
@@ -212,15 +257,17 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
                     "median": plain(bench.median_quantity),
                 },
                 value=money(arr / quantity * more),
-                product=sub.product,
+                product=products[product_id],
                 quantity=more,
                 contact_id=contacts.get(account_id),
             )
         )
     arr_by_account = defaultdict(Decimal)
-    for (account_id, _p), (_q, arr, _s) in held.items():
+    for (account_id, _p), (_q, arr) in held.items():
         arr_by_account[account_id] += arr
     wallet = []
+    spends = _("Spends %(spend)s of a potential %(potential)s EUR a year")
+    wallet_title = _("Share of wallet")
     for a in accounts:
         spend = max(a.revenue_12m, arr_by_account.get(a.pk, ZERO))
         gap = a.revenue_potential - spend
@@ -228,8 +275,8 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
             wallet.append(
                 Row(
                     account=a,
-                    title=_("Share of wallet"),
-                    reason=_("Spends %(spend)s of a potential %(potential)s EUR a year")
+                    title=wallet_title,
+                    reason=spends
                     % {
                         "spend": amount(spend),
                         "potential": amount(a.revenue_potential),
@@ -241,28 +288,26 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
     headroom.sort(key=lambda r: (-r.value, r.account.name))
     wallet.sort(key=lambda r: (-r.value, r.account.name))
 
+    ends = _("Trial ends on %(date)s")
     trials = [
         Row(
-            account=by_id[s.account_id],
-            title=s.product.name,
-            reason=_("Trial ends on %(date)s") % {"date": s.trial_ends_on.isoformat()},
-            value=money(to_base(s.mrr * 12, s.currency, rates)),
-            product=s.product,
-            quantity=s.quantity,
-            contact_id=contacts.get(s.account_id),
-            extra={"ends_on": s.trial_ends_on},
+            account=by_id[account_id],
+            title=products[product_id].name,
+            reason=ends % {"date": ends_on.isoformat()},
+            value=money(to_base(mrr * 12, currency, rates)),
+            product=products[product_id],
+            quantity=quantity,
+            contact_id=contacts.get(account_id),
+            extra={"ends_on": ends_on},
         )
-        for s in Subscription.objects.filter(
-            account_id__in=ids, status=Subscription.Status.TRIAL
-        )
-        .select_related("product")
-        .order_by("trial_ends_on", "pk")
+        for account_id, product_id, quantity, mrr, currency, ends_on in trial_subs
     ]
 
     room = defaultdict(Decimal)
     for r in recommendations + headroom:
         room[r.account.pk] += r.value
     ending = []
+    renewal_room = _("Ends on %(date)s; upsell room with the renewal")
     for c in (
         Contract.objects.filter(
             account_id__in=ids,
@@ -279,8 +324,7 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
             Row(
                 account=by_id[c.account_id],
                 title=f"{c.number} {c.title}",
-                reason=_("Ends on %(date)s; upsell room with the renewal")
-                % {"date": c.end_on.isoformat()},
+                reason=renewal_room % {"date": c.end_on.isoformat()},
                 value=money(room[c.account_id]),
                 contact_id=contacts.get(c.account_id),
                 extra={"contract": c},

@@ -49,29 +49,31 @@ def test_manager_report_numbers_by_hand(segment, cast):
     acc1, acc2, _acc3, acc4, _acc5 = segment["acc"]
     data = report_for(cast.manager)
     # recommendation: Delta News lacks Digital (Print → Digital, lift 1.25)
-    recs = [(r.account, r.title, r.value) for r in data["recommendations"]]
-    assert recs == [(acc4, "Digital", Decimal("3000.00"))]
+    recs = [(r.account.pk, r.title, r.value) for r in data["recommendations"]]
+    assert recs == [(acc4.pk, "Digital", Decimal("3000.00"))]
     reason = data["recommendations"][0].reason
     assert "50 %" in reason and "lift 1.25" in reason and "support 40 %" in reason
     # headroom: median 15 seats; Delta 10 more at 120, Alpha 5 more at 120
-    heads = [(r.account, r.quantity, r.value) for r in data["headroom"]]
+    heads = [(r.account.pk, r.quantity, r.value) for r in data["headroom"]]
     assert heads == [
-        (acc4, Decimal("10.00"), Decimal("1200.00")),
-        (acc1, Decimal("5.00"), Decimal("600.00")),
+        (acc4.pk, Decimal("10.00"), Decimal("1200.00")),
+        (acc1.pk, Decimal("5.00"), Decimal("600.00")),
     ]
-    assert [(r.account, r.value) for r in data["trials"]] == [(acc1, Decimal("300.00"))]
-    assert [(r.account, r.value) for r in data["wallet"]] == [
-        (acc2, Decimal("4600.00"))  # 10,000 − (1,800 + 3,600)
+    assert [(r.account.pk, r.value) for r in data["trials"]] == [
+        (acc1.pk, Decimal("300.00"))
+    ]
+    assert [(r.account.pk, r.value) for r in data["wallet"]] == [
+        (acc2.pk, Decimal("4600.00"))  # 10,000 − (1,800 + 3,600)
     ]
     # contracts ending within 180 days where the account has room
-    assert [(r.account, r.value) for r in data["ending"]] == [
-        (acc1, Decimal("600.00")),
-        (acc4, Decimal("4200.00")),
+    assert [(r.account.pk, r.value) for r in data["ending"]] == [
+        (acc1.pk, Decimal("600.00")),
+        (acc4.pk, Decimal("4200.00")),
     ]
     assert data["total"] == Decimal("5100.00")  # 3,000 + 1,800 + 300
     # whitespace: Alpha owns Print and Digital, tries Archive
     families = [f.name for f in data["families"]]
-    alpha = next(m for m in data["matrix"] if m["account"] == acc1)
+    alpha = next(m for m in data["matrix"] if m["account"].pk == acc1.pk)
     assert dict(zip(families, alpha["cells"], strict=True)) == {
         "Archive": "trial",
         "Digital": "owned",
