@@ -40,11 +40,15 @@ def _can_offer(user) -> bool:
     return bool(user.role_names & {Role.KEY_ACCOUNT_MANAGER, Role.SALES_MANAGER})
 
 
-def _export(request, *, filename: str, sheets: list) -> object | None:
-    """The export of a report when ?format=csv|xlsx asks for it (CSV: ?table=N)."""
+def _export(request, *, filename: str, sheets) -> object | None:
+    """The export of a report when ?format=csv|xlsx asks for it (CSV: ?table=N).
+
+    `sheets` is a function: the tables are only built for an export.
+    """
     fmt = request.GET.get("format")
     if fmt not in EXPORT_FORMATS:
         return None
+    sheets = sheets()
     if fmt == "csv":
         index = request.GET.get("table", "0")
         index = int(index) if index.isdigit() and int(index) < len(sheets) else 0
@@ -95,26 +99,34 @@ def upsell(request):
     today = timezone.localdate()
     data = upsell_selectors.upsell_report(scope, today=today)
     labels = {"owned": _("owned"), "trial": _("in trial"), "": _("not owned")}
-    sheets = [
-        _row_sheet(_("Recommendations"), data["recommendations"]),
-        _row_sheet(_("Volume headroom"), data["headroom"], with_qty=True),
-        _row_sheet(_("Share of wallet"), data["wallet"]),
-        _row_sheet(_("Trials to convert"), data["trials"], with_qty=True),
-        _row_sheet(_("Contracts ending"), data["ending"]),
-        (
-            _("Whitespace"),
-            [_("Account"), _("KAM"), _("Tier"), *[f.name for f in data["families"]]],
-            [
+
+    def sheets():
+        return [
+            _row_sheet(_("Recommendations"), data["recommendations"]),
+            _row_sheet(_("Volume headroom"), data["headroom"], with_qty=True),
+            _row_sheet(_("Share of wallet"), data["wallet"]),
+            _row_sheet(_("Trials to convert"), data["trials"], with_qty=True),
+            _row_sheet(_("Contracts ending"), data["ending"]),
+            (
+                _("Whitespace"),
                 [
-                    m["account"].name,
-                    _owner(m["account"]),
-                    m["account"].tier,
-                    *[labels[c] for c in m["cells"]],
-                ]
-                for m in data["matrix"]
-            ],
-        ),
-    ]
+                    _("Account"),
+                    _("KAM"),
+                    _("Tier"),
+                    *[f.name for f in data["families"]],
+                ],
+                [
+                    [
+                        m["account"].name,
+                        _owner(m["account"]),
+                        m["account"].tier,
+                        *[labels[c] for c in m["cells"]],
+                    ]
+                    for m in data["matrix"]
+                ],
+            ),
+        ]
+
     response = _export(request, filename=f"upsell-{today.isoformat()}", sheets=sheets)
     if response:
         return response
@@ -164,59 +176,65 @@ def retention(request):
     lost = list(retention_selectors.churns(scope, scope.start, scope.end))
     reasons = retention_selectors.churn_reasons(lost)
     trend = retention_selectors.churn_trend(scope, year=scope.end.year, today=today)
-    sheets = [
-        (
-            _("Renewal forecast"),
-            [_("Month"), _("Contracts"), _("Automatic (EUR)"), _("Manual (EUR)")],
-            [
-                [_month_label(r["month"]), r["contracts"], r["auto"], r["manual"]]
-                for r in forecast
-            ],
-        ),
-        (
-            _("Retention"),
-            [_("Measure"), _("Value")],
-            [
-                [_("Period"), f"{scope.start.isoformat()} – {scope.end.isoformat()}"],
-                [_("ARR at the start (EUR)"), summary["start_arr"]],
-                [_("ARR at the end (EUR)"), summary["end_arr"]],
-                [_("Gross revenue retention (%)"), summary["grr"]],
-                [_("Net revenue retention (%)"), summary["nrr"]],
-                [_("Customers at the start"), summary["customers"]],
-                [_("Customers lost"), summary["logos_lost"]],
-                [_("Logo churn (%)"), summary["logo_churn"]],
-            ],
-        ),
-        (
-            _("Churn reasons"),
-            [_("Reason"), _("Accounts"), _("Lost ARR (EUR)")],
-            [[r["label"], r["count"], r["arr"]] for r in reasons],
-        ),
-        (
-            _("Lost accounts"),
-            [
-                _("Account"),
-                _("KAM"),
-                _("Lost on"),
-                _("Lost ARR"),
-                _("Currency"),
-                _("Reason"),
-                _("Won back on"),
-            ],
-            [
+
+    def sheets():
+        return [
+            (
+                _("Renewal forecast"),
+                [_("Month"), _("Contracts"), _("Automatic (EUR)"), _("Manual (EUR)")],
                 [
-                    c.account.name,
-                    _owner(c.account),
-                    c.lost_on,
-                    c.lost_arr,
-                    c.currency,
-                    c.get_reason_display(),
-                    c.won_back_on,
-                ]
-                for c in lost
-            ],
-        ),
-    ]
+                    [_month_label(r["month"]), r["contracts"], r["auto"], r["manual"]]
+                    for r in forecast
+                ],
+            ),
+            (
+                _("Retention"),
+                [_("Measure"), _("Value")],
+                [
+                    [
+                        _("Period"),
+                        f"{scope.start.isoformat()} – {scope.end.isoformat()}",
+                    ],
+                    [_("ARR at the start (EUR)"), summary["start_arr"]],
+                    [_("ARR at the end (EUR)"), summary["end_arr"]],
+                    [_("Gross revenue retention (%)"), summary["grr"]],
+                    [_("Net revenue retention (%)"), summary["nrr"]],
+                    [_("Customers at the start"), summary["customers"]],
+                    [_("Customers lost"), summary["logos_lost"]],
+                    [_("Logo churn (%)"), summary["logo_churn"]],
+                ],
+            ),
+            (
+                _("Churn reasons"),
+                [_("Reason"), _("Accounts"), _("Lost ARR (EUR)")],
+                [[r["label"], r["count"], r["arr"]] for r in reasons],
+            ),
+            (
+                _("Lost accounts"),
+                [
+                    _("Account"),
+                    _("KAM"),
+                    _("Lost on"),
+                    _("Lost ARR"),
+                    _("Currency"),
+                    _("Reason"),
+                    _("Won back on"),
+                ],
+                [
+                    [
+                        c.account.name,
+                        _owner(c.account),
+                        c.lost_on,
+                        c.lost_arr,
+                        c.currency,
+                        c.get_reason_display(),
+                        c.won_back_on,
+                    ]
+                    for c in lost
+                ],
+            ),
+        ]
+
     response = _export(
         request, filename=f"renewals-churn-{today.isoformat()}", sheets=sheets
     )
@@ -305,33 +323,45 @@ def pipeline(request):
     scope = report_scope(request)
     today = timezone.localdate()
     data = pipeline_selectors.pipeline_report(scope, today=today)
-    sheets = [
-        (
-            _("Offers by status"),
-            [_("Status"), _("Offers"), _("Value (EUR)")],
-            [[r["label"], r["count"], r["value"]] for r in data["statuses"]],
-        ),
-        (
-            _("Open offers by age"),
-            [_("Status"), *[f"{label} {_('days')}" for label in data["age_labels"]]],
-            [[r["label"], *r["buckets"]] for r in data["ages"]],
-        ),
-        (
-            _("Key figures"),
-            [_("Measure"), _("Value")],
-            [
-                [_("Period"), f"{scope.start.isoformat()} – {scope.end.isoformat()}"],
-                [_("Won"), data["won"]],
-                [_("Lost (declined or expired)"), data["lost"]],
-                [_("Win rate (%)"), data["win_rate"]],
-                [_("Offers sent"), data["sent_count"]],
-                [_("Average discount (%)"), data["avg_discount"]],
-                [_("Approvals decided"), data["approvals"]],
-                [_("Approval turnaround, median (hours)"), data["turnaround_median_h"]],
-                [_("Approval turnaround, mean (hours)"), data["turnaround_mean_h"]],
-            ],
-        ),
-    ]
+
+    def sheets():
+        return [
+            (
+                _("Offers by status"),
+                [_("Status"), _("Offers"), _("Value (EUR)")],
+                [[r["label"], r["count"], r["value"]] for r in data["statuses"]],
+            ),
+            (
+                _("Open offers by age"),
+                [
+                    _("Status"),
+                    *[f"{label} {_('days')}" for label in data["age_labels"]],
+                ],
+                [[r["label"], *r["buckets"]] for r in data["ages"]],
+            ),
+            (
+                _("Key figures"),
+                [_("Measure"), _("Value")],
+                [
+                    [
+                        _("Period"),
+                        f"{scope.start.isoformat()} – {scope.end.isoformat()}",
+                    ],
+                    [_("Won"), data["won"]],
+                    [_("Lost (declined or expired)"), data["lost"]],
+                    [_("Win rate (%)"), data["win_rate"]],
+                    [_("Offers sent"), data["sent_count"]],
+                    [_("Average discount (%)"), data["avg_discount"]],
+                    [_("Approvals decided"), data["approvals"]],
+                    [
+                        _("Approval turnaround, median (hours)"),
+                        data["turnaround_median_h"],
+                    ],
+                    [_("Approval turnaround, mean (hours)"), data["turnaround_mean_h"]],
+                ],
+            ),
+        ]
+
     response = _export(request, filename=f"pipeline-{today.isoformat()}", sheets=sheets)
     if response:
         return response
@@ -380,7 +410,9 @@ def portfolio(request):
     lost = list(retention_selectors.churns(scope, scope.start, scope.end))
     reasons = retention_selectors.churn_reasons(lost)
     won_back = sum(1 for c in lost if c.won_back_on)
-    sheets = [
+
+    def sheets():
+        return [
         (
             _("Accounts"),
             [_("Account"), _("KAM"), _("Tier"), _("Key account"), _("Revenue 12 m"),
@@ -412,6 +444,7 @@ def portfolio(request):
             ],
         ),
     ]  # fmt: skip
+
     response = _export(
         request, filename=f"portfolio-{today.isoformat()}", sheets=sheets
     )
@@ -487,37 +520,46 @@ def health(request):
     teams = health_selectors.nps_by_team(
         scope.account_ids, start=scope.start, end=scope.end
     )
-    sheets = [
-        (
-            _("Key account health"),
-            [_("Account"), _("KAM"), _("Tier"), _("Health score")],
-            [[a.name, _owner(a), a.tier, a.score] for a in latest],
-        ),
-        (
-            _("Early warnings"),
-            [_("Account"), _("KAM"), _("Score now"), _("Score before"), _("Change")],
-            [
+
+    def sheets():
+        return [
+            (
+                _("Key account health"),
+                [_("Account"), _("KAM"), _("Tier"), _("Health score")],
+                [[a.name, _owner(a), a.tier, a.score] for a in latest],
+            ),
+            (
+                _("Early warnings"),
                 [
-                    a.name,
-                    _owner(a),
-                    a.score_now,
-                    a.score_then,
-                    a.score_now - a.score_then,
-                ]
-                for a in warnings
-            ],
-        ),
-        (
-            _("NPS by month"),
-            [_("Month"), _("NPS"), _("Answers")],
-            [[_month_label(r["month"]), r["nps"], r["answers"]] for r in months],
-        ),
-        (
-            _("NPS by team"),
-            [_("Team"), _("NPS"), _("Answers"), _("Last answer")],
-            [[r["team"], r["nps"], r["answers"], r["last"]] for r in teams],
-        ),
-    ]
+                    _("Account"),
+                    _("KAM"),
+                    _("Score now"),
+                    _("Score before"),
+                    _("Change"),
+                ],
+                [
+                    [
+                        a.name,
+                        _owner(a),
+                        a.score_now,
+                        a.score_then,
+                        a.score_now - a.score_then,
+                    ]
+                    for a in warnings
+                ],
+            ),
+            (
+                _("NPS by month"),
+                [_("Month"), _("NPS"), _("Answers")],
+                [[_month_label(r["month"]), r["nps"], r["answers"]] for r in months],
+            ),
+            (
+                _("NPS by team"),
+                [_("Team"), _("NPS"), _("Answers"), _("Last answer")],
+                [[r["team"], r["nps"], r["answers"], r["last"]] for r in teams],
+            ),
+        ]
+
     response = _export(request, filename=f"health-{today.isoformat()}", sheets=sheets)
     if response:
         return response

@@ -39,8 +39,11 @@ def _age_bucket(days: int) -> str:
     return AGES[-1][1]
 
 
-def option_values(offer_ids) -> dict[int, tuple[Decimal, Decimal]]:
-    """Per offer: (list value, net value) of its largest option, in offer currency."""
+def option_values(offers) -> dict[int, tuple[Decimal, Decimal]]:
+    """Per offer: (list value, net value) of its largest option, in offer currency.
+
+    `offers` is a queryset of offer ids: it joins as a subquery, however many.
+    """
     best: dict[int, tuple[Decimal, Decimal]] = {}
     gross_list = ExpressionWrapper(F("quantity") * F("unit_price"), output_field=MONEY)
     discount = ExpressionWrapper(
@@ -48,7 +51,7 @@ def option_values(offer_ids) -> dict[int, tuple[Decimal, Decimal]]:
         output_field=MONEY,
     )
     for offer_id, listed, off in (
-        OfferLine.objects.filter(option__offer_id__in=offer_ids)
+        OfferLine.objects.filter(option__offer_id__in=offers)
         .order_by()
         .values_list("option__offer_id", "option_id")
         .annotate(listed=Sum(gross_list), off=Sum(discount))
@@ -63,7 +66,7 @@ def option_values(offer_ids) -> dict[int, tuple[Decimal, Decimal]]:
 def pipeline_report(scope: Scope, *, today: date) -> dict:
     start, end = _bounds(scope.start, scope.end)
     rates = exchange_rates()
-    offers = list(
+    chosen = (
         # open offers whatever their age; decided ones when made in the period
         Offer.objects.filter(
             Q(status__in=OPEN) | Q(created_at__gte=start),
@@ -72,9 +75,9 @@ def pipeline_report(scope: Scope, *, today: date) -> dict:
         )
         .exclude(status=S.SUPERSEDED)
         .order_by()
-        .values_list("pk", "status", "currency", "created_at")
     )
-    values = option_values([o[0] for o in offers])
+    offers = list(chosen.values_list("pk", "status", "currency", "created_at"))
+    values = option_values(chosen.values("pk"))
     labels = dict(S.choices)
     by_status = {
         s: {"status": s, "label": labels[s], "count": 0, "value": ZERO}
@@ -117,12 +120,11 @@ def pipeline_report(scope: Scope, *, today: date) -> dict:
                 lost += to_status != S.ACCEPTED
 
     # average discount of what was sent in the period, weighted by list value
-    sent = list(
-        Offer.objects.filter(
-            account_id__in=scope.account_ids, sent_at__gte=start, sent_at__lt=end
-        ).values_list("pk", "currency")
-    )
-    sent_values = option_values([pk for pk, _c in sent])
+    sent_offers = Offer.objects.filter(
+        account_id__in=scope.account_ids, sent_at__gte=start, sent_at__lt=end
+    ).order_by()
+    sent = list(sent_offers.values_list("pk", "currency"))
+    sent_values = option_values(sent_offers.values("pk"))
     listed = net = ZERO
     for pk, currency in sent:
         value = sent_values.get(pk)
