@@ -17,6 +17,7 @@ from contracts.models import Contract, Subscription
 from insights.filters import Scope
 from insights.models import FamilyAffinity, VolumeBenchmark
 from insights.selectors.ownership import OWNED, TRIAL, family_ownership
+from kam.core.bulk import id_list
 
 ZERO = Decimal("0")
 ENDING_DAYS = 180
@@ -123,7 +124,8 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
     ):  # fmt: skip
         owner = owners.setdefault(row[8], Owner(*row[8:]))
         accounts.append(AccountRow(*row[:8], owner=owner))
-    ids = [a.pk for a in accounts]
+    # one array parameter, not one parameter per account
+    ids = id_list([a.pk for a in accounts])
     by_id = {a.pk: a for a in accounts}
     families = list(ProductFamily.objects.order_by("name"))
     ownership = family_ownership(ids, today=today)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.models import Account
 from insights.models import HealthConfig, HealthScore
 from insights.selectors.health import health_scores
+from kam.core.bulk import id_list
 
 BATCH = 2000
 
@@ -22,7 +23,7 @@ def health_recompute(*, today=None) -> int:
     written = 0
     for i in range(0, len(ids), BATCH):
         chunk = ids[i : i + BATCH]
-        scores = health_scores(chunk, today=today, config=config)
+        scores = health_scores(id_list(chunk), today=today, config=config)
         with transaction.atomic():
             HealthScore.objects.bulk_create(
                 [
