@@ -323,6 +323,7 @@ def pipeline(request):
     scope = report_scope(request)
     today = timezone.localdate()
     data = pipeline_selectors.pipeline_report(scope, today=today)
+    days = _("days")
 
     def sheets():
         return [
@@ -335,7 +336,7 @@ def pipeline(request):
                 _("Open offers by age"),
                 [
                     _("Status"),
-                    *[f"{label} {_('days')}" for label in data["age_labels"]],
+                    *[f"{label} {days}" for label in data["age_labels"]],
                 ],
                 [[r["label"], *r["buckets"]] for r in data["ages"]],
             ),
@@ -390,7 +391,7 @@ def pipeline(request):
                 "labels": [str(r["label"]) for r in data["ages"]],
                 "datasets": [
                     {
-                        "label": f"{label} {_('days')}",
+                        "label": f"{label} {days}",
                         "data": [r["buckets"][i] for r in data["ages"]],
                     }
                     for i, label in enumerate(data["age_labels"])
