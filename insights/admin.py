@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from insights.models import ChurnTarget, FeedbackItem, HealthConfig, NpsResponse
@@ -10,7 +11,7 @@ class HealthConfigAdmin(admin.ModelAdmin):
 
     fieldsets = [
         (
-            "Weights",
+            _("Weights"),
             {
                 "fields": [
                     "revenue_trend", "nps", "last_touch", "overdue", "escalations",
@@ -18,9 +19,9 @@ class HealthConfigAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Contact cadence", {"fields": ["cadence_a_days", "cadence_b_days",
+        (_("Contact cadence"), {"fields": ["cadence_a_days", "cadence_b_days",
                                         "cadence_c_days"]}),
-        ("Early warning", {"fields": ["warning_drop", "warning_days"]}),
+        (_("Early warning"), {"fields": ["warning_drop", "warning_days"]}),
     ]  # fmt: skip
 
     def has_add_permission(self, request):
