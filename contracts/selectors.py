@@ -12,6 +12,7 @@ from catalog.models import money
 from catalog.selectors import BASE_CURRENCY, exchange_rates, sale_prices
 from contracts.models import Contract, Invoice, Subscription
 from kam.core.access import get_visible_or_404, visible_to
+from kam.core.dates import local_datetime
 
 ZERO = Decimal("0.00")
 ENDING_DAYS = 90
@@ -174,9 +175,7 @@ def portfolio_billing_for_user(*, user, today: date | None = None) -> dict:
 def worklist_counts(*, today: date | None = None) -> dict:
     """Customer services' worklist: what waits for them."""
     today = today or timezone.localdate()
-    start = timezone.make_aware(
-        timezone.datetime.combine(today, timezone.datetime.min.time())
-    )
+    start = local_datetime(today)
     counts = Contract.objects.aggregate(
         new=Count("pk", filter=Q(status=Contract.Status.DRAFT)),
         awaiting_signature=Count("pk", filter=Q(status=Contract.Status.SENT)),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Task, TimelineEntry
 from kam.core import services as core_services
 from kam.core.access import can_see
+from kam.core.dates import local_datetime
 from kam.core.exceptions import ApplicationError
 from kam.core.models import User
 
@@ -162,9 +163,7 @@ def task_digest_send(*, day: date | None = None) -> int:
     from accounts.models import DigestLog
 
     day = day or timezone.localdate()
-    end_of_day = timezone.make_aware(
-        datetime.combine(day + timedelta(days=1), datetime.min.time())
-    )
+    end_of_day = local_datetime(day + timedelta(days=1))
     tasks = (
         Task.objects.filter(done_at__isnull=True, due_at__lt=end_of_day)
         .select_related("account", "assignee")

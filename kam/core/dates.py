@@ -7,10 +7,11 @@ the day before `add_months(start, n)`, so consecutive periods never overlap nor
 leave a gap, and n periods of one month equal one period of n months.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
+from django.utils import timezone
 
 
 @lru_cache(maxsize=8192)  # pure, and batch jobs ask for the same dates again and again
@@ -22,3 +23,8 @@ def add_months(day: date, months: int) -> date:
 def period_end(start: date, months: int) -> date:
     """The last day of a period of `months` months that starts on `start`."""
     return add_months(start, months) - timedelta(days=1)
+
+
+def local_datetime(day: date, hour: int = 0) -> datetime:
+    """The moment `hour` o'clock strikes on `day` in the current time zone."""
+    return timezone.make_aware(datetime.combine(day, time(hour)))

@@ -8,7 +8,7 @@ second worker) finds nothing left to do.
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -48,7 +48,7 @@ from kam.core.bulk import (
     reserve_ids,
     update_rows,
 )
-from kam.core.dates import period_end
+from kam.core.dates import local_datetime, period_end
 from offers.models import HUNDRED, line_net, round_money
 from renewals.models import Churn, RenewalConfig
 
@@ -75,10 +75,6 @@ def _timeline_rows(rows, now) -> None:
         ["account_id", "occurred_at", "kind", "title", "summary", "related_object_id"],
         [(a, at, TimelineEntry.Kind.EVENT, t[:250], s, "") for a, t, s in rows],
     )
-
-
-def _at_nine(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(9, 0)))
 
 
 # --- start: finalized contracts whose term began ---------------------------
@@ -599,7 +595,8 @@ def offers(ids: list[int], day: date, config: RenewalConfig) -> Result:
                 "the contract page before sending."
             )
             % {"number": contract.number, "end": contract.end_on.isoformat()},
-            due_at=_at_nine(day),  # on the KAM's home from the morning it is made
+            # on the KAM's home from the morning it is made
+            due_at=local_datetime(day, 9),
             assignee=owner,
             actor=None,
             account=contract.account,
@@ -684,7 +681,7 @@ def close(ids: list[int], day: date, config: RenewalConfig) -> Result:
                 "The last contract ended without a renewal. Record the churn reason "
                 "on the recovery list and plan a win-back."
             ),
-            due_at=_at_nine(day + timedelta(days=7)),
+            due_at=local_datetime(day + timedelta(days=7), 9),
             assignee=account.owner,
             actor=None,
             account=account,
