@@ -29,7 +29,7 @@ from accounts.services import accounts as account_services
 from accounts.services import activity, contacts, handoff, imports, tasks
 from kam.core.access import can_change, visible_to
 from kam.core.decorators import role_required
-from kam.core.forms import run_service
+from kam.core.forms import messages_from_form, run_service
 from kam.core.models import User
 from kam.core.roles import Role
 from kam.core.spreadsheets import export_response
@@ -224,8 +224,11 @@ def contact_delete(request, account_pk, pk):
     return redirect(reverse("accounts:detail", args=[account.pk]) + "#contacts")
 
 
-def _post_on_account(request, pk, *, form, service, anchor, success, arguments):
-    """Shared flow of the small forms on the account 360 page (errors as messages)."""
+def post_on_account(request, pk, *, form, service, anchor, success, arguments):
+    """Shared flow of the small forms on the account 360 page (errors as messages).
+
+    Apps that add a panel to the 360 (accounts.panels) post their forms through it.
+    """
     account = selectors.account_get_for_user(user=request.user, pk=pk)
     _require_change(request.user, account)
     bound = form(account)
@@ -234,16 +237,14 @@ def _post_on_account(request, pk, *, form, service, anchor, success, arguments):
     ):
         messages.success(request, success)
     else:
-        for errors in bound.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        messages_from_form(request, bound)
     return redirect(reverse("accounts:detail", args=[account.pk]) + anchor)
 
 
 @login_required
 @require_POST
 def touchpoint_create(request, pk):
-    return _post_on_account(
+    return post_on_account(
         request,
         pk,
         form=lambda a: TouchpointForm(request.POST, account=a),
@@ -262,7 +263,7 @@ def touchpoint_create(request, pk):
 @login_required
 @require_POST
 def document_upload(request, pk):
-    return _post_on_account(
+    return post_on_account(
         request,
         pk,
         form=lambda a: DocumentForm(request.POST, request.FILES),
@@ -281,7 +282,7 @@ def document_upload(request, pk):
 @login_required
 @require_POST
 def email_send(request, pk):
-    return _post_on_account(
+    return post_on_account(
         request,
         pk,
         form=lambda a: EmailForm(request.POST, account=a),
@@ -295,7 +296,7 @@ def email_send(request, pk):
 @login_required
 @require_POST
 def task_create_for_account(request, pk):
-    return _post_on_account(
+    return post_on_account(
         request,
         pk,
         form=lambda a: TaskForm(request.POST, user=request.user),

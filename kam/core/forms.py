@@ -57,6 +57,15 @@ class OutboxFilterForm(forms.Form):
     )
 
 
+def messages_from_form(request, form) -> None:
+    """Show a form's errors as messages (for small forms that redirect back)."""
+    from django.contrib import messages
+
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
 def run_service(form, service, **kwargs):
     """Call a service; show its ApplicationError on the form and return None."""
     from kam.core.exceptions import ApplicationError
