@@ -78,20 +78,16 @@ class FeedbackForm(_AccountForm):
 
 
 MONTHS = [f"m{i}" for i in range(1, 13)]
-SWOT_FIELDS = ("strengths", "weaknesses", "opportunities", "threats")
 
 
 class PlanForm(forms.ModelForm):
     class Meta:
         model = AccountPlan
-        fields = [
-            "summary", "strengths", "weaknesses", "opportunities", "threats",
-            "revenue_target", "budget", "contact_cadence_days",
-        ]  # fmt: skip
-        widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in SWOT_FIELDS} | {
-            "summary": forms.Textarea(attrs={"rows": 3})
-        }
-        help_texts = dict.fromkeys(SWOT_FIELDS, _("One item per line."))
+        fields = AccountPlan.EDITABLE
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 4}) for name in AccountPlan.SWOT
+        } | {"summary": forms.Textarea(attrs={"rows": 3})}
+        help_texts = dict.fromkeys(AccountPlan.SWOT, _("One item per line."))
 
     def __init__(self, *args, months=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,6 +133,14 @@ class ObjectiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
+
+
+class ActualForm(forms.Form):
+    """Where an objective stands (empty: not measured yet)."""
+
+    actual_value = forms.DecimalField(
+        label=_("Actual"), max_digits=14, decimal_places=2, required=False
+    )
 
 
 class ActionForm(forms.Form):

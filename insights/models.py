@@ -399,6 +399,8 @@ class AccountPlan(TimeStampedModel):
         return reverse("insights:plan", args=[self.pk])
 
     SWOT = ("strengths", "weaknesses", "opportunities", "threats")
+    # what the plan form edits (plan_update takes exactly these)
+    EDITABLE = ("summary", *SWOT, "revenue_target", "budget", "contact_cadence_days")
 
     def swot(self) -> list[tuple[str, str, list[str]]]:
         """The four lists: (field, label, items), one item per line."""

@@ -12,26 +12,20 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_get_for_user
 from insights.forms import (
     ActionForm,
+    ActualForm,
     AgreeForm,
     NewPlanForm,
     ObjectiveForm,
     PlanForm,
     ReviewForm,
 )
-from insights.models import PlanObjective
+from insights.models import AccountPlan, PlanObjective
 from insights.selectors.plans import plan_get_for_user, plan_performance
 from insights.services import plans as services
 from kam.core.access import can_change
 from kam.core.exceptions import ApplicationError
-from kam.core.forms import run_service
+from kam.core.forms import messages_from_form, run_service
 from kam.core.pdf import render_pdf
-
-
-def _messages(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
 
 
 def _plan_for_change(request, pk):
@@ -71,33 +65,33 @@ def plan_list(request, account_pk):
     )
 
 
-def _context(request, plan, **forms):
-    today = timezone.localdate()
-    editable = can_change(request.user, plan.account)
+def _context(request, plan) -> dict:
+    """What the plan page and its PDF show."""
     return {
         "plan": plan,
         "account": plan.account,
-        "performance": plan_performance(plan, today=today),
+        "performance": plan_performance(plan, today=timezone.localdate()),
         "objectives": plan.objectives.all(),
         "actions": plan.actions.select_related("owner", "task"),
         "reviews": plan.reviews.select_related("recorded_by"),
-        "editable": editable,
-        "objective_form": forms.get("objective_form") or ObjectiveForm(),
-        "action_form": forms.get("action_form") or ActionForm(account=plan.account),
-        "review_form": forms.get("review_form") or ReviewForm(),
-        "agree_form": AgreeForm(account=plan.account),
-        "today": today,
     }
 
 
 @login_required
 def plan_detail(request, pk):
     plan = plan_get_for_user(user=request.user, pk=pk)
-    context = _context(request, plan)
-    performance = context["performance"]
-    performance["chart"]["datasets"][0]["label"] = _("Target")
-    performance["chart"]["datasets"][1]["label"] = _("Actual (invoiced)")
-    return render(request, "insights/plan_detail.html", context)
+    return render(
+        request,
+        "insights/plan_detail.html",
+        {
+            **_context(request, plan),
+            "editable": can_change(request.user, plan.account),
+            "objective_form": ObjectiveForm(),
+            "action_form": ActionForm(account=plan.account),
+            "review_form": ReviewForm(),
+            "agree_form": AgreeForm(account=plan.account),
+        },
+    )
 
 
 @login_required
@@ -106,25 +100,34 @@ def plan_edit(request, pk):
     months = {m.month: m.target for m in plan.months.all()}
     form = PlanForm(request.POST or None, instance=plan, months=months)
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in services.PLAN_FIELDS}
-        saved = run_service(form, services.plan_update, actor=request.user, plan=plan,
-                            months=form.months(), **fields)  # fmt: skip
+        fields = {name: form.cleaned_data[name] for name in AccountPlan.EDITABLE}
+        saved = run_service(
+            form,
+            services.plan_update,
+            actor=request.user,
+            plan=plan,
+            months=form.months(),
+            **fields,
+        )
         if saved:
             messages.success(request, _("Account plan saved."))
             return redirect(saved.get_absolute_url())
     return render(request, "insights/plan_edit.html", {"plan": plan, "form": form})
 
 
-def _post(request, pk, form_class, service, success, **extra):
+def _post(request, pk, form, service, success):
+    """Shared flow of the small forms on the plan page (errors as messages).
+
+    `form` makes the bound form from the plan.
+    """
     plan = _plan_for_change(request, pk)
-    kwargs = {"account": plan.account} if form_class in (ActionForm, AgreeForm) else {}
-    form = form_class(request.POST, **kwargs)
+    form = form(plan)
     if form.is_valid() and run_service(
-        form, service, actor=request.user, plan=plan, **form.cleaned_data, **extra
+        form, service, actor=request.user, plan=plan, **form.cleaned_data
     ):
         messages.success(request, success)
     else:
-        _messages(request, form)
+        messages_from_form(request, form)
     return redirect(plan.get_absolute_url())
 
 
@@ -132,28 +135,48 @@ def _post(request, pk, form_class, service, success, **extra):
 @login_required
 def objective_add(request, pk):
     return _post(
-        request, pk, ObjectiveForm, services.objective_add, _("Objective added.")
+        request,
+        pk,
+        lambda p: ObjectiveForm(request.POST),
+        services.objective_add,
+        _("Objective added."),
     )
 
 
 @require_POST
 @login_required
 def action_add(request, pk):
-    return _post(request, pk, ActionForm, services.action_add,
-                 _("Added; the owner has a task for it."))  # fmt: skip
+    return _post(
+        request,
+        pk,
+        lambda p: ActionForm(request.POST, account=p.account),
+        services.action_add,
+        _("Added; the owner has a task for it."),
+    )
 
 
 @require_POST
 @login_required
 def review_add(request, pk):
-    return _post(request, pk, ReviewForm, services.review_add, _("Review recorded."))
+    return _post(
+        request,
+        pk,
+        lambda p: ReviewForm(request.POST),
+        services.review_add,
+        _("Review recorded."),
+    )
 
 
 @require_POST
 @login_required
 def plan_agree(request, pk):
-    return _post(request, pk, AgreeForm, services.plan_agree,
-                 _("The plan is agreed with the customer."))  # fmt: skip
+    return _post(
+        request,
+        pk,
+        lambda p: AgreeForm(request.POST, account=p.account),
+        services.plan_agree,
+        _("The plan is agreed with the customer."),
+    )
 
 
 @require_POST
@@ -170,11 +193,7 @@ def plan_reopen(request, pk):
 def objective_update(request, pk, objective_pk):
     plan = _plan_for_change(request, pk)
     objective = get_object_or_404(PlanObjective, pk=objective_pk, plan=plan)
-    form = ObjectiveForm(
-        {**{k: getattr(objective, k) for k in ("title", "metric", "target_value",
-                                               "due_on")},
-         "actual_value": request.POST.get("actual_value", "")}
-    )  # fmt: skip
+    form = ActualForm(request.POST)
     if form.is_valid():
         try:
             services.objective_update(
@@ -186,7 +205,7 @@ def objective_update(request, pk, objective_pk):
         except ApplicationError as exc:
             messages.error(request, exc.message)
     else:
-        _messages(request, form)
+        messages_from_form(request, form)
     return redirect(plan.get_absolute_url())
 
 
@@ -194,9 +213,7 @@ def objective_update(request, pk, objective_pk):
 def plan_pdf(request, pk):
     """The printable plan."""
     plan = plan_get_for_user(user=request.user, pk=pk)
-    context = _context(request, plan)
-    context["performance"]["chart"] = None
-    pdf = render_pdf("pdf/insights/plan.html", context)
+    pdf = render_pdf("pdf/insights/plan.html", _context(request, plan))
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"account-plan-{plan.year}-{plan.account_id}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'

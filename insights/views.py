@@ -6,7 +6,6 @@ from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.portfolio import portfolio_overview
-from accounts.selectors import account_get_for_user
+from accounts.views import post_on_account
 from insights.filters import report_scope
 from insights.forms import ChurnTargetForm, FeedbackForm, NpsForm
-from insights.models import FeedbackItem, HealthConfig, HealthScore
+from insights.models import FeedbackItem, HealthConfig
 from insights.selectors import health as health_selectors
+from insights.selectors import percent
 from insights.selectors import pipeline as pipeline_selectors
 from insights.selectors import retention as retention_selectors
 from insights.selectors import upsell as upsell_selectors
@@ -26,7 +26,8 @@ from insights.services import voice
 from insights.services.targets import churn_target_set
 from kam.core.access import can_change, get_visible_or_404
 from kam.core.decorators import role_required
-from kam.core.forms import run_service
+from kam.core.exceptions import ApplicationError
+from kam.core.forms import messages_from_form, run_service
 from kam.core.roles import Role
 from kam.core.spreadsheets import export_workbook
 
@@ -162,6 +163,19 @@ def upsell(request):
     )
 
 
+def _lost_sheet(title, lost):
+    return (
+        title,
+        [_("Account"), _("KAM"), _("Lost on"), _("Lost ARR"), _("Currency"),
+         _("Reason"), _("Won back on")],
+        [
+            [c.account.name, _owner(c.account), c.lost_on, c.lost_arr, c.currency,
+             c.get_reason_display(), c.won_back_on]
+            for c in lost
+        ],
+    )  # fmt: skip
+
+
 def _month_label(day) -> str:
     return day.strftime("%Y-%m")
 
@@ -209,30 +223,7 @@ def retention(request):
                 [_("Reason"), _("Accounts"), _("Lost ARR (EUR)")],
                 [[r["label"], r["count"], r["arr"]] for r in reasons],
             ),
-            (
-                _("Lost accounts"),
-                [
-                    _("Account"),
-                    _("KAM"),
-                    _("Lost on"),
-                    _("Lost ARR"),
-                    _("Currency"),
-                    _("Reason"),
-                    _("Won back on"),
-                ],
-                [
-                    [
-                        c.account.name,
-                        _owner(c.account),
-                        c.lost_on,
-                        c.lost_arr,
-                        c.currency,
-                        c.get_reason_display(),
-                        c.won_back_on,
-                    ]
-                    for c in lost
-                ],
-            ),
+            _lost_sheet(_("Lost accounts"), lost),
         ]
 
     response = _export(
@@ -311,9 +302,7 @@ def churn_target(request):
             )
             query = f"?team={target.team_id}" if target.team_id else ""
             return redirect(reverse("insights:retention") + query)
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+    messages_from_form(request, form)
     return redirect("insights:retention")
 
 
@@ -414,37 +403,28 @@ def portfolio(request):
 
     def sheets():
         return [
-        (
-            _("Accounts"),
-            [_("Account"), _("KAM"), _("Tier"), _("Key account"), _("Revenue 12 m"),
-             _("Attractiveness"), _("Position")],
-            [
-                [a.name, _owner(a), a.tier, a.is_key_account, a.revenue_12m,
-                 a.attractiveness, a.position]
-                for a in scope.accounts.order_by("-revenue_12m", "name")
-            ],
-        ),
-        (
-            _("Lost customers by year"),
-            [_("Year"), _("Customers on 1 January"), _("Lost"), _("Lost ARR (EUR)"),
-             _("Loss rate (%)"), _("Won back"), _("Win-back rate (%)")],
-            [
-                [r["year"], r["customers"], r["lost"], r["lost_arr"], r["loss_rate"],
-                 r["won_back"], r["winback_rate"]]
-                for r in years
-            ],
-        ),
-        (
-            _("Lost customers"),
-            [_("Account"), _("KAM"), _("Lost on"), _("Lost ARR"), _("Currency"),
-             _("Reason"), _("Won back on")],
-            [
-                [c.account.name, _owner(c.account), c.lost_on, c.lost_arr, c.currency,
-                 c.get_reason_display(), c.won_back_on]
-                for c in lost
-            ],
-        ),
-    ]  # fmt: skip
+            (
+                _("Accounts"),
+                [_("Account"), _("KAM"), _("Tier"), _("Key account"), _("Revenue 12 m"),
+                 _("Attractiveness"), _("Position")],
+                [
+                    [a.name, _owner(a), a.tier, a.is_key_account, a.revenue_12m,
+                     a.attractiveness, a.position]
+                    for a in scope.accounts.order_by("-revenue_12m", "name")
+                ],
+            ),
+            (
+                _("Lost customers by year"),
+                [_("Year"), _("Customers on 1 January"), _("Lost"), _("Lost ARR (EUR)"),
+                 _("Loss rate (%)"), _("Won back"), _("Win-back rate (%)")],
+                [
+                    [r[k] for k in ("year", "customers", "lost", "lost_arr",
+                                    "loss_rate", "won_back", "winback_rate")]
+                    for r in years
+                ],
+            ),
+            _lost_sheet(_("Lost customers"), lost),
+        ]  # fmt: skip
 
     response = _export(
         request, filename=f"portfolio-{today.isoformat()}", sheets=sheets
@@ -464,7 +444,7 @@ def portfolio(request):
             "lost_count": len(lost),
             "reasons": reasons,
             "won_back": won_back,
-            "winback_rate": retention_selectors.percent(won_back, len(lost)),
+            "winback_rate": percent(won_back, len(lost)),
             "lost_chart": {
                 "type": "bar",
                 "labels": [str(r["year"]) for r in years],
@@ -500,17 +480,7 @@ def health(request):
     warnings = health_selectors.early_warnings(
         scope.accounts, today=today, config=config
     )
-    latest = list(
-        scope.accounts.filter(is_key_account=True)
-        .annotate(
-            score=Subquery(
-                HealthScore.objects.filter(account=OuterRef("pk"))
-                .order_by("-computed_on")
-                .values("score")[:1]
-            )
-        )
-        .order_by(F("score").asc(nulls_last=True), "name")
-    )
+    latest = health_selectors.key_account_scores(scope.accounts)
     bands = [
         sum(1 for a in latest if a.score is not None and low <= a.score <= high)
         for low, high in BANDS
@@ -544,7 +514,7 @@ def health(request):
                         _owner(a),
                         a.score_now,
                         a.score_then,
-                        a.score_now - a.score_then,
+                        a.change,
                     ]
                     for a in warnings
                 ],
@@ -592,56 +562,34 @@ def health(request):
     )
 
 
-def _account_for_change(request, pk):
-    account = account_get_for_user(user=request.user, pk=pk)
-    if not can_change(request.user, account):
-        raise PermissionDenied
-    return account
-
-
-def _form_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
-
-
 @require_POST
 @login_required
 def nps_create(request, pk):
     """Record an NPS answer on the account."""
-    account = _account_for_change(request, pk)
-    form = NpsForm(request.POST, account=account, prefix="nps")
-    if form.is_valid():
-        data = form.cleaned_data
-        if run_service(
-            form, voice.nps_record, actor=request.user, account=account,
-            score=data["score"], contact=data["contact"], comment=data["comment"],
-            answered_on=data["answered_on"],
-        ):  # fmt: skip
-            messages.success(request, _("NPS answer recorded."))
-            return redirect(account.get_absolute_url() + "#voice")
-    _form_errors(request, form)
-    return redirect(account.get_absolute_url() + "#voice")
+    return post_on_account(
+        request,
+        pk,
+        form=lambda a: NpsForm(request.POST, account=a, prefix="nps"),
+        service=voice.nps_record,
+        anchor="#voice",
+        success=_("NPS answer recorded."),
+        arguments=lambda a, d: {**d, "account": a, "actor": request.user},
+    )
 
 
 @require_POST
 @login_required
 def feedback_create(request, pk):
     """Record advisory-board feedback, a request or an escalation."""
-    account = _account_for_change(request, pk)
-    form = FeedbackForm(request.POST, account=account, prefix="fb")
-    if form.is_valid():
-        data = form.cleaned_data
-        if run_service(
-            form, voice.feedback_create, actor=request.user, account=account,
-            kind=data["kind"], title=data["title"], text=data["text"],
-            contact=data["contact"], raised_on=data["raised_on"],
-        ):  # fmt: skip
-            messages.success(request, _("Feedback recorded."))
-            return redirect(account.get_absolute_url() + "#voice")
-    _form_errors(request, form)
-    return redirect(account.get_absolute_url() + "#voice")
+    return post_on_account(
+        request,
+        pk,
+        form=lambda a: FeedbackForm(request.POST, account=a, prefix="fb"),
+        service=voice.feedback_create,
+        anchor="#voice",
+        success=_("Feedback recorded."),
+        arguments=lambda a, d: {**d, "account": a, "actor": request.user},
+    )
 
 
 @require_POST
@@ -652,9 +600,10 @@ def feedback_status(request, pk):
                               request.user, pk=pk)  # fmt: skip
     if not can_change(request.user, item.account):
         raise PermissionDenied
-    status = request.POST.get("status", "")
-    if status not in FeedbackItem.Status.values:
-        messages.error(request, _("Choose a status."))
-    else:
-        voice.feedback_status_set(actor=request.user, item=item, status=status)
+    try:
+        voice.feedback_status_set(
+            actor=request.user, item=item, status=request.POST.get("status", "")
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
     return redirect(item.account.get_absolute_url() + "#voice")

@@ -7,9 +7,8 @@ shares add up to the score.
 
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import Decimal
 
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import Account, Touchpoint
@@ -204,20 +203,31 @@ def health_scores(account_ids, *, today: date, config: HealthConfig | None = Non
     return result
 
 
+def latest_score(*, on_or_before: date | None = None) -> Subquery:
+    """The account's most recent health score (optionally as of a day)."""
+    scores = HealthScore.objects.filter(account=OuterRef("pk"))
+    if on_or_before is not None:
+        scores = scores.filter(computed_on__lte=on_or_before)
+    return Subquery(scores.order_by("-computed_on").values("score")[:1])
+
+
+def key_account_scores(accounts) -> list:
+    """Key accounts with their latest score (`score`), weakest first, unscored last."""
+    return list(
+        accounts.filter(is_key_account=True)
+        .annotate(score=latest_score())
+        .order_by(F("score").asc(nulls_last=True), "name")
+    )
+
+
 def early_warnings(accounts, *, today: date, config: HealthConfig | None = None):
     """Key accounts whose latest score fell by the configured drop or more."""
     config = config or HealthConfig.get()
     cutoff = today - timedelta(days=config.warning_days)
-    scores = HealthScore.objects.filter(account=OuterRef("pk"))
     rows = (
         accounts.filter(is_key_account=True)
         .annotate(
-            score_now=Subquery(scores.order_by("-computed_on").values("score")[:1]),
-            score_then=Subquery(
-                scores.filter(computed_on__lte=cutoff)
-                .order_by("-computed_on")
-                .values("score")[:1]
-            ),
+            score_now=latest_score(), score_then=latest_score(on_or_before=cutoff)
         )
         .filter(score_now__isnull=False, score_then__isnull=False)
     )
@@ -275,6 +285,3 @@ def nps_by_team(account_ids, *, start: date, end: date) -> list[dict]:
         ),
         key=lambda r: r["team"],
     )
-
-
-ZERO = Decimal("0")

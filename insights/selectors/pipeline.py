@@ -1,21 +1,21 @@
 """The offer pipeline: offers by status and age, win rate, average discount and
 how long approvals take."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from statistics import median
 
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.utils import timezone
 
 from catalog.models import money
 from catalog.selectors import exchange_rates, to_base
 from insights.filters import Scope
+from insights.selectors import percent
+from kam.core.dates import local_datetime
 from offers.models import Offer, OfferEvent
 
 ZERO = Decimal("0")
-HUNDRED = Decimal("100")
 S = Offer.Status
 OPEN = [S.DRAFT, S.PENDING_APPROVAL, S.APPROVED, S.REJECTED, S.SENT]
 DECIDED = [S.ACCEPTED, S.DECLINED, S.EXPIRED]
@@ -24,11 +24,7 @@ AGES = [(7, "0–7"), (30, "8–30"), (90, "31–90"), (None, "> 90")]
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    tz = timezone.get_current_timezone()
-    return (
-        timezone.make_aware(datetime.combine(start, time.min), tz),
-        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz),
-    )
+    return local_datetime(start), local_datetime(end + timedelta(days=1))
 
 
 # each option's list and net value, and its rank by net within its offer
@@ -55,10 +51,6 @@ def _largest_options(offers) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def _by_status_and_age(chosen, today: date, rates) -> tuple[dict, dict]:
     """Count and value per status, and open offers per age bucket: one query."""
     labels = dict(S.choices)
@@ -75,7 +67,9 @@ def _by_status_and_age(chosen, today: date, rates) -> tuple[dict, dict]:
         for i, (limit, _l) in enumerate(AGES)
         if limit
     )
-    bounds = [_day_start(today - timedelta(days=limit)) for limit, _l in AGES if limit]
+    bounds = [
+        local_datetime(today - timedelta(days=limit)) for limit, _l in AGES if limit
+    ]
     sql = (
         f"SELECT o.status, o.currency, CASE {cases} ELSE {len(AGES) - 1} END, "  # noqa: S608
         f"COUNT(*), SUM(b.net) FROM offers_offer o LEFT JOIN ({best}) b "
@@ -181,17 +175,9 @@ def pipeline_report(scope: Scope, *, today: date) -> dict:
         "open_value": sum((by_status[s]["value"] for s in OPEN), ZERO),
         "won": won,
         "lost": lost,
-        "win_rate": (
-            (Decimal(won) / Decimal(won + lost) * HUNDRED).quantize(Decimal("0.1"))
-            if won + lost
-            else None
-        ),
+        "win_rate": percent(won, won + lost),
         "sent_count": sent_count,
-        "avg_discount": (
-            ((listed - net) / listed * HUNDRED).quantize(Decimal("0.1"))
-            if listed
-            else None
-        ),
+        "avg_discount": percent(listed - net, listed),
         "approvals": len(turnaround),
         "turnaround_median_h": round(median(turnaround), 1) if turnaround else None,
         "turnaround_mean_h": (

@@ -6,11 +6,13 @@ from decimal import Decimal
 
 from django.db.models import Sum
 from django.db.models.functions import ExtractMonth
+from django.utils.translation import gettext as _
 
 from catalog.models import money
 from catalog.selectors import exchange_rates, to_base
 from contracts.models import Invoice
 from insights.models import AccountPlan
+from insights.selectors import percent
 from kam.core.access import get_visible_or_404
 
 ZERO = Decimal("0")
@@ -67,17 +69,13 @@ def plan_performance(plan: AccountPlan, *, today: date) -> dict:
         "actual_total": sum(actuals, ZERO),
         "target_ytd": target_ytd,
         "actual_ytd": actual_ytd,
-        "ytd_percent": (
-            (actual_ytd / target_ytd * 100).quantize(Decimal("0.1"))
-            if target_ytd
-            else None
-        ),
+        "ytd_percent": percent(actual_ytd, target_ytd),
         "chart": {
             "type": "bar",
             "labels": [date(plan.year, m, 1).strftime("%Y-%m") for m in range(1, 13)],
             "datasets": [
-                {"label": "target", "data": targets},
-                {"label": "actual", "data": actuals[:upto]},
+                {"label": _("Target"), "data": targets},
+                {"label": _("Actual (invoiced)"), "data": actuals[:upto]},
             ],
         },
     }

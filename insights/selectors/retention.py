@@ -15,16 +15,11 @@ from catalog.selectors import exchange_rates, to_base
 from contracts.models import Contract, ContractTerm, Subscription
 from insights.filters import Scope
 from insights.models import ChurnTarget
+from insights.selectors import percent
 from renewals.models import Churn
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
-
-
-def percent(part, whole) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) / Decimal(whole) * HUNDRED).quantize(Decimal("0.1"))
 
 
 def month_starts(first: date, n: int) -> list[date]:

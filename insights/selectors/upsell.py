@@ -78,7 +78,6 @@ class Row:
     product: Product | None = None
     quantity: Decimal | None = None
     contact_id: int | None = None
-    extra: dict | None = None
 
 
 def _lead_products(currencies: set[str]) -> dict[tuple[int, str], Product]:
@@ -144,13 +143,14 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
 
     # "accounts like this also buy X": the strongest rule from a family owned
     segments = {(a.industry, a.tier) for a in accounts if a.industry and a.tier}
+    # the industry-and-tier segments of these accounts, as one filter
+    in_segments = Q(pk__in=[])
+    for industry, tier in segments:
+        in_segments |= Q(industry=industry, tier=tier)
     rules = defaultdict(list)
     if segments:
-        q = Q()
-        for industry, tier in segments:
-            q |= Q(industry=industry, tier=tier)
         for rule in FamilyAffinity.objects.filter(
-            q, lift__gt=MIN_LIFT, both_count__gte=MIN_BOTH
+            in_segments, lift__gt=MIN_LIFT, both_count__gte=MIN_BOTH
         ).select_related("antecedent", "consequent"):
             rules[(rule.industry, rule.tier, rule.antecedent_id)].append(rule)
     names = {f.pk: f for f in families}
@@ -191,12 +191,6 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
                     product=lead.get((family_id, a.currency)),
                     quantity=Decimal(1),
                     contact_id=contacts.get(a.pk),
-                    extra={
-                        "support": rule.support,
-                        "confidence": rule.confidence,
-                        "lift": rule.lift,
-                        "family": names[family_id],
-                    },
                 )
             )
     recommendations.sort(key=lambda r: (-r.value, r.account.name, r.title))
@@ -223,12 +217,11 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
     )
     benchmarks = {}
     if segments:
-        q = Q()
-        for industry, tier in segments:
-            q |= Q(industry=industry, tier=tier)
         benchmarks = {
             (b.industry, b.tier, b.product_id): b
-            for b in VolumeBenchmark.objects.filter(q, product_id__in=list(products))
+            for b in VolumeBenchmark.objects.filter(
+                in_segments, product_id__in=list(products)
+            )
         }
     held = defaultdict(lambda: [ZERO, ZERO])  # (account, product) -> quantity, arr
     for account_id, product_id, quantity, mrr, currency in subs:
@@ -300,7 +293,6 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
             product=products[product_id],
             quantity=quantity,
             contact_id=contacts.get(account_id),
-            extra={"ends_on": ends_on},
         )
         for account_id, product_id, quantity, mrr, currency, ends_on in trial_subs
     ]
@@ -329,7 +321,6 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
                 reason=renewal_room % {"date": c.end_on.isoformat()},
                 value=money(room[c.account_id]),
                 contact_id=contacts.get(c.account_id),
-                extra={"contract": c},
             )
         )
     sections = {

@@ -1,6 +1,6 @@
 """Account plans: create, edit, objectives, actions (as tasks), reviews, agreement."""
 
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
@@ -17,20 +17,15 @@ from insights.models import (
     PlanObjective,
     PlanReview,
 )
-from kam.core.access import can_change
+from insights.services import require_change, require_own_contact, require_past
+from kam.core.dates import local_datetime
 from kam.core.exceptions import ApplicationError
 
 ZERO = Decimal("0")
-PLAN_FIELDS = [
-    "summary", "strengths", "weaknesses", "opportunities", "threats",
-    "revenue_target", "budget", "contact_cadence_days",
-]  # fmt: skip
 
 
 def _check(actor, plan_or_account) -> None:
-    account = getattr(plan_or_account, "account", plan_or_account)
-    if not can_change(actor, account):
-        raise ApplicationError(_("You cannot change this account."))
+    require_change(actor, getattr(plan_or_account, "account", plan_or_account))
 
 
 def _locked(plan: AccountPlan) -> AccountPlan:
@@ -88,7 +83,7 @@ def plan_update(
     """Change the plan's texts, targets and the monthly targets."""
     _check(actor, plan)
     plan = _locked(plan)
-    unknown = set(fields) - set(PLAN_FIELDS)
+    unknown = set(fields) - set(AccountPlan.EDITABLE)
     if unknown:
         raise ValueError(f"not plan fields: {sorted(unknown)}")
     for name in ("revenue_target", "budget"):
@@ -157,7 +152,7 @@ def action_add(
         % {"kind": action.get_kind_display(), "account": plan.account.name,
            "title": action.title},
         notes=_("From the account plan %(year)d.") % {"year": plan.year},
-        due_at=timezone.make_aware(datetime.combine(due_on, time(9, 0))),
+        due_at=local_datetime(due_on, 9),
         assignee=owner, actor=actor, account=plan.account, related=plan,
     )  # fmt: skip
     action.save(update_fields=["task"])
@@ -193,12 +188,8 @@ def plan_agree(
     plan = _locked(plan)
     if plan.status == AccountPlan.Status.AGREED:
         return plan
-    if agreed_on > timezone.localdate():
-        raise ApplicationError(_("The date lies in the future."),
-                               extra={"field": "agreed_on"})  # fmt: skip
-    if contact is not None and contact.account_id != plan.account_id:
-        raise ApplicationError(_("The contact belongs to another account."),
-                               extra={"field": "contact"})  # fmt: skip
+    require_past(agreed_on, "agreed_on")
+    require_own_contact(plan.account, contact)
     if not plan.revenue_target:
         raise ApplicationError(_("Set a revenue target before agreeing the plan."))
     plan.status, plan.agreed_on, plan.agreed_with = (

@@ -8,21 +8,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact, TimelineEntry
 from insights.models import FeedbackItem, NpsResponse
-from kam.core.access import can_change
+from insights.services import require_change, require_own_contact, require_past
 from kam.core.exceptions import ApplicationError
 
 
 def _check(actor, account: Account, contact: Contact | None, on: date) -> None:
-    if not can_change(actor, account):
-        raise ApplicationError(_("You cannot change this account."))
-    if contact is not None and contact.account_id != account.pk:
-        raise ApplicationError(
-            _("The contact belongs to another account."), extra={"field": "contact"}
-        )
-    if on > timezone.localdate():
-        raise ApplicationError(
-            _("The date lies in the future."), extra={"field": "date"}
-        )
+    require_change(actor, account)
+    require_own_contact(account, contact)
+    require_past(on, "date")
 
 
 @transaction.atomic
@@ -82,8 +75,7 @@ def feedback_create(
 def feedback_status_set(*, actor, item: FeedbackItem, status: str) -> FeedbackItem:
     """Move a feedback item to open / planned / done / declined."""
     item = FeedbackItem.objects.select_for_update().get(pk=item.pk)
-    if not can_change(actor, item.account):
-        raise ApplicationError(_("You cannot change this account."))
+    require_change(actor, item.account)
     if status not in FeedbackItem.Status.values:
         raise ApplicationError(_("Choose a status."), extra={"field": "status"})
     if item.status != status:
