@@ -14,7 +14,7 @@ from accounts.models import Account, Contact, Document
 from catalog.models import BillingPeriod, Currency, PackageVersion, Product
 from kam.core.access import AccessPaths
 from kam.core.models import OutboundMessage, TimeStampedModel
-from offers.models import HUNDRED, Offer, OfferOption, line_net, round_money
+from offers.models import HUNDRED, Offer, OfferOption, PricedLine, round_money
 
 PERIOD_MONTHS = {
     BillingPeriod.MONTHLY: 1,
@@ -257,7 +257,7 @@ class Contract(TimeStampedModel):
         return {"net": net, "tax": tax, "gross": net + tax}
 
 
-class ContractLine(models.Model):
+class ContractLine(PricedLine):
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="lines"
     )
@@ -271,14 +271,6 @@ class ContractLine(models.Model):
         null=True,
         blank=True,
     )
-    description = models.CharField(_("description"), max_length=250)
-    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
-    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
-    discount_percent = models.DecimalField(
-        _("discount %"), max_digits=5, decimal_places=2, default=Decimal("0")
-    )
-    tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2)
-    position = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -297,18 +289,6 @@ class ContractLine(models.Model):
                 name="contract_line_discount_range",
             ),
         ]
-
-    def __str__(self):
-        return self.description
-
-    @property
-    def net(self) -> Decimal:
-        """Net per product billing period (the price-list period), rounded per line."""
-        return line_net(self.quantity, self.unit_price, self.discount_percent)
-
-    @property
-    def tax(self) -> Decimal:
-        return round_money(self.net * self.tax_rate / HUNDRED)
 
     @property
     def is_subscription(self) -> bool:

@@ -264,7 +264,39 @@ class OfferOption(models.Model):
         }
 
 
-class OfferLine(models.Model):
+class PricedLine(models.Model):
+    """A priced line of an offer or a contract: quantity × unit price − discount."""
+
+    description = models.CharField(_("description"), max_length=250)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    discount_percent = models.DecimalField(
+        _("discount %"), max_digits=5, decimal_places=2, default=Decimal("0")
+    )
+    tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2)
+    position = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def list_net(self) -> Decimal:
+        return round_money(self.quantity * self.unit_price)
+
+    @property
+    def net(self) -> Decimal:
+        """Net per price-list period, rounded per line."""
+        return line_net(self.quantity, self.unit_price, self.discount_percent)
+
+    @property
+    def tax(self) -> Decimal:
+        return round_money(self.net * self.tax_rate / HUNDRED)
+
+
+class OfferLine(PricedLine):
     option = models.ForeignKey(
         OfferOption, on_delete=models.CASCADE, related_name="lines"
     )
@@ -276,14 +308,6 @@ class OfferLine(models.Model):
         blank=True,
         related_name="+",
     )
-    description = models.CharField(_("description"), max_length=250)
-    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
-    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
-    discount_percent = models.DecimalField(
-        _("discount %"), max_digits=5, decimal_places=2, default=Decimal("0")
-    )
-    tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2)
-    position = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -302,21 +326,6 @@ class OfferLine(models.Model):
                 name="offer_line_discount_range",
             ),
         ]
-
-    def __str__(self):
-        return self.description
-
-    @property
-    def list_net(self) -> Decimal:
-        return round_money(self.quantity * self.unit_price)
-
-    @property
-    def net(self) -> Decimal:
-        return line_net(self.quantity, self.unit_price, self.discount_percent)
-
-    @property
-    def tax(self) -> Decimal:
-        return round_money(self.net * self.tax_rate / HUNDRED)
 
 
 class OfferEvent(models.Model):
