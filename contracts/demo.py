@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Account
+from accounts.validators import EU_COUNTRIES
 from catalog.models import PackageVersion
 from contracts.models import (
     Contract,
@@ -15,7 +16,6 @@ from contracts.models import (
     Subscription,
 )
 from contracts.services import billing, contracts
-from contracts.services.contracts import EU_COUNTRIES
 from offers import services as offer_services
 from offers.models import Offer
 

@@ -19,6 +19,7 @@ from stdnum.eu import vat
 from accounts.models import TimelineEntry
 from accounts.services import activity
 from accounts.services import tasks as task_services
+from accounts.validators import EU_COUNTRIES
 from catalog.models import Product
 from catalog.selectors import sale_prices
 from contracts.models import (
@@ -40,37 +41,6 @@ from offers.models import Offer
 
 Status = Contract.Status
 SIGNING_SALT = "kam.contracts.sign"
-EU_COUNTRIES = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IT",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
-)
 
 
 # --- terms ----------------------------------------------------------------
