@@ -29,6 +29,7 @@ from contracts.models import (
 )
 from contracts.services import billing, contracts
 from kam.core.exceptions import ApplicationError
+from kam.core.forms import run_service
 
 
 class WorklistFilter(admin.SimpleListFilter):
@@ -335,23 +336,22 @@ class ContractAdmin(SimpleHistoryAdmin):
     def sign_view(self, request, pk):
         contract = self._contract_for_change(request, pk)
         form = SignedScanForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                contracts.contract_mark_signed(
-                    contract=contract,
-                    actor=request.user,
-                    signer_name=form.cleaned_data["signer_name"],
-                    uploaded_file=form.cleaned_data["scan"],
-                )
-            except ApplicationError as exc:
-                form.add_error(
-                    exc.extra.get("field") if exc.extra else None, exc.message
-                )
-            else:
-                self.message_user(
-                    request, _("%(n)s marked signed.") % {"n": contract.number}
-                )
-                return self._back(contract)
+        if (
+            request.method == "POST"
+            and form.is_valid()
+            and run_service(
+                form,
+                contracts.contract_mark_signed,
+                contract=contract,
+                actor=request.user,
+                signer_name=form.cleaned_data["signer_name"],
+                uploaded_file=form.cleaned_data["scan"],
+            )
+        ):
+            self.message_user(
+                request, _("%(n)s marked signed.") % {"n": contract.number}
+            )
+            return self._back(contract)
         return self._form_page(
             request,
             contract,
@@ -363,20 +363,19 @@ class ContractAdmin(SimpleHistoryAdmin):
     def cancel_view(self, request, pk):
         contract = self._contract_for_change(request, pk)
         form = ReasonForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                contracts.contract_cancel(
-                    contract=contract,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                )
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                self.message_user(
-                    request, _("%(n)s cancelled.") % {"n": contract.number}
-                )
-                return self._back(contract)
+        if (
+            request.method == "POST"
+            and form.is_valid()
+            and run_service(
+                form,
+                contracts.contract_cancel,
+                contract=contract,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        ):
+            self.message_user(request, _("%(n)s cancelled.") % {"n": contract.number})
+            return self._back(contract)
         return self._form_page(
             request,
             contract,
@@ -512,15 +511,14 @@ class InvoiceAdmin(SimpleHistoryAdmin):
             raise PermissionDenied
         form = ReasonForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            try:
-                credit = billing.invoice_credit(
-                    invoice=invoice,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                )
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
+            credit = run_service(
+                form,
+                billing.invoice_credit,
+                invoice=invoice,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+            if credit:
                 self.message_user(
                     request,
                     _("%(n)s cancelled by credit note %(c)s.")

@@ -12,6 +12,7 @@ from contracts.models import Contract
 from contracts.services import contracts
 from kam.core.access import can_change
 from kam.core.exceptions import ApplicationError
+from kam.core.forms import run_service
 from kam.core.middleware import client_ip
 
 
@@ -40,23 +41,24 @@ def contract_notice(request, pk):
     """Record the customer's notice on a standing order (before the cancel-by date)."""
     contract = selectors.contract_get_for_user(user=request.user, pk=pk)
     form = NoticeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contracts.contract_notice_receive(
-                contract=contract,
-                actor=request.user,
-                received_on=form.cleaned_data["received_on"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ApplicationError as exc:
-            form.add_error(exc.extra.get("field"), exc.message)
-        else:
-            messages.success(
-                request,
-                _("Notice recorded: %(number)s ends on %(date)s and does not renew.")
-                % {"number": contract.number, "date": contract.end_on.isoformat()},
-            )
-            return redirect(contract)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_service(
+            form,
+            contracts.contract_notice_receive,
+            contract=contract,
+            actor=request.user,
+            received_on=form.cleaned_data["received_on"],
+            reason=form.cleaned_data["reason"],
+        )
+    ):
+        messages.success(
+            request,
+            _("Notice recorded: %(number)s ends on %(date)s and does not renew.")
+            % {"number": contract.number, "date": contract.end_on.isoformat()},
+        )
+        return redirect(contract)
     return render(
         request,
         "contracts/notice.html",
@@ -105,19 +107,18 @@ def sign(request, token):
             request.method == "POST"
             and contract.status == Contract.Status.SENT
             and form.is_valid()
+            and run_service(
+                form,
+                contracts.contract_sign,
+                contract=contract,
+                name=form.cleaned_data["name"],
+                title=form.cleaned_data["title"],
+                agreed=form.cleaned_data["agree"],
+                ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
         ):
-            try:
-                contracts.contract_sign(
-                    contract=contract,
-                    name=form.cleaned_data["name"],
-                    title=form.cleaned_data["title"],
-                    agreed=form.cleaned_data["agree"],
-                    ip=client_ip(request),
-                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                )
-                return redirect("contracts:sign", token=token)
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
+            return redirect("contracts:sign", token=token)
         return render(
             request,
             "contracts/public/sign.html",

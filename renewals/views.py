@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from kam.core.access import can_change
 from kam.core.decorators import role_required
 from kam.core.exceptions import ApplicationError
+from kam.core.forms import run_service
 from kam.core.roles import Role
 from renewals import selectors
 from renewals.forms import ChurnReasonForm, PipelineFilter
@@ -83,23 +84,24 @@ def churn_reason(request, pk):
         request.POST or None,
         initial={"reason": churn.reason, "note": churn.note},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            churn_services.churn_reason_record(
-                churn=churn,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
-            )
-        except ApplicationError as exc:
-            form.add_error(exc.extra.get("field"), exc.message)
-        else:
-            messages.success(
-                request,
-                _("Churn reason recorded for %(account)s.")
-                % {"account": churn.account.name},
-            )
-            return redirect("renewals:recovery")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and run_service(
+            form,
+            churn_services.churn_reason_record,
+            churn=churn,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
+    ):
+        messages.success(
+            request,
+            _("Churn reason recorded for %(account)s.")
+            % {"account": churn.account.name},
+        )
+        return redirect("renewals:recovery")
     return render(
         request,
         "renewals/churn_reason.html",
