@@ -14,30 +14,14 @@ import argparse
 import json
 import os
 import resource
-import sys
 import time
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from fresh import ROOT, use_fresh_database
+
 DB = "kam_bench"
-os.environ["DJANGO_SETTINGS_MODULE"] = "kam.settings.test"
-os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB}"
-os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/14"
 os.environ.setdefault("KAM_RENEWALS_WORKERS", "2")
-
-
-def fresh_database() -> None:
-    import psycopg2
-
-    admin = psycopg2.connect("dbname=postgres user=postgres host=127.0.0.1")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {DB}")
-    admin.close()
 
 
 def copy_rows(model, template_id: int, overrides: dict[str, str], n: int) -> None:
@@ -174,7 +158,7 @@ def main():
     parser.add_argument("--contracts", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=1)
     args = parser.parse_args()
-    fresh_database()
+    use_fresh_database(DB)
     import django
 
     django.setup()

@@ -17,35 +17,18 @@ Writes bench/results/reports.json.
 
 import argparse
 import json
-import os
 import statistics
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from random import Random
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from fresh import ROOT, use_fresh_database
+
 DB = "kam_bench_reports"
-os.environ["DJANGO_SETTINGS_MODULE"] = "kam.settings.test"
-os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB}"
-os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/14"
 REPORTS = ["upsell", "retention", "pipeline", "portfolio", "health"]
 INDUSTRIES = ["Publishing", "Software", "Healthcare", "Banking", "Energy",
               "Logistics", "Education", "Insurance"]  # fmt: skip
-
-
-def fresh_database() -> None:
-    import psycopg2
-
-    admin = psycopg2.connect("dbname=postgres user=postgres host=127.0.0.1")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {DB}")
-    admin.close()
 
 
 def load(model, rows: list[dict], *, returning=False) -> list[int]:
@@ -284,7 +267,7 @@ def main():
     parser.add_argument("--accounts", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    fresh_database()
+    use_fresh_database(DB)
     import django
 
     django.setup()

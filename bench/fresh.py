@@ -1,0 +1,24 @@
+"""A fresh PostgreSQL database for a benchmark, and the environment to use it."""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def use_fresh_database(name: str) -> None:
+    """Drop and create database `name`; point Django (test settings) and Celery
+    (Redis db 14) at it. Call before django.setup()."""
+    import psycopg2
+
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kam.settings.test"
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
+    os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/14"
+    admin = psycopg2.connect("dbname=postgres user=postgres host=127.0.0.1")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {name}")
+    admin.close()
