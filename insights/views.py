@@ -67,6 +67,7 @@ def _tabs():
     ]
 
 
+@login_required
 def index(request):
     return redirect("insights:upsell")
 
