@@ -98,7 +98,13 @@ class Scope:
 
     @property
     def querystring(self) -> str:
-        params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        """The filter as chosen: a period only when the user set one, so another
+        report (tabs) keeps its own default period."""
+        params = {}
+        if self.form.is_bound and self.form.data.get("start"):
+            params["start"] = self.start.isoformat()
+        if self.form.is_bound and self.form.data.get("end"):
+            params["end"] = self.end.isoformat()
         if self.team:
             params["team"] = self.team.pk
         if self.kam:

@@ -186,3 +186,16 @@ def test_constant_queries(client, segment, cast):
         )
         subscribe(extra, product, quantity=2, mrr="10")
     assert queries() == before
+
+
+def test_tabs_keep_each_reports_own_default_period(client, segment, cast):
+    client.force_login(cast.manager)
+    # no period chosen: the portfolio tab keeps its own 3-year default
+    body = client.get(reverse("insights:upsell")).content.decode()
+    assert 'href="/insights/portfolio/?"' in body
+    # a chosen period and team travel with the tabs
+    team = cast.kam.team.pk
+    body = client.get(
+        reverse("insights:upsell"), {"start": "2026-01-01", "team": team}
+    ).content.decode()
+    assert f'href="/insights/portfolio/?start=2026-01-01&amp;team={team}"' in body
