@@ -7,15 +7,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def use_fresh_database(name: str) -> None:
-    """Drop and create database `name`; point Django (test settings) and Celery
-    (Redis db 14) at it. Call before django.setup()."""
-    import psycopg2
-
+def use_database(name: str) -> None:
+    """Point Django (test settings) and Celery (Redis db 14) at database `name`.
+    Call before django.setup()."""
     sys.path.insert(0, str(ROOT))
     os.environ["DJANGO_SETTINGS_MODULE"] = "kam.settings.test"
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
     os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/14"
+
+
+def use_fresh_database(name: str) -> None:
+    """Drop and create database `name`, then `use_database(name)`."""
+    import psycopg2
+
+    use_database(name)
     admin = psycopg2.connect("dbname=postgres user=postgres host=127.0.0.1")
     admin.autocommit = True
     with admin.cursor() as cursor:

@@ -12,6 +12,7 @@ from insights.services import plans, voice
 from insights.services.affinity import affinity_recompute
 from insights.services.health import health_recompute
 from insights.services.targets import churn_target_set
+from insights.services.upsell import upsell_recompute
 from kam.core.models import Team, User
 
 COMMENTS = ["", "Responsive team.", "Prices went up again.",
@@ -64,6 +65,7 @@ def seed(ctx) -> None:
                              reduction_percent=Decimal(25))  # fmt: skip
     _plans(keys[:3], today)
     affinity_recompute(today=today)
+    upsell_recompute(today=today)
     health_recompute(today=today)
     # a history: scores 5 weeks ago; two key accounts were doing clearly better
     history = []

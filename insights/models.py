@@ -554,3 +554,51 @@ class VolumeBenchmark(models.Model):
 
     def __str__(self):
         return f"{self.industry}/{self.tier}: {self.product_id} {self.median_quantity}"
+
+
+class UpsellItem(models.Model):
+    """One row of the upsell report, written by the nightly recompute.
+
+    The company-wide report reads its top rows and totals from here; a team's or
+    a KAM's report is computed live. The reason is kept as its values (`args`) and
+    worded when shown, in the reader's language.
+    """
+
+    class Kind(models.TextChoices):
+        RECOMMENDATION = "recommendations", _("Accounts like this also buy")
+        HEADROOM = "headroom", _("Volume headroom")
+        WALLET = "wallet", _("Unused share of wallet")
+        TRIAL = "trials", _("Trials to convert")
+        ENDING = "ending", _("Contracts ending soon with upsell room")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    title = models.CharField(max_length=300, blank=True)
+    args = models.JSONField(default=dict, blank=True)
+    value = models.DecimalField(max_digits=14, decimal_places=2)
+    product = models.ForeignKey(
+        "catalog.Product",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    quantity = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("upsell item")
+        verbose_name_plural = _("upsell items")
+        indexes = [
+            models.Index(fields=["kind", "-value"], name="upsell_kind_value"),
+            models.Index(fields=["kind", "due_on"], name="upsell_kind_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.account_id} {self.title}"

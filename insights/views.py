@@ -1,6 +1,7 @@
 """The reports (upsell, portfolio, renewals and churn, pipeline, health, NPS)."""
 
 from datetime import timedelta
+from functools import cache
 
 from dateutil.relativedelta import relativedelta
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.portfolio import portfolio_overview
 from accounts.views import post_on_account
+from catalog.models import ProductFamily
 from insights.filters import report_scope
 from insights.forms import ChurnTargetForm, FeedbackForm, NpsForm
 from insights.models import FeedbackItem, HealthConfig
@@ -44,7 +46,8 @@ def _can_offer(user) -> bool:
 def _export(request, *, filename: str, sheets) -> object | None:
     """The export of a report when ?format=csv|xlsx asks for it (CSV: ?table=N).
 
-    `sheets` is a function: the tables are only built for an export.
+    `sheets` is a function: the tables are only built for an export. A table's
+    rows may be a function too, called only when that table is written.
     """
     fmt = request.GET.get("format")
     if fmt not in EXPORT_FORMATS:
@@ -54,6 +57,10 @@ def _export(request, *, filename: str, sheets) -> object | None:
         index = request.GET.get("table", "0")
         index = int(index) if index.isdigit() and int(index) < len(sheets) else 0
         sheets = [sheets[index]]
+    sheets = [
+        (title, headers, rows() if callable(rows) else rows)
+        for title, headers, rows in sheets
+    ]
     return export_workbook(filename=filename, sheets=sheets, fmt=fmt)
 
 
@@ -82,15 +89,18 @@ def _owner(account) -> str:
 
 
 def _row_sheet(title, rows, *, with_qty=False):
+    """A table of report rows; `rows` is a function, called only when written."""
     headers = [_("Account"), _("KAM"), _("Item"), _("Why"), _("Potential (EUR/year)")]
     if with_qty:
         headers.insert(3, _("Quantity"))
-    body = []
-    for r in rows:
-        cells = [r.account.name, _owner(r.account), r.title, r.reason, r.value]
-        if with_qty:
-            cells.insert(3, r.quantity)
-        body.append(cells)
+
+    def body():
+        for r in rows():
+            cells = [r.account.name, _owner(r.account), r.title, r.reason, r.value]
+            if with_qty:
+                cells.insert(3, r.quantity)
+            yield cells
+
     return (title, headers, body)
 
 
@@ -99,39 +109,49 @@ def upsell(request):
     """Whitespace, recommendations, headroom, trials and contracts ending soon."""
     scope = report_scope(request)
     today = timezone.localdate()
-    data = upsell_selectors.upsell_report(scope, today=today)
     labels = {"owned": _("owned"), "trial": _("in trial"), "": _("not owned")}
 
+    # an export computes only what its tables need: one section's rows (CSV),
+    # every section's, and the whitespace of every account (XLSX)
+    @cache
+    def report(kinds=tuple(upsell_selectors.KINDS)):
+        return upsell_selectors.upsell_report(
+            scope, today=today, matrix_limit=0, kinds=kinds
+        )
+
+    def rows(kind):
+        if request.GET.get("format") == "csv":
+            return report((kind,))[kind]
+        return report()[kind]
+
+    def matrix():
+        data = upsell_selectors.upsell_report(scope, today=today, limit=0)
+        for m in data["matrix"]:
+            account = m["account"]
+            yield [account.name, _owner(account), account.tier,
+                   *[labels[c] for c in m["cells"]]]  # fmt: skip
+
     def sheets():
+        families = ProductFamily.objects.order_by("name").values_list("name", flat=True)
         return [
-            _row_sheet(_("Recommendations"), data["recommendations"]),
-            _row_sheet(_("Volume headroom"), data["headroom"], with_qty=True),
-            _row_sheet(_("Share of wallet"), data["wallet"]),
-            _row_sheet(_("Trials to convert"), data["trials"], with_qty=True),
-            _row_sheet(_("Contracts ending"), data["ending"]),
+            _row_sheet(_("Recommendations"), lambda: rows("recommendations")),
+            _row_sheet(_("Volume headroom"), lambda: rows("headroom"), with_qty=True),
+            _row_sheet(_("Share of wallet"), lambda: rows("wallet")),
+            _row_sheet(_("Trials to convert"), lambda: rows("trials"), with_qty=True),
+            _row_sheet(_("Contracts ending"), lambda: rows("ending")),
             (
                 _("Whitespace"),
-                [
-                    _("Account"),
-                    _("KAM"),
-                    _("Tier"),
-                    *[f.name for f in data["families"]],
-                ],
-                [
-                    [
-                        m["account"].name,
-                        _owner(m["account"]),
-                        m["account"].tier,
-                        *[labels[c] for c in m["cells"]],
-                    ]
-                    for m in data["matrix"]
-                ],
+                [_("Account"), _("KAM"), _("Tier"), *families],
+                matrix,
             ),
         ]
 
     response = _export(request, filename=f"upsell-{today.isoformat()}", sheets=sheets)
     if response:
         return response
+    data = upsell_selectors.upsell_report(
+        scope, today=today, limit=SECTION_ROWS, matrix_limit=MATRIX_ROWS
+    )
     return _render(
         request,
         "insights/upsell.html",
@@ -141,12 +161,15 @@ def upsell(request):
             "active": "upsell",
             "today": today,
             "valid_until": today + timedelta(days=30),
+            "stale": data["as_of"]
+            and timezone.now() - data["as_of"] > timedelta(hours=36),
             "section_list": [
                 {
                     "key": key,
                     "label": label,
                     "table": table,
-                    "rows": data[key][:SECTION_ROWS],
+                    "rows": data[key],
+                    "count": data["counts"][key],
                     "total": data["totals"][key],
                 }
                 for key, label, table in (
@@ -157,8 +180,7 @@ def upsell(request):
                     ("wallet", _("Unused share of wallet"), 2),
                 )
             ],
-            "matrix_page": data["matrix"][:MATRIX_ROWS],
-            "matrix_more": max(0, len(data["matrix"]) - MATRIX_ROWS),
+            "matrix_more": max(0, data["matrix_count"] - MATRIX_ROWS),
             "can_offer": _can_offer(request.user),
         },
     )
@@ -188,8 +210,10 @@ def retention(request):
     today = timezone.localdate()
     forecast = retention_selectors.renewal_forecast(scope, today=today)
     summary = retention_selectors.retention(scope)
-    lost = list(retention_selectors.churns(scope, scope.start, scope.end))
-    reasons = retention_selectors.churn_reasons(lost)
+    lost = retention_selectors.churns(scope, scope.start, scope.end)
+    groups = retention_selectors.churn_groups(scope, scope.start, scope.end)
+    reasons = retention_selectors.churn_reasons(groups)
+    lost_count, _won_back = retention_selectors.churn_counts(groups)
     trend = retention_selectors.churn_trend(scope, year=scope.end.year, today=today)
 
     def sheets():
@@ -245,7 +269,7 @@ def retention(request):
             "summary": summary,
             "reasons": reasons,
             "lost": lost[:SECTION_ROWS],
-            "lost_count": len(lost),
+            "lost_count": lost_count,
             "trend": trend,
             "forecast_chart": {
                 "type": "bar",
@@ -398,9 +422,10 @@ def portfolio(request):
     scope = report_scope(request, default=(today - relativedelta(years=3), today))
     overview = portfolio_overview(scope.accounts)
     years = retention_selectors.lost_customers_by_year(scope, last_year=scope.end.year)
-    lost = list(retention_selectors.churns(scope, scope.start, scope.end))
-    reasons = retention_selectors.churn_reasons(lost)
-    won_back = sum(1 for c in lost if c.won_back_on)
+    lost = retention_selectors.churns(scope, scope.start, scope.end)
+    groups = retention_selectors.churn_groups(scope, scope.start, scope.end)
+    reasons = retention_selectors.churn_reasons(groups)
+    lost_count, won_back = retention_selectors.churn_counts(groups)
 
     def sheets():
         return [
@@ -442,10 +467,10 @@ def portfolio(request):
             "show_period": True,
             "years": years,
             "lost": lost[:SECTION_ROWS],
-            "lost_count": len(lost),
+            "lost_count": lost_count,
             "reasons": reasons,
             "won_back": won_back,
-            "winback_rate": percent(won_back, len(lost)),
+            "winback_rate": percent(won_back, lost_count),
             "lost_chart": {
                 "type": "bar",
                 "labels": [str(r["year"]) for r in years],
@@ -482,15 +507,12 @@ def health(request):
         scope.accounts, today=today, config=config
     )
     latest = health_selectors.key_account_scores(scope.accounts)
-    bands = [
-        sum(1 for a in latest if a.score is not None and low <= a.score <= high)
-        for low, high in BANDS
-    ]
+    bands, latest_count = health_selectors.score_bands(latest, BANDS)
     months = health_selectors.nps_by_month(
-        scope.account_ids, start=scope.start, end=scope.end
+        scope.of_accounts(), start=scope.start, end=scope.end
     )
     teams = health_selectors.nps_by_team(
-        scope.account_ids, start=scope.start, end=scope.end
+        scope.of_accounts(), start=scope.start, end=scope.end
     )
 
     def sheets():
@@ -545,7 +567,7 @@ def health(request):
             "config": config,
             "warnings": warnings,
             "latest": latest[:SECTION_ROWS],
-            "latest_count": len(latest),
+            "latest_count": latest_count,
             "teams": teams,
             "band_chart": {
                 "type": "bar",

@@ -8,7 +8,7 @@ shares add up to the score.
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import Account, Touchpoint
@@ -211,13 +211,26 @@ def latest_score(*, on_or_before: date | None = None) -> Subquery:
     return Subquery(scores.order_by("-computed_on").values("score")[:1])
 
 
-def key_account_scores(accounts) -> list:
+def key_account_scores(accounts) -> QuerySet:
     """Key accounts with their latest score (`score`), weakest first, unscored last."""
-    return list(
+    return (
         accounts.filter(is_key_account=True)
         .annotate(score=latest_score())
         .order_by(F("score").asc(nulls_last=True), "name")
     )
+
+
+def score_bands(scores: QuerySet, bands) -> tuple[list[int], int]:
+    """How many of `key_account_scores` fall in each (low, high) band, and how many
+    there are in all: one query."""
+    counts = scores.order_by().aggregate(
+        total=Count("pk"),
+        **{
+            f"band{i}": Count("pk", filter=Q(score__gte=low, score__lte=high))
+            for i, (low, high) in enumerate(bands)
+        },
+    )
+    return [counts[f"band{i}"] for i in range(len(bands))], counts["total"]
 
 
 def early_warnings(accounts, *, today: date, config: HealthConfig | None = None):
@@ -248,11 +261,12 @@ def score_history(account_id: int, *, days: int = 180):
     )
 
 
-def nps_by_month(account_ids, *, start: date, end: date) -> list[dict]:
-    """NPS per month of answer (promoters − detractors, in points)."""
+def nps_by_month(accounts: Q, *, start: date, end: date) -> list[dict]:
+    """NPS per month of answer (promoters − detractors, in points) of the answers
+    `accounts` (a condition on their account) selects."""
     months = defaultdict(lambda: [0, 0, 0])
     for answered_on, score in NpsResponse.objects.filter(
-        account_id__in=account_ids, answered_on__gte=start, answered_on__lte=end
+        accounts, answered_on__gte=start, answered_on__lte=end
     ).values_list("answered_on", "score"):
         entry = months[answered_on.replace(day=1)]
         entry[0] += score >= 9
@@ -264,10 +278,10 @@ def nps_by_month(account_ids, *, start: date, end: date) -> list[dict]:
     ]
 
 
-def nps_by_team(account_ids, *, start: date, end: date) -> list[dict]:
+def nps_by_team(accounts: Q, *, start: date, end: date) -> list[dict]:
     rows = (
         NpsResponse.objects.filter(
-            account_id__in=account_ids, answered_on__gte=start, answered_on__lte=end
+            accounts, answered_on__gte=start, answered_on__lte=end
         )
         .order_by()
         .values_list("account__owner__team__name")

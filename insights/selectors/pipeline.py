@@ -1,12 +1,14 @@
 """The offer pipeline: offers by status and age, win rate, average discount and
 how long approvals take."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from statistics import median
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from catalog.models import money
 from catalog.selectors import exchange_rates, to_base
@@ -31,7 +33,7 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 _OPTIONS = """
 SELECT p.offer_id,
        SUM(l.quantity * l.unit_price) AS listed,
-       SUM(l.quantity * l.unit_price * (100 - l.discount_percent) / 100) AS net
+       SUM(l.quantity * l.unit_price * (100 - l.discount_percent)) / 100 AS net
 FROM offers_offerline l JOIN offers_offeroption p ON p.id = l.option_id
 WHERE p.offer_id IN ({offers})
 GROUP BY p.id, p.offer_id
@@ -51,16 +53,19 @@ def _largest_options(offers) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _by_status_and_age(chosen, today: date, rates) -> tuple[dict, dict]:
-    """Count and value per status, and open offers per age bucket: one query."""
+def _offer_values(chosen, sent, today: date, rates) -> tuple[dict, dict, tuple]:
+    """Count and value per status, open offers per age bucket, and the offers sent
+    with the list and net value of their largest options (EUR): one query, which
+    ranks each offer's options once."""
     labels = dict(S.choices)
     by_status = {
         s: {"status": s, "label": labels[s], "count": 0, "value": ZERO}
         for s in [*OPEN, *DECIDED]
     }
     ages = {s: [0] * len(AGES) for s in OPEN}
-    best, best_params = _largest_options(chosen)
-    offers, params = chosen.values("pk").query.sql_with_params()
+    best, best_params = _largest_options(chosen | sent)
+    chosen_sql, chosen_params = chosen.values("pk").query.sql_with_params()
+    sent_sql, sent_params = sent.values("pk").query.sql_with_params()
     # created on or after the start of the day `limit` days ago: in that bucket
     cases = " ".join(
         f"WHEN o.created_at >= %s THEN {i}"
@@ -70,42 +75,70 @@ def _by_status_and_age(chosen, today: date, rates) -> tuple[dict, dict]:
     bounds = [
         local_datetime(today - timedelta(days=limit)) for limit, _l in AGES if limit
     ]
+    # only SQL that Django compiled is put together here; values stay parameters
     sql = (
-        f"SELECT o.status, o.currency, CASE {cases} ELSE {len(AGES) - 1} END, "  # noqa: S608
-        f"COUNT(*), SUM(b.net) FROM offers_offer o LEFT JOIN ({best}) b "
-        f"ON b.offer_id = o.id WHERE o.id IN ({offers}) GROUP BY 1, 2, 3"
+        f"WITH best AS ({best}) "  # noqa: S608
+        f"SELECT 0, o.status, o.currency, CASE {cases} ELSE {len(AGES) - 1} END, "
+        "COUNT(*), SUM(b.listed), SUM(b.net) FROM offers_offer o "
+        f"LEFT JOIN best b ON b.offer_id = o.id WHERE o.id IN ({chosen_sql}) "
+        "GROUP BY 1, 2, 3, 4 "
+        "UNION ALL "
+        "SELECT 1, '', o.currency, 0, COUNT(*), SUM(b.listed), SUM(b.net) "
+        "FROM offers_offer o LEFT JOIN best b ON b.offer_id = o.id "
+        f"WHERE o.id IN ({sent_sql}) GROUP BY 1, 2, 3, 4"
     )
+    sent_count, sent_listed, sent_net = 0, ZERO, ZERO
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*bounds, *best_params, *params])
-        for status, currency, bucket, count, value in cursor.fetchall():
+        cursor.execute(sql, [*best_params, *bounds, *chosen_params, *sent_params])
+        for part, status, currency, bucket, count, listed, net in cursor.fetchall():
+            if part == 1:
+                sent_count += count
+                sent_listed += to_base(Decimal(listed or 0), currency, rates)
+                sent_net += to_base(Decimal(net or 0), currency, rates)
+                continue
             if status not in by_status:
                 continue
             by_status[status]["count"] += count
             by_status[status]["value"] += money(
-                to_base(Decimal(value or 0), currency, rates)
+                to_base(Decimal(net or 0), currency, rates)
             )
             if status in ages:
                 ages[status][bucket] += count
-    return by_status, ages
+    return by_status, ages, (sent_count, sent_listed, sent_net)
 
 
-def _sent_discount(sent, rates) -> tuple[int, Decimal, Decimal]:
-    """Offers sent, and the list and net value of their largest options (EUR)."""
-    best, params = _largest_options(sent)
-    offers, offer_params = sent.values("pk").query.sql_with_params()
+def _aware(value) -> datetime:
+    """A datetime read by raw SQL: PostgreSQL gives it aware, SQLite as text."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value.replace(tzinfo=UTC) if timezone.is_naive(value) else value
+
+
+def _turnaround_hours(events) -> list[float]:
+    """Hours from each approval decided among `events` back to the request just
+    before it: one pass over the approval events of those offers, each row carrying
+    the latest request so far (a window function, not a subquery per decision)."""
+    decisions = [S.APPROVED, S.REJECTED]
+    decided = events.filter(to_status__in=decisions)
+    offers_sql, offers_params = decided.values("offer_id").query.sql_with_params()
+    decided_sql, decided_params = decided.values("pk").query.sql_with_params()
     sql = (
-        f"SELECT o.currency, COUNT(*), SUM(b.listed), SUM(b.net) FROM offers_offer o "  # noqa: S608
-        f"LEFT JOIN ({best}) b ON b.offer_id = o.id WHERE o.id IN ({offers}) "
-        "GROUP BY o.currency"
+        "SELECT at, requested FROM (SELECT e.id, e.at, MAX(CASE WHEN e.to_status = %s "  # noqa: S608
+        "THEN e.at END) OVER (PARTITION BY e.offer_id ORDER BY e.at, e.id "
+        "ROWS UNBOUNDED PRECEDING) AS requested FROM offers_offerevent e "
+        "WHERE e.to_status IN (%s, %s, %s) "
+        f"AND e.offer_id IN ({offers_sql})) t "
+        f"WHERE t.requested IS NOT NULL AND t.id IN ({decided_sql})"
     )
-    count, listed, net = 0, ZERO, ZERO
+    params = [S.PENDING_APPROVAL, S.PENDING_APPROVAL, *decisions, *offers_params,
+              *decided_params]  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *offer_params])
-        for currency, n, listed_sum, net_sum in cursor.fetchall():
-            count += n
-            listed += to_base(Decimal(listed_sum or 0), currency, rates)
-            net += to_base(Decimal(net_sum or 0), currency, rates)
-    return count, listed, net
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        (_aware(at) - _aware(requested)).total_seconds() / 3600
+        for at, requested in rows
+    ]
 
 
 def pipeline_report(scope: Scope, *, today: date) -> dict:
@@ -116,17 +149,22 @@ def pipeline_report(scope: Scope, *, today: date) -> dict:
         # open offers whatever their age; decided ones when made in the period
         Offer.objects.filter(
             Q(status__in=OPEN) | Q(created_at__gte=start),
-            account_id__in=scope.account_ids,
+            scope.of_accounts(),
             created_at__lt=end,
         )
         .exclude(status=S.SUPERSEDED)
         .order_by()
     )
-    by_status, ages = _by_status_and_age(chosen, today, rates)
+    sent = Offer.objects.filter(
+        scope.of_accounts(), sent_at__gte=start, sent_at__lt=end
+    ).order_by()
+    by_status, ages, (sent_count, listed, net) = _offer_values(
+        chosen, sent, today, rates
+    )
 
     # decisions in the period, from the offers' event log
     events = OfferEvent.objects.filter(
-        offer__account_id__in=scope.account_ids, at__gte=start, at__lt=end
+        scope.of_accounts("offer__account"), at__gte=start, at__lt=end
     )
     decided = dict(
         events.filter(to_status__in=DECIDED)
@@ -137,30 +175,7 @@ def pipeline_report(scope: Scope, *, today: date) -> dict:
     won = decided.get(S.ACCEPTED, 0)
     lost = decided.get(S.DECLINED, 0) + decided.get(S.EXPIRED, 0)
     # approvals decided in the period, each from the request just before it
-    asked = (
-        OfferEvent.objects.filter(
-            offer_id=OuterRef("offer_id"),
-            to_status=S.PENDING_APPROVAL,
-            at__lte=OuterRef("at"),
-        )
-        .order_by("-at", "-pk")
-        .values("at")[:1]
-    )
-    turnaround = [
-        (at - requested).total_seconds() / 3600
-        for at, requested in events.filter(to_status__in=[S.APPROVED, S.REJECTED])
-        .annotate(requested=Subquery(asked))
-        .filter(requested__isnull=False)
-        .values_list("at", "requested")
-    ]
-
-    # average discount of what was sent in the period, weighted by list value
-    sent_count, listed, net = _sent_discount(
-        Offer.objects.filter(
-            account_id__in=scope.account_ids, sent_at__gte=start, sent_at__lt=end
-        ).order_by(),
-        rates,
-    )
+    turnaround = _turnaround_hours(events)
     ages = {
         s: dict(zip([label for _l, label in AGES], ages[s], strict=True)) for s in OPEN
     }

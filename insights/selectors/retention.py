@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils.translation import gettext as _
 
 from catalog.models import money
@@ -37,7 +37,7 @@ def renewal_forecast(scope: Scope, *, today: date, months: int = 12) -> list[dic
     }
     for month, auto, currency, mrr in (
         Subscription.objects.filter(
-            account_id__in=scope.account_ids,
+            scope.of_accounts(),
             contract__status__in=Contract.RUNNING,
             contract__end_on__gte=starts[0],
             contract__end_on__lt=end,
@@ -54,7 +54,7 @@ def renewal_forecast(scope: Scope, *, today: date, months: int = 12) -> list[dic
         )
     for month, count in (
         Contract.objects.filter(
-            account_id__in=scope.account_ids,
+            scope.of_accounts(),
             status__in=Contract.RUNNING,
             end_on__gte=starts[0],
             end_on__lt=end,
@@ -75,7 +75,7 @@ def arr_on(scope: Scope, day: date) -> dict[int, Decimal]:
     arr = defaultdict(Decimal)
     for account_id, currency, total in (
         ContractTerm.objects.filter(
-            contract__account_id__in=scope.account_ids,
+            scope.of_accounts("contract__account"),
             start_on__lte=day,
             end_on__gte=day,
         )
@@ -117,23 +117,42 @@ def retention(scope: Scope) -> dict:
 
 def churns(scope: Scope, start: date, end: date):
     return (
-        Churn.objects.filter(
-            account_id__in=scope.account_ids, lost_on__gte=start, lost_on__lte=end
-        )
+        Churn.objects.filter(scope.of_accounts(), lost_on__gte=start, lost_on__lte=end)
         .select_related("account", "account__owner")
         .order_by("-lost_on", "-pk")
     )
 
 
-def churn_reasons(rows) -> list[dict]:
+def churn_groups(scope: Scope, start: date, end: date) -> list[tuple]:
+    """(year, reason, currency, accounts lost, lost ARR, won back) per group of the
+    accounts lost between `start` and `end`: one grouped query."""
+    return list(
+        Churn.objects.filter(scope.of_accounts(), lost_on__gte=start, lost_on__lte=end)
+        .annotate(year=ExtractYear("lost_on"))
+        .order_by()
+        .values_list("year", "reason", "currency")
+        .annotate(
+            n=Count("pk"),
+            arr=Sum("lost_arr"),
+            won=Count("pk", filter=Q(won_back_on__isnull=False)),
+        )
+    )
+
+
+def churn_counts(groups) -> tuple[int, int]:
+    """Accounts lost, and how many of them were won back."""
+    return sum(g[3] for g in groups), sum(g[5] for g in groups)
+
+
+def churn_reasons(groups) -> list[dict]:
     """Lost accounts and ARR (EUR) per reason, largest loss first."""
     rates = exchange_rates()
     labels = dict(Churn.Reason.choices)
     by = defaultdict(lambda: {"count": 0, "arr": ZERO})
-    for churn in rows:
-        entry = by[churn.reason]
-        entry["count"] += 1
-        entry["arr"] += money(to_base(churn.lost_arr, churn.currency, rates))
+    for _year, reason, currency, n, arr, _won in groups:
+        entry = by[reason]
+        entry["count"] += n
+        entry["arr"] += money(to_base(arr, currency, rates))
     return sorted(
         (
             {"reason": key, "label": labels.get(key) or _("Not recorded yet"), **value}
@@ -153,7 +172,7 @@ def churn_trend(scope: Scope, *, year: int, today: date) -> dict:
     rates = exchange_rates()
     monthly = {year: [ZERO] * 12, year - 1: [ZERO] * 12}
     for churn in Churn.objects.filter(
-        account_id__in=scope.account_ids,
+        scope.of_accounts(),
         lost_on__gte=date(year - 1, 1, 1),
         lost_on__lte=date(year, 12, 31),
     ).only("lost_on", "lost_arr", "currency"):
@@ -194,22 +213,28 @@ def lost_customers_by_year(scope: Scope, *, last_year: int, years: int = 3) -> l
     """Per calendar year: customers on 1 January, accounts lost, lost ARR, loss
     rate and how many of them were won back."""
     rates = exchange_rates()
+    first = last_year - years + 1
+    per_year = defaultdict(lambda: [0, ZERO, 0])  # lost, lost ARR (EUR), won back
+    for year, _reason, currency, n, arr, won in churn_groups(
+        scope, date(first, 1, 1), date(last_year, 12, 31)
+    ):
+        entry = per_year[year]
+        entry[0] += n
+        entry[1] += to_base(arr, currency, rates)
+        entry[2] += won
     rows = []
-    for year in range(last_year - years + 1, last_year + 1):
+    for year in range(first, last_year + 1):
         customers = sum(1 for v in arr_on(scope, date(year, 1, 1)).values() if v > 0)
-        lost = list(churns(scope, date(year, 1, 1), date(year, 12, 31)))
-        won_back = sum(1 for c in lost if c.won_back_on)
+        lost, lost_arr, won_back = per_year[year]
         rows.append(
             {
                 "year": year,
                 "customers": customers,
-                "lost": len(lost),
-                "lost_arr": money(
-                    sum((to_base(c.lost_arr, c.currency, rates) for c in lost), ZERO)
-                ),
-                "loss_rate": percent(len(lost), customers),
+                "lost": lost,
+                "lost_arr": money(lost_arr),
+                "loss_rate": percent(lost, customers),
                 "won_back": won_back,
-                "winback_rate": percent(won_back, len(lost)),
+                "winback_rate": percent(won_back, lost),
             }
         )
     return rows

@@ -1,22 +1,28 @@
-"""The upsell report: whitespace, recommendations, headroom, trials, renewals."""
+"""The upsell report: whitespace, recommendations, headroom, trials, renewals.
+
+A team's or a KAM's report is computed live. The company-wide report (more than
+`KAM_UPSELL_LIVE_LIMIT` accounts) reads its rows from `UpsellItem`, which the nightly
+recompute writes with the same computation (`upsell_sections`).
+"""
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import Count, Max, Q, Sum
 from django.urls import reverse
 from django.utils.formats import number_format
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Contact
 from catalog.models import Product, ProductFamily, ProductPrice, money
 from catalog.selectors import exchange_rates, to_base
 from contracts.models import Contract, Subscription
 from insights.filters import Scope
-from insights.models import FamilyAffinity, VolumeBenchmark
-from insights.selectors.ownership import OWNED, TRIAL, family_ownership
+from insights.models import FamilyAffinity, UpsellItem, VolumeBenchmark
+from insights.selectors.ownership import OWNED, TRIAL, Ownership, family_ownership
 from kam.core.bulk import id_list
 
 ZERO = Decimal("0")
@@ -26,6 +32,32 @@ MIN_BOTH = 2
 # the buying-center roles an offer is best addressed to, best first
 CONTACT_ORDER = ["decision_maker", "champion", "purchasing", "management"]
 
+Kind = UpsellItem.Kind
+KINDS = [kind.value for kind in Kind]
+DATED = {Kind.TRIAL, Kind.ENDING}  # listed by date; the others by value
+REASONS = {
+    Kind.RECOMMENDATION: gettext_lazy(
+        "%(conf)s %% of %(industry)s · %(tier)s accounts with %(have)s also have "
+        "%(want)s (support %(support)s %%, lift %(lift)s)"
+    ),
+    Kind.HEADROOM: gettext_lazy(
+        "Holds %(qty)s; the median of %(n)d %(industry)s · %(tier)s accounts is "
+        "%(median)s"
+    ),
+    Kind.WALLET: gettext_lazy(
+        "Spends %(spend)s of a potential %(potential)s EUR a year"
+    ),
+    Kind.TRIAL: gettext_lazy("Trial ends on %(date)s"),
+    Kind.ENDING: gettext_lazy("Ends on %(date)s; upsell room with the renewal"),
+}
+WALLET_TITLE = gettext_lazy("Share of wallet")
+ACCOUNT_FIELDS = (
+    "pk", "name", "industry", "tier", "currency", "is_key_account", "revenue_12m",
+    "revenue_potential", "owner__username", "owner__first_name", "owner__last_name",
+)  # fmt: skip
+ITEM_FIELDS = ("kind", "title", "args", "value", "product_id", "quantity",
+               "contact_id", "due_on")  # fmt: skip
+
 
 def plain(value: Decimal) -> str:
     """A quantity or ratio without trailing zeros and never in exponent form."""
@@ -34,6 +66,13 @@ def plain(value: Decimal) -> str:
 
 def amount(value: Decimal) -> str:
     return number_format(value, 0, use_l10n=True, force_grouping=True)
+
+
+def reason_text(kind: str, args: dict) -> str:
+    """Why a row is there, in the reader's language."""
+    if kind == Kind.WALLET:
+        args = {key: amount(Decimal(value)) for key, value in args.items()}
+    return REASONS[kind] % args
 
 
 @dataclass(frozen=True)
@@ -69,26 +108,54 @@ class AccountRow:
 
 @dataclass
 class Row:
-    """One line of a report section; `offer` is what the one-click button posts."""
+    """One line of a report section; product, quantity and contact start the offer."""
 
     account: AccountRow
+    kind: str
     title: str
-    reason: str
+    args: dict
     value: Decimal
-    product: Product | None = None
+    product_id: int | None = None
     quantity: Decimal | None = None
     contact_id: int | None = None
+    due_on: date | None = None
+
+    @property
+    def reason(self) -> str:
+        return reason_text(self.kind, self.args)
 
 
-def _lead_products(currencies: set[str]) -> dict[tuple[int, str], Product]:
+class _Accounts:
+    """Builds AccountRows from value rows, sharing one Owner per KAM."""
+
+    def __init__(self):
+        self.owners = {}
+
+    def row(self, values) -> AccountRow:
+        owner = self.owners.setdefault(values[8], Owner(*values[8:]))
+        return AccountRow(*values[:8], owner=owner)
+
+
+def account_rows(accounts, *, limit: int | None = None) -> list[AccountRow]:
+    """Accounts as the report lists them: key accounts, then by revenue."""
+    build = _Accounts()
+    ordered = accounts.select_related(None).order_by(
+        "-is_key_account", "-revenue_12m", "name", "pk"
+    )
+    if limit is not None:
+        ordered = ordered[:limit]
+    return [build.row(values) for values in ordered.values_list(*ACCOUNT_FIELDS)]
+
+
+def _lead_products(currencies: set[str]) -> dict[tuple[int, str], int]:
     """The product an offer for a family starts with: the first active one priced."""
     lead = {}
-    for price in (
+    for family_id, currency, product_id in (
         ProductPrice.objects.filter(product__is_active=True, currency__in=currencies)
-        .select_related("product")
         .order_by("product__family_id", "product__code")
+        .values_list("product__family_id", "currency", "product_id")
     ):
-        lead.setdefault((price.product.family_id, price.currency), price.product)
+        lead.setdefault((family_id, currency), product_id)
     return lead
 
 
@@ -108,57 +175,33 @@ def _offer_contacts(account_ids) -> dict[int, int]:
     return {a: pk for a, (_rank, pk) in best.items()}
 
 
-def upsell_report(scope: Scope, *, today: date) -> dict:
-    """Everything the upsell page and its export show, in a fixed number of queries."""
-    owners = {}
-    accounts = []
-    for row in (
-        scope.accounts.select_related(None)
-        .order_by("-is_key_account", "-revenue_12m", "name", "pk")
-        .values_list(
-            "pk", "name", "industry", "tier", "currency", "is_key_account",
-            "revenue_12m", "revenue_potential", "owner__username",
-            "owner__first_name", "owner__last_name",
-        )
-    ):  # fmt: skip
-        owner = owners.setdefault(row[8], Owner(*row[8:]))
-        accounts.append(AccountRow(*row[:8], owner=owner))
-    # one array parameter, not one parameter per account
-    ids = id_list([a.pk for a in accounts])
-    by_id = {a.pk: a for a in accounts}
-    families = list(ProductFamily.objects.order_by("name"))
-    ownership = family_ownership(ids, today=today)
-    rates = exchange_rates()
-    lead = _lead_products({a.currency for a in accounts})
-    contacts = _offer_contacts(ids)
+def sort_key(row: Row):
+    if row.kind in DATED:
+        return (row.due_on, row.account.name, row.title)
+    return (-row.value, row.account.name, row.title)
 
-    matrix = [
-        {
-            "account": a,
-            "cells": [ownership.of(a.pk).get(f.pk, "") for f in families],
-            "owned": len(ownership.owned(a.pk)),
-        }
-        for a in accounts
-    ]
 
-    # "accounts like this also buy X": the strongest rule from a family owned
+def _order(kind: str) -> tuple[str, ...]:
+    """The database's ordering of stored rows, as `sort_key` orders live ones."""
+    first = "due_on" if kind in DATED else "-value"
+    return (first, "account__name", "title", "pk")
+
+
+def _recommendations(accounts, ownership, families, lead, contacts) -> list[Row]:
+    """ "Accounts like this also buy X": the strongest rule from a family owned."""
     segments = {(a.industry, a.tier) for a in accounts if a.industry and a.tier}
-    # the industry-and-tier segments of these accounts, as one filter
+    if not segments:
+        return []
     in_segments = Q(pk__in=[])
     for industry, tier in segments:
         in_segments |= Q(industry=industry, tier=tier)
     rules = defaultdict(list)
-    if segments:
-        for rule in FamilyAffinity.objects.filter(
-            in_segments, lift__gt=MIN_LIFT, both_count__gte=MIN_BOTH
-        ).select_related("antecedent", "consequent"):
-            rules[(rule.industry, rule.tier, rule.antecedent_id)].append(rule)
-    names = {f.pk: f for f in families}
-    because = _(
-        "%(conf)s %% of %(industry)s · %(tier)s accounts with %(have)s also have "
-        "%(want)s (support %(support)s %%, lift %(lift)s)"
-    )
-    recommendations = []
+    for rule in FamilyAffinity.objects.filter(
+        in_segments, lift__gt=MIN_LIFT, both_count__gte=MIN_BOTH
+    ).select_related("antecedent", "consequent"):
+        rules[(rule.industry, rule.tier, rule.antecedent_id)].append(rule)
+    names = {f.pk: f.name for f in families}
+    rows = []
     for a in accounts:
         state = ownership.of(a.pk)
         best = {}
@@ -173,12 +216,12 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
                 ):
                     best[rule.consequent_id] = rule
         for family_id, rule in best.items():
-            recommendations.append(
+            rows.append(
                 Row(
                     account=a,
-                    title=names[family_id].name,
-                    reason=because
-                    % {
+                    kind=Kind.RECOMMENDATION,
+                    title=names[family_id],
+                    args={
                         "conf": round(rule.confidence * 100),
                         "industry": a.industry,
                         "tier": a.tier,
@@ -188,12 +231,28 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
                         "lift": plain(rule.lift),
                     },
                     value=rule.typical_arr,
-                    product=lead.get((family_id, a.currency)),
+                    product_id=lead.get((family_id, a.currency)),
                     quantity=Decimal(1),
                     contact_id=contacts.get(a.pk),
                 )
             )
-    recommendations.sort(key=lambda r: (-r.value, r.account.name, r.title))
+    return rows
+
+
+def upsell_sections(
+    accounts: list[AccountRow], *, today: date, ownership: Ownership | None = None
+) -> dict[str, list[Row]]:
+    """Every section's rows for these accounts, sorted (a fixed number of queries)."""
+    # one array parameter, not one parameter per account
+    ids = id_list([a.pk for a in accounts])
+    by_id = {a.pk: a for a in accounts}
+    if ownership is None:
+        ownership = family_ownership(ids, today=today)
+    families = list(ProductFamily.objects.order_by("name"))
+    rates = exchange_rates()
+    lead = _lead_products({a.currency for a in accounts})
+    contacts = _offer_contacts(ids)
+    recommendations = _recommendations(accounts, ownership, families, lead, contacts)
 
     # headroom: below the segment's median volume, and below the revenue potential
     subs = list(
@@ -207,20 +266,26 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
         Subscription.objects.filter(
             account_id__in=ids, status=Subscription.Status.TRIAL
         )
-        .order_by("trial_ends_on", "pk")
+        .order_by()
         .values_list(
             "account_id", "product_id", "quantity", "mrr", "currency", "trial_ends_on"
         )
     )
-    products = Product.objects.in_bulk(
-        {s[1] for s in subs} | {s[1] for s in trial_subs}
+    product_names = dict(
+        Product.objects.filter(
+            pk__in={s[1] for s in subs} | {s[1] for s in trial_subs}
+        ).values_list("pk", "name")
     )
+    segments = {(a.industry, a.tier) for a in accounts if a.industry and a.tier}
     benchmarks = {}
     if segments:
+        in_segments = Q(pk__in=[])
+        for industry, tier in segments:
+            in_segments |= Q(industry=industry, tier=tier)
         benchmarks = {
             (b.industry, b.tier, b.product_id): b
             for b in VolumeBenchmark.objects.filter(
-                in_segments, product_id__in=list(products)
+                in_segments, product_id__in=list(product_names)
             )
         }
     held = defaultdict(lambda: [ZERO, ZERO])  # (account, product) -> quantity, arr
@@ -228,10 +293,6 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
         entry = held[(account_id, product_id)]
         entry[0] += quantity
         entry[1] += to_base(mrr * 12, currency, rates)
-    holds = _(
-        "Holds %(qty)s; the median of %(n)d %(industry)s · %(tier)s accounts is "
-        "%(median)s"
-    )
     headroom = []
     for (account_id, product_id), (quantity, arr) in held.items():
         a = by_id[account_id]
@@ -242,9 +303,9 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
         headroom.append(
             Row(
                 account=a,
-                title=products[product_id].name,
-                reason=holds
-                % {
+                kind=Kind.HEADROOM,
+                title=product_names[product_id],
+                args={
                     "qty": plain(quantity),
                     "n": bench.holders,
                     "industry": a.industry,
@@ -252,7 +313,7 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
                     "median": plain(bench.median_quantity),
                 },
                 value=money(arr / quantity * more),
-                product=products[product_id],
+                product_id=product_id,
                 quantity=more,
                 contact_id=contacts.get(account_id),
             )
@@ -261,8 +322,6 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
     for (account_id, _p), (_q, arr) in held.items():
         arr_by_account[account_id] += arr
     wallet = []
-    spends = _("Spends %(spend)s of a potential %(potential)s EUR a year")
-    wallet_title = _("Share of wallet")
     for a in accounts:
         spend = max(a.revenue_12m, arr_by_account.get(a.pk, ZERO))
         gap = a.revenue_potential - spend
@@ -270,29 +329,24 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
             wallet.append(
                 Row(
                     account=a,
-                    title=wallet_title,
-                    reason=spends
-                    % {
-                        "spend": amount(spend),
-                        "potential": amount(a.revenue_potential),
-                    },
+                    kind=Kind.WALLET,
+                    title=str(WALLET_TITLE),
+                    args={"spend": str(spend), "potential": str(a.revenue_potential)},
                     value=money(gap),
                     contact_id=contacts.get(a.pk),
                 )
             )
-    headroom.sort(key=lambda r: (-r.value, r.account.name))
-    wallet.sort(key=lambda r: (-r.value, r.account.name))
-
-    ends = _("Trial ends on %(date)s")
     trials = [
         Row(
             account=by_id[account_id],
-            title=products[product_id].name,
-            reason=ends % {"date": ends_on.isoformat()},
+            kind=Kind.TRIAL,
+            title=product_names[product_id],
+            args={"date": ends_on.isoformat()},
             value=money(to_base(mrr * 12, currency, rates)),
-            product=products[product_id],
+            product_id=product_id,
             quantity=quantity,
             contact_id=contacts.get(account_id),
+            due_on=ends_on,
         )
         for account_id, product_id, quantity, mrr, currency, ends_on in trial_subs
     ]
@@ -300,44 +354,144 @@ def upsell_report(scope: Scope, *, today: date) -> dict:
     room = defaultdict(Decimal)
     for r in recommendations + headroom:
         room[r.account.pk] += r.value
-    ending = []
-    renewal_room = _("Ends on %(date)s; upsell room with the renewal")
-    for c in (
-        Contract.objects.filter(
+    ending = [
+        Row(
+            account=by_id[account_id],
+            kind=Kind.ENDING,
+            title=f"{number} {title}",
+            args={"date": end_on.isoformat()},
+            value=money(room[account_id]),
+            contact_id=contacts.get(account_id),
+            due_on=end_on,
+        )
+        for account_id, number, title, end_on in Contract.objects.filter(
             account_id__in=ids,
             status__in=Contract.RUNNING,
             end_on__gte=today,
             end_on__lte=today + timedelta(days=ENDING_DAYS),
         )
-        .order_by("end_on", "pk")
-        .only("pk", "number", "title", "end_on", "auto_renew", "account_id")
-    ):
-        if not room.get(c.account_id):
-            continue
-        ending.append(
-            Row(
-                account=by_id[c.account_id],
-                title=f"{c.number} {c.title}",
-                reason=renewal_room % {"date": c.end_on.isoformat()},
-                value=money(room[c.account_id]),
-                contact_id=contacts.get(c.account_id),
-            )
-        )
+        .order_by()
+        .values_list("account_id", "number", "title", "end_on")
+        if room.get(account_id)
+    ]
     sections = {
-        "recommendations": recommendations,
-        "headroom": headroom,
-        "wallet": wallet,
-        "trials": trials,
-        "ending": ending,
+        Kind.RECOMMENDATION: recommendations,
+        Kind.HEADROOM: headroom,
+        Kind.WALLET: wallet,
+        Kind.TRIAL: trials,
+        Kind.ENDING: ending,
     }
-    totals = {
-        name: sum((r.value for r in rows), ZERO) for name, rows in sections.items()
-    }
+    for rows in sections.values():
+        rows.sort(key=sort_key)
+    return {str(kind): rows for kind, rows in sections.items()}
+
+
+def _matrix(accounts, families, ownership) -> list[dict]:
+    return [
+        {
+            "account": a,
+            "cells": [ownership.of(a.pk).get(f.pk, "") for f in families],
+            "owned": len(ownership.owned(a.pk)),
+        }
+        for a in accounts
+    ]
+
+
+def _live(scope: Scope, *, today: date, limit, matrix_limit) -> dict:
+    accounts = account_rows(scope.accounts)
+    ownership = family_ownership(id_list([a.pk for a in accounts]), today=today)
+    sections = upsell_sections(accounts, today=today, ownership=ownership)
+    families = list(ProductFamily.objects.order_by("name"))
     return {
         "families": families,
-        "matrix": matrix,
-        **sections,
+        "matrix": _matrix(accounts[:matrix_limit], families, ownership),
+        "matrix_count": len(accounts),
+        "counts": {kind: len(rows) for kind, rows in sections.items()},
+        "totals": {
+            kind: sum((r.value for r in rows), ZERO) for kind, rows in sections.items()
+        },
+        **{kind: rows[:limit] for kind, rows in sections.items()},
+    }
+
+
+def _stored(scope: Scope, *, today: date, limit, matrix_limit, count, kinds) -> dict:
+    """The nightly rows of the scope's accounts: the top of each section and the
+    totals in SQL; the whitespace matrix live for the accounts shown."""
+    items = UpsellItem.objects.filter(scope.of_accounts())
+    counts = dict.fromkeys(KINDS, 0)
+    totals = dict.fromkeys(KINDS, ZERO)
+    for kind, n, total in (
+        items.order_by().values("kind").annotate(n=Count("pk"), total=Sum("value"))
+        .values_list("kind", "n", "total")
+    ):  # fmt: skip
+        counts[kind], totals[kind] = n, total
+    build = _Accounts()
+    sections = {}
+    for kind in KINDS:
+        if kind not in kinds:
+            sections[kind] = []
+            continue
+        rows = (
+            items.filter(kind=kind)
+            .order_by(*_order(kind))[:limit]
+            .values_list(*ITEM_FIELDS, *(f"account__{f}" for f in ACCOUNT_FIELDS))
+        )
+        sections[kind] = [
+            Row(build.row(values[len(ITEM_FIELDS) :]), *values[: len(ITEM_FIELDS)])
+            for values in rows
+        ]
+    for row in sections[Kind.WALLET]:
+        row.title = str(WALLET_TITLE)  # in the reader's language
+    accounts = account_rows(scope.accounts, limit=matrix_limit)
+    families = list(ProductFamily.objects.order_by("name"))
+    ownership = family_ownership(id_list([a.pk for a in accounts]), today=today)
+    return {
+        "families": families,
+        "matrix": _matrix(accounts, families, ownership),
+        "matrix_count": count,
+        "counts": counts,
         "totals": totals,
+        **sections,
+    }
+
+
+def upsell_computed_at() -> datetime | None:
+    """When the nightly recompute last wrote the upsell rows (None: never)."""
+    return UpsellItem.objects.aggregate(at=Max("computed_at"))["at"]
+
+
+def upsell_report(
+    scope: Scope,
+    *,
+    today: date,
+    limit: int | None = None,
+    matrix_limit: int | None = None,
+    kinds=KINDS,
+) -> dict:
+    """Everything the upsell page (`limit` rows a section, `matrix_limit` accounts
+    in the whitespace) or its export (everything) shows, in a fixed number of
+    queries. `as_of` is the time of the nightly rows, or None when computed live.
+    Nightly rows are read for the sections in `kinds` only (an export of one
+    table); a live report computes every section anyway."""
+    count = scope.accounts.count()
+    as_of = None
+    if count > settings.KAM_UPSELL_LIVE_LIMIT:
+        as_of = upsell_computed_at()
+    if as_of is None:
+        data = _live(scope, today=today, limit=limit, matrix_limit=matrix_limit)
+    else:
+        data = _stored(
+            scope,
+            today=today,
+            limit=limit,
+            matrix_limit=matrix_limit,
+            count=count,
+            kinds=kinds,
+        )
+    totals = data["totals"]
+    return {
+        **data,
+        "as_of": as_of,
         # contracts ending repeat the room counted above, and the unused wallet
         # overlaps it: neither is added to the total
         "total": totals["recommendations"] + totals["headroom"] + totals["trials"],

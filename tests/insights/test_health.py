@@ -157,3 +157,30 @@ def test_account_page_forms_and_health_report(client, cast):
     assert "Voice Co" in report.content.decode()
     assert 'data-testid="nps-teams"' in report.content.decode()
     assert Invoice.objects.count() == 0
+
+
+def test_score_bands_and_weakest_first_by_hand(client, cast):
+    today = timezone.localdate()
+    # given five key accounts scored 10, 39, 40, 85 and 100, one unscored, one
+    # account that is not a key account, and an older, higher score of the first
+    scores = {"K10": 10, "K39": 39, "K40": 40, "K85": 85, "K100": 100}
+    for name, score in scores.items():
+        account = AccountFactory(owner=cast.kam, is_key_account=True, name=name)
+        HealthScore.objects.create(account=account, computed_on=today, score=score)
+        if score == 10:
+            HealthScore.objects.create(
+                account=account, computed_on=today - timedelta(days=3), score=90
+            )
+    AccountFactory(owner=cast.kam, is_key_account=True, name="Unscored")
+    other = AccountFactory(owner=cast.kam, name="Not key")
+    HealthScore.objects.create(account=other, computed_on=today, score=50)
+    client.force_login(cast.manager)
+    response = client.get(reverse("insights:health"))
+    # then the bands count the latest scores of key accounts only
+    chart = response.context["band_chart"]
+    assert chart["labels"] == ["0–39", "40–59", "60–79", "80–100"]
+    assert chart["datasets"][0]["data"] == [2, 1, 0, 2]
+    assert response.context["latest_count"] == 6
+    listed = [(a.name, a.score) for a in response.context["latest"]]
+    assert listed == [("K10", 10), ("K39", 39), ("K40", 40), ("K85", 85),
+                      ("K100", 100), ("Unscored", None)]  # fmt: skip

@@ -91,7 +91,7 @@ def test_forecast_by_month_auto_and_manual(book, cast):
 
 def test_churn_reasons_and_trend_against_target(book, cast):
     scope = scope_for(cast.manager)
-    reasons = sel.churn_reasons(sel.churns(scope, scope.start, scope.end))
+    reasons = sel.churn_reasons(sel.churn_groups(scope, scope.start, scope.end))
     assert [(r["reason"], r["count"], r["arr"]) for r in reasons] == [
         ("price", 1, Decimal("2000.00"))
     ]

@@ -126,7 +126,7 @@ def test_one_click_starts_an_offer_with_the_recommended_product(client, segment,
     # when the button's form is posted
     response = client.post(
         reverse("offers:create", args=[acc4.pk])
-        + f"?product={row.product.pk}&quantity={row.quantity}",
+        + f"?product={row.product_id}&quantity={row.quantity}",
         {
             "title": row.title,
             "contact": row.contact_id,
