@@ -202,8 +202,6 @@ def seed(ctx) -> None:
         _activity(ctx, account, is_key, today)
     _handoffs(ctx)
     portfolio.portfolio_recompute(today=today)
-    if ctx.scale == "large":
-        _seed_large(ctx)
 
 
 def _contacts(ctx, account, is_key):
@@ -374,22 +372,3 @@ def _handoffs(ctx):
         products=[ctx.products["DIGI-BASIC"]],
         expected_annual_revenue=Decimal("1200"),
     )
-
-
-def _seed_large(ctx):
-    kams = [
-        u for name, u in ctx.users.items() if name.startswith("kam") and len(name) == 7
-    ]
-    if Account.objects.count() >= 50_000:
-        return
-    batch = [
-        Account(
-            name=f"{ROOTS[i % len(ROOTS)]} {KINDS[i % len(KINDS)][0]} {i:05}",
-            industry=KINDS[i % len(KINDS)][1],
-            country=COUNTRIES[i % len(COUNTRIES)][0],
-            owner=kams[i % len(kams)],
-            external_ref=f"LRG-{i:06d}",
-        )
-        for i in range(50_000)
-    ]
-    Account.objects.bulk_create(batch, batch_size=5000, ignore_conflicts=True)

@@ -34,30 +34,10 @@ INDUSTRIES = ["Publishing", "Software", "Healthcare", "Banking", "Energy",
               "Logistics", "Education", "Insurance"]  # fmt: skip
 
 
-def load(model, rows: list[dict], *, returning=False) -> list[int]:
-    """COPY rows (dicts of attnames) in; unnamed columns get the field default."""
-    from django.utils import timezone
+def load(model, rows, *, returning=False) -> list[int]:
+    from kam.core.bulk import load_rows
 
-    from kam.core.bulk import insert_rows
-
-    now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if f.attname != "id"]
-    defaults = {}
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults[f.attname] = now
-        else:  # the field's default: "" for text without one, None when nullable
-            value = f.get_default()
-            defaults[f.attname] = (
-                json.dumps(value) if isinstance(value, dict | list) else value
-            )
-    columns = [f.attname for f in fields]
-    body = []
-    for row in rows:
-        merged = {**defaults, **row}
-        body.append([json.dumps(v) if isinstance(v, dict | list) else v
-                     for v in (merged[c] for c in columns)])  # fmt: skip
-    return insert_rows(model, columns, body, returning=returning)
+    return load_rows(model, rows, returning=returning)
 
 
 def build(n_accounts: int) -> dict:

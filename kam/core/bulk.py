@@ -195,3 +195,30 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         )
         highest = cursor.fetchone()[0]
     return list(range(highest + 1, highest + 1 + count))
+
+
+def load_rows(model, rows: Iterable[dict], *, returning: bool = False) -> list[int]:
+    """Insert rows given as dicts of attnames; a column a row leaves out gets the
+    field's default ("" for text without one, None when nullable, now for
+    auto_now fields). For generated data: demo datasets and benchmarks."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if f.attname != "id"]
+    defaults = {}
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            defaults[f.attname] = now
+        else:
+            defaults[f.attname] = f.get_default()
+    columns = [f.attname for f in fields]
+    body = []
+    for row in rows:
+        merged = {**defaults, **row}
+        body.append(
+            [
+                json.dumps(v) if isinstance(v, dict | list) else v
+                for v in (merged[c] for c in columns)
+            ]
+        )
+    return insert_rows(model, columns, body, returning=returning)

@@ -111,7 +111,15 @@ def seed(ctx: DemoContext) -> None:
 
 
 def _seed_large_sales_force(ctx):
-    """15 teams of 10 KAMs, each team with its own manager."""
+    """15 teams of 10 KAMs, each team with its own manager; 30 customer services."""
+    for c in range(1, 31):
+        _user(
+            ctx,
+            f"cs{c:02}",
+            ctx.rng.choice(FIRST_NAMES),
+            ctx.rng.choice(LAST_NAMES),
+            Role.CUSTOMER_SERVICES,
+        )
     for t in range(1, 16):
         manager = _user(
             ctx,

@@ -157,16 +157,22 @@ def _refresh_statistics() -> None:
         cursor.execute("ANALYZE contracts_contract, contracts_subscription")
 
 
+def worker_count(batch: Batch) -> int:
+    """Parallel workers for this run: one for SQLite (one writer), for dry runs
+    (one transaction), and inside a caller's transaction (seed_demo): threads with
+    their own connections could neither see its rows nor get past its locks."""
+    if batch.dry_run or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return settings.KAM_RENEWALS_WORKERS
+
+
 def _process(batch: Batch) -> None:
     """Run the steps in order; each step's chunks go to parallel workers.
 
     The workers are threads with their own database connections; SKIP LOCKED
-    hands each chunk to one of them. SQLite (one writer) and dry runs (one
-    transaction) use one worker.
+    hands each chunk to one of them.
     """
-    workers = settings.KAM_RENEWALS_WORKERS
-    if batch.dry_run or connection.vendor != "postgresql":
-        workers = 1
+    workers = worker_count(batch)
     analyzed_at = 0
     for name, due, work in steps.STEPS:
         started = time.perf_counter()

@@ -1,8 +1,10 @@
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from django.core import mail
+from django.db import transaction
 
 from contracts.models import Contract, ContractTerm, Invoice, InvoiceLine, Subscription
 from renewals.models import RenewalRun
@@ -180,3 +182,17 @@ def test_list_prices_at_renewal_are_capped_by_the_uplift(cast, standing):
     config.save()
     run_on(day_after(standing.end_on))
     assert standing.lines.get().unit_price == Decimal("396.00")  # capped at +10 %
+
+
+@pytest.mark.django_db
+def test_one_worker_inside_a_callers_transaction(settings):
+    """seed_demo runs the renewals inside its transaction: worker threads with
+    their own connections would wait for its locks forever."""
+    from renewals.models import RenewalConfig
+    from renewals.services.run import Batch, worker_count
+
+    settings.KAM_RENEWALS_WORKERS = 2
+    batch = Batch(day=date(2026, 11, 23), config=RenewalConfig(pk=1))
+    with transaction.atomic():  # the test's own transaction is one already
+        assert worker_count(batch) == 1
+    assert worker_count(Batch(day=batch.day, config=batch.config, dry_run=True)) == 1
