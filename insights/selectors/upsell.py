@@ -187,14 +187,23 @@ def _order(kind: str) -> tuple[str, ...]:
     return (first, "account__name", "title", "pk")
 
 
-def _recommendations(accounts, ownership, families, lead, contacts) -> list[Row]:
-    """ "Accounts like this also buy X": the strongest rule from a family owned."""
+def _in_segments(accounts) -> Q | None:
+    """The industry-and-tier segments of these accounts, as one filter (None: none)."""
     segments = {(a.industry, a.tier) for a in accounts if a.industry and a.tier}
     if not segments:
-        return []
+        return None
     in_segments = Q(pk__in=[])
     for industry, tier in segments:
         in_segments |= Q(industry=industry, tier=tier)
+    return in_segments
+
+
+def _recommendations(
+    accounts, in_segments, ownership, families, lead, contacts
+) -> list[Row]:
+    """ "Accounts like this also buy X": the strongest rule from a family owned."""
+    if in_segments is None:
+        return []
     rules = defaultdict(list)
     for rule in FamilyAffinity.objects.filter(
         in_segments, lift__gt=MIN_LIFT, both_count__gte=MIN_BOTH
@@ -240,7 +249,11 @@ def _recommendations(accounts, ownership, families, lead, contacts) -> list[Row]
 
 
 def upsell_sections(
-    accounts: list[AccountRow], *, today: date, ownership: Ownership | None = None
+    accounts: list[AccountRow],
+    *,
+    today: date,
+    ownership: Ownership | None = None,
+    families: list | None = None,
 ) -> dict[str, list[Row]]:
     """Every section's rows for these accounts, sorted (a fixed number of queries)."""
     # one array parameter, not one parameter per account
@@ -248,11 +261,15 @@ def upsell_sections(
     by_id = {a.pk: a for a in accounts}
     if ownership is None:
         ownership = family_ownership(ids, today=today)
-    families = list(ProductFamily.objects.order_by("name"))
+    if families is None:
+        families = list(ProductFamily.objects.order_by("name"))
     rates = exchange_rates()
     lead = _lead_products({a.currency for a in accounts})
     contacts = _offer_contacts(ids)
-    recommendations = _recommendations(accounts, ownership, families, lead, contacts)
+    in_segments = _in_segments(accounts)
+    recommendations = _recommendations(
+        accounts, in_segments, ownership, families, lead, contacts
+    )
 
     # headroom: below the segment's median volume, and below the revenue potential
     subs = list(
@@ -276,12 +293,8 @@ def upsell_sections(
             pk__in={s[1] for s in subs} | {s[1] for s in trial_subs}
         ).values_list("pk", "name")
     )
-    segments = {(a.industry, a.tier) for a in accounts if a.industry and a.tier}
     benchmarks = {}
-    if segments:
-        in_segments = Q(pk__in=[])
-        for industry, tier in segments:
-            in_segments |= Q(industry=industry, tier=tier)
+    if in_segments is not None:
         benchmarks = {
             (b.industry, b.tier, b.product_id): b
             for b in VolumeBenchmark.objects.filter(
@@ -400,8 +413,10 @@ def _matrix(accounts, families, ownership) -> list[dict]:
 def _live(scope: Scope, *, today: date, limit, matrix_limit) -> dict:
     accounts = account_rows(scope.accounts)
     ownership = family_ownership(id_list([a.pk for a in accounts]), today=today)
-    sections = upsell_sections(accounts, today=today, ownership=ownership)
     families = list(ProductFamily.objects.order_by("name"))
+    sections = upsell_sections(
+        accounts, today=today, ownership=ownership, families=families
+    )
     return {
         "families": families,
         "matrix": _matrix(accounts[:matrix_limit], families, ownership),
