@@ -18,7 +18,7 @@ from accounts.views import post_on_account
 from catalog.models import ProductFamily
 from insights.filters import report_scope
 from insights.forms import ChurnTargetForm, FeedbackForm, NpsForm
-from insights.models import FeedbackItem, HealthConfig
+from insights.models import FeedbackItem, HealthConfig, UpsellItem
 from insights.selectors import health as health_selectors
 from insights.selectors import percent
 from insights.selectors import pipeline as pipeline_selectors
@@ -34,6 +34,7 @@ from kam.core.roles import Role
 from kam.core.spreadsheets import export_workbook
 
 EXPORT_FORMATS = {"csv", "xlsx"}
+Kind = UpsellItem.Kind
 SECTION_ROWS = 50  # per section on the page; the export has every row
 MATRIX_ROWS = 100
 
@@ -163,21 +164,22 @@ def upsell(request):
             "valid_until": today + timedelta(days=30),
             "stale": data["as_of"]
             and timezone.now() - data["as_of"] > timedelta(hours=36),
+            # the sections in the page's order; `table` is the export's CSV index
             "section_list": [
                 {
-                    "key": key,
-                    "label": label,
-                    "table": table,
-                    "rows": data[key],
-                    "count": data["counts"][key],
-                    "total": data["totals"][key],
+                    "key": kind.value,
+                    "label": kind.label,
+                    "table": upsell_selectors.KINDS.index(kind),
+                    "rows": data[kind],
+                    "count": data["counts"][kind],
+                    "total": data["totals"][kind],
                 }
-                for key, label, table in (
-                    ("recommendations", _("Accounts like this also buy"), 0),
-                    ("headroom", _("Volume headroom"), 1),
-                    ("trials", _("Trials to convert"), 3),
-                    ("ending", _("Contracts ending soon with upsell room"), 4),
-                    ("wallet", _("Unused share of wallet"), 2),
+                for kind in (
+                    Kind.RECOMMENDATION,
+                    Kind.HEADROOM,
+                    Kind.TRIAL,
+                    Kind.ENDING,
+                    Kind.WALLET,
                 )
             ],
             "matrix_more": max(0, data["matrix_count"] - MATRIX_ROWS),
