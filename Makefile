@@ -12,7 +12,7 @@ DEPLOY_ENV := DJANGO_SETTINGS_MODULE=kam.settings.production \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 DEFAULT_FROM_EMAIL=kam@kam.example.com \
 	OUTBOX_DELIVERY_BACKEND=anymail.backends.postmark.EmailBackend
 
-.PHONY: run install test lint format checks ci messages bench clean
+.PHONY: run install test lint format checks ci messages bench bench-deps clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KAM needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -54,6 +54,17 @@ ci: test lint checks
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l de --ignore '.venv/*' --ignore 'var/*' --no-obsolete
 	$(PY) manage.py compilemessages -l de --ignore '.venv/*'
+
+## Benchmarks (never in CI): all of them, or one with make bench-<name>
+## (pages, reports, renewals, offer_pdf); results in bench/results/.
+BENCHES := pages reports renewals offer_pdf
+bench: $(addprefix bench-,$(BENCHES))
+
+bench-deps: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+
+bench-%: bench-deps
+	$(PY) bench/$*.py
 
 clean:
 	rm -rf var/celery var/mail var/staticfiles

@@ -1,0 +1,91 @@
+"""The mixed workload of `bench/pages.py` (locust, headless): KAMs at work, managers
+reading the upsell report, customer services on their admin worklist.
+
+Reads the users and object ids from the JSON file in $KAM_BENCH_FIXTURE.
+"""
+
+import json
+import os
+import random
+import re
+
+from locust import HttpUser, between, task
+
+FIXTURE = json.loads(open(os.environ["KAM_BENCH_FIXTURE"]).read())  # noqa: SIM115
+PASSWORD = FIXTURE["password"]
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+class _Signed(HttpUser):
+    abstract = True
+    wait_time = between(0.05, 0.2)
+    pool = "kams"
+
+    def on_start(self):
+        self.me = random.choice(FIXTURE[self.pool])
+        page = self.client.get("/auth/login/", name="login form")
+        token = TOKEN.search(page.text).group(1)
+        response = self.client.post(
+            "/auth/login/",
+            {"username": self.me["username"], "password": PASSWORD,
+             "csrfmiddlewaretoken": token},
+            name="login", allow_redirects=False,
+        )  # fmt: skip
+        if response.status_code != 302:
+            response.failure(f"login of {self.me['username']} failed")
+
+
+class Kam(_Signed):
+    weight = 8
+
+    @task(3)
+    def home(self):
+        self.client.get("/", name="KAM home")
+
+    @task(2)
+    def account_list(self):
+        self.client.get("/accounts/?tier=A&is_key_account=true&q=Hamburg",
+                        name="account list (filtered)")  # fmt: skip
+
+    @task(3)
+    def account_360(self):
+        account = random.choice(self.me["accounts"])
+        self.client.get(f"/accounts/{account}/", name="account 360")
+
+    @task(2)
+    def offer_detail(self):
+        offer = random.choice(self.me["offers"])
+        self.client.get(f"/offers/{offer}/", name="offer detail")
+
+    @task(1)
+    def save_offer_line(self):
+        offer, line = self.me["draft"]
+        csrf = self.client.cookies.get("csrftoken")
+        response = self.client.post(
+            f"/offers/{offer}/lines/{line}/",
+            {"quantity": random.randint(1, 40), "unit_price": "120.00",
+             "discount_percent": "5"},
+            headers={"X-CSRFToken": csrf, "HX-Request": "true"},
+            name="save offer line",
+        )  # fmt: skip
+        if "alert-danger" in response.text:
+            response.failure("the line was refused")
+
+
+class Manager(_Signed):
+    weight = 1
+    pool = "managers"
+
+    @task
+    def upsell(self):
+        self.client.get("/insights/upsell/", name="upsell report (team)")
+
+
+class CustomerServices(_Signed):
+    weight = 1
+    pool = "cs"
+
+    @task
+    def worklist(self):
+        self.client.get("/admin/contracts/contract/?worklist=new",
+                        name="admin worklist")  # fmt: skip

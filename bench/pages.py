@@ -1,0 +1,266 @@
+"""Pages under concurrent load: gunicorn, PostgreSQL, the large demo dataset, locust.
+
+    python bench/pages.py [--users 24] [--seconds 60] [--workers 4]
+
+Uses the database `kam_large`, built by `seed_demo --scale large` when it is missing
+(about 6 minutes). Counts each page's SQL queries in-process, then starts gunicorn
+and runs locust headless with a mixed workload (`bench/locustfile.py`): KAMs on their
+home, the filtered account list, the account 360, an offer's detail and saving an
+offer line; managers on the upsell report; customer services on the admin worklist.
+
+Writes bench/results/pages.json and bench/results/pages.md (with a chart of p95 per
+page against its target). Targets on this 2-core machine: p95 ≤ 100 ms for pages,
+≤ 500 ms for reports, ≥ 150 requests/s in all, 0 errors.
+"""
+
+import argparse
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from fresh import ROOT, use_database
+
+DB = "kam_large"
+PORT = 8900
+RESULTS = ROOT / "bench" / "results"
+VENV_BIN = Path(sys.executable).parent
+# page name (as locust reports it) -> p95 target in ms
+TARGETS = {
+    "KAM home": 100,
+    "account list (filtered)": 100,
+    "account 360": 100,
+    "offer detail": 100,
+    "save offer line": 100,
+    "upsell report (team)": 500,
+    "admin worklist": 100,
+}
+MIN_RPS = 150
+
+
+def _database_ready() -> bool:
+    import psycopg2
+
+    admin = psycopg2.connect("dbname=postgres user=postgres host=127.0.0.1")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB])
+        exists = cursor.fetchone() is not None
+        if not exists:
+            cursor.execute(f"CREATE DATABASE {DB}")
+    admin.close()
+    if not exists:
+        return False
+    probe = psycopg2.connect(f"dbname={DB} user=postgres host=127.0.0.1")
+    with probe.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_regclass('accounts_account') IS NOT NULL AND EXISTS "
+            "(SELECT 1 FROM accounts_account WHERE external_ref = 'LRG-000000')"
+        )
+        ready = cursor.fetchone()[0]
+    probe.close()
+    return bool(ready)
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True)
+
+
+def fixture(password: str) -> dict:
+    """The users of each kind, and for each KAM a few own accounts and offers and
+    a draft offer's line to save."""
+    from accounts.models import Account
+    from kam.core.models import User
+    from offers.models import Offer, OfferLine
+
+    kams = []
+    for user in User.objects.filter(username__regex=r"^kam\d{4}$").order_by("pk"):
+        accounts = list(
+            Account.objects.filter(owner=user)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:20]
+        )
+        offers = list(
+            Offer.objects.filter(account__owner=user)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:20]
+        )
+        line = (
+            OfferLine.objects.filter(option__offer__account__owner=user,
+                                     option__offer__status=Offer.Status.DRAFT)
+            .order_by("pk").values_list("option__offer_id", "pk").first()
+        )  # fmt: skip
+        if accounts and offers and line:
+            kams.append({"username": user.username, "accounts": accounts,
+                         "offers": offers, "draft": list(line)})  # fmt: skip
+    names = lambda pattern: [  # noqa: E731
+        {"username": u}
+        for u in User.objects.filter(username__regex=pattern).values_list(
+            "username", flat=True
+        )
+    ]
+    return {"password": password, "kams": kams, "managers": names(r"^mgr\d{2}$"),
+            "cs": names(r"^cs\d{2}$")}  # fmt: skip
+
+
+def query_counts(data: dict) -> dict:
+    """SQL queries per page, counted in-process with the same users and objects."""
+    from django.db import connection
+    from django.test import Client
+
+    from kam.core.models import User
+
+    kam, manager, cs = data["kams"][0], data["managers"][0], data["cs"][0]
+    pages = {
+        "KAM home": (kam, "/"),
+        "account list (filtered)": (
+            kam,
+            "/accounts/?tier=A&is_key_account=true&q=Hamburg",
+        ),
+        "account 360": (kam, f"/accounts/{kam['accounts'][0]}/"),
+        "offer detail": (kam, f"/offers/{kam['offers'][0]}/"),
+        "upsell report (team)": (manager, "/insights/upsell/"),
+        "admin worklist": (cs, "/admin/contracts/contract/?worklist=new"),
+    }
+    counts = {}
+    for name, (who, path) in pages.items():
+        client = Client()
+        client.force_login(User.objects.get(username=who["username"]))
+        client.get(path)  # warm
+        queries = []
+        with connection.execute_wrapper(
+            lambda run, sql, params, many, ctx, queries=queries: (
+                queries.append(sql),
+                run(sql, params, many, ctx),
+            )[1]
+        ):
+            status = client.get(path).status_code
+        assert status == 200, (name, path, status)
+        counts[name] = len(queries)
+    return counts
+
+
+def _serve(workers: int) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kam.settings.dev", "DJANGO_DEBUG": "false",
+           "DJANGO_CONN_MAX_AGE": "60"}  # fmt: skip
+    server = subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "kam.wsgi", "-b", f"127.0.0.1:{PORT}",
+         "-w", str(workers), "--access-logfile", "/dev/null", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", PORT), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _svg(rows: list[dict]) -> str:
+    """p95 per page as horizontal bars, each with its target as a tick."""
+    width, bar_h, left, scale_max = (
+        720,
+        22,
+        190,
+        max(max(r["p95_ms"] for r in rows), max(TARGETS.values())),
+    )
+    height = len(rows) * (bar_h + 8) + 30
+    x = lambda ms: left + (width - left - 20) * ms / scale_max  # noqa: E731
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             'font-family="sans-serif" font-size="12">']  # fmt: skip
+    for i, r in enumerate(rows):
+        y = 10 + i * (bar_h + 8)
+        colour = "#2e7d6b" if r["p95_ms"] <= r["target_ms"] else "#c0392b"
+        parts += [
+            f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{r["page"]}</text>',
+            f'<rect x="{left}" y="{y}" width="{x(r["p95_ms"]) - left:.1f}" '
+            f'height="{bar_h}" fill="{colour}"/>',
+            f'<line x1="{x(r["target_ms"]):.1f}" x2="{x(r["target_ms"]):.1f}" y1="{y - 2}" '
+            f'y2="{y + bar_h + 2}" stroke="#222" stroke-width="2"/>',
+            f'<text x="{x(r["p95_ms"]) + 4:.1f}" y="{y + 15}">{r["p95_ms"]:.0f} ms</text>',
+        ]  # fmt: skip
+    parts.append(f'<text x="{left}" y="{height - 6}">p95 in ms; the black tick is the '
+                 "target</text></svg>")  # fmt: skip
+    return "\n".join(parts)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=24)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    use_database(DB)
+    password = "kam-demo"  # noqa: S105 (the demo users' password)
+    if not _database_ready():
+        print("building the large dataset (seed_demo --scale large) …", flush=True)
+        _manage("migrate", "-v0")
+        _manage("seed_demo", "--scale", "large", "--password", password)
+    import django
+
+    django.setup()
+    data = fixture(password)
+    counts = query_counts(data)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    fixture_path = RESULTS / "pages-fixture.json"
+    fixture_path.write_text(json.dumps(data))
+    server = _serve(args.workers)
+    prefix = RESULTS / "pages"
+    try:
+        subprocess.run(
+            [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
+             "--headless", "-u", str(args.users), "-r", str(args.users),
+             "-t", f"{args.seconds}s", "--host", f"http://127.0.0.1:{PORT}",
+             "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
+            check=False, env={**os.environ, "KAM_BENCH_FIXTURE": str(fixture_path)},
+        )  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        fixture_path.unlink(missing_ok=True)
+    rows, total = [], None
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            entry = {
+                "page": row["Name"], "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]), "p50_ms": float(row["50%"]),
+                "p95_ms": float(row["95%"]), "rps": round(float(row["Requests/s"]), 1),
+            }  # fmt: skip
+            if row["Name"] == "Aggregated":
+                total = entry
+            elif row["Name"] in TARGETS:
+                entry["target_ms"] = TARGETS[row["Name"]]
+                entry["queries"] = counts.get(row["Name"])
+                rows.append(entry)
+    rows.sort(key=lambda r: list(TARGETS).index(r["page"]))
+    for extra in ("stats_history", "exceptions", "failures"):  # kept: pages_stats.csv
+        Path(f"{prefix}_{extra}.csv").unlink(missing_ok=True)
+    result = {"users": args.users, "seconds": args.seconds, "workers": args.workers,
+              "pages": rows, "total": total, "min_rps": MIN_RPS}  # fmt: skip
+    (RESULTS / "pages.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / "pages.svg").write_text(_svg(rows) + "\n")
+    lines = [
+        f"# Pages under load ({args.users} users, {args.seconds} s, gunicorn "
+        f"{args.workers} workers)", "", "![p95 per page](pages.svg)", "",
+        "| page | requests | errors | p50 ms | p95 ms | target p95 | queries |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]  # fmt: skip
+    for r in rows:
+        met = "met" if r["p95_ms"] <= r["target_ms"] else "**not met**"
+        lines.append(f"| {r['page']} | {r['requests']} | {r['failures']} | {r['p50_ms']:.0f} "
+                     f"| {r['p95_ms']:.0f} | ≤ {r['target_ms']} ({met}) | "
+                     f"{r['queries'] if r['queries'] is not None else '—'} |")  # fmt: skip
+    lines += ["", f"All requests: {total['requests']}, errors {total['failures']}, "
+              f"{total['rps']} requests/s (target ≥ {MIN_RPS})."]  # fmt: skip
+    (RESULTS / "pages.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
