@@ -171,7 +171,7 @@ def _svg(rows: list[dict]) -> str:
         max(max(r["p95_ms"] for r in rows), max(TARGETS.values())),
     )
     height = len(rows) * (bar_h + 8) + 30
-    x = lambda ms: left + (width - left - 20) * ms / scale_max  # noqa: E731
+    x = lambda ms: left + (width - left - 80) * ms / scale_max  # noqa: E731
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              'font-family="sans-serif" font-size="12">']  # fmt: skip
     for i, r in enumerate(rows):
