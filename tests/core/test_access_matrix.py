@@ -1,0 +1,276 @@
+"""Every URL pattern × every role × an own and a foreign object, read from the URLconf.
+
+Two identical worlds are built, one for `kam` (team North, manager `manager`) and one
+for `kam3` (team South, manager `manager2`). Before each world is built, every table's
+id sequence is moved to the same number, so the first account, contact, offer, option,
+line, contract, plan, document… of a world all carry that number. Filling every id in
+every URL pattern with it gives a URL of that world, whatever the view: a new view with
+object ids is covered without writing a new test.
+
+For each role:
+- a foreign object is refused (403, 404, 405 or a sign-in redirect), by GET and by POST,
+  and the POST changes nothing;
+- the own object is served exactly as the foreign world's owner is served theirs
+  (the worlds are alike), and never with a server error;
+- a see-all role (customer services, administrator) is served both worlds alike.
+"""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from accounts.models import Account, Handoff
+from accounts.services import activity
+from accounts.services.tasks import task_create
+from contracts.models import Contract
+from insights.models import FeedbackItem
+from insights.services import plans as plan_services
+from insights.services import voice
+from kam.core.models import Notification
+from offers import services as offer_services
+from renewals.models import Churn
+from tests.contracts.helpers import contract_for, product
+from tests.core.test_url_matrix import PUBLIC, _route
+from tests.factories import AccountFactory, ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+OWN, FOREIGN = 700001, 800001
+REFUSED = (403, 404, 405)
+SIGN_IN = ("/auth/login/", "/admin/login/")
+# views that name no object of a world, or only the user's own (checked elsewhere)
+WORLDLESS = {"offers:template-edit", "offers:template-preview",  # company templates
+             "renewals:run", "core:outbox-detail", "core:outbox-html"}  # fmt: skip
+# admin pages of people and sign-in records, which belong to no world
+WORLDLESS_PREFIXES = ("admin:core_user", "admin:core_team", "admin:axes_")
+
+
+def object_patterns():
+    """(name, route template) of every pattern that takes an object id."""
+
+    def walk(items, prefix, namespace):
+        for item in items:
+            route = _route(item.pattern)
+            if route is None:
+                continue
+            raw = str(item.pattern)
+            if isinstance(item, URLResolver):
+                inner = item.namespace
+                if inner and namespace:
+                    inner = f"{namespace}:{inner}"
+                yield from walk(item.url_patterns, prefix + raw, inner or namespace)
+            elif isinstance(item, URLPattern):
+                name = item.name or "<unnamed>"
+                yield (f"{namespace}:{name}" if namespace else name, "/" + prefix + raw)
+
+    found = []
+    for name, raw in walk(get_resolver().url_patterns, "", None):
+        takes_id = "<int:" in raw or "<path:object_id>" in raw
+        worldless = name in WORLDLESS or name.startswith(WORLDLESS_PREFIXES)
+        if takes_id and not worldless and name not in PUBLIC:
+            found.append((name, raw))
+    return sorted(set(found))
+
+
+def fill(raw: str, pk: int) -> str:
+    return re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: str(pk), raw)
+
+
+PATTERNS = object_patterns()
+
+
+def _restart_sequences(at: int):
+    """Move every id sequence to `at`, so each world's first objects share one id."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_serial_sequence(quote_ident(c.relname), a.attname) "
+            "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attname = 'id'"
+        )
+        for (sequence,) in cursor.fetchall():
+            if sequence:
+                cursor.execute("SELECT setval(%s, %s, false)", [sequence, at])
+
+
+def build_world(owner, at: int) -> Account:
+    """One key account with one of everything a URL can name, all with id `at`."""
+    _restart_sequences(at)
+    Notification.objects.create(user=owner, title="Offer approved", url="/")
+    account = AccountFactory(
+        name=f"World {at}", owner=owner, is_key_account=True, tier="A",
+        street="Hafenstr. 1", postal_code="20457", city="Hamburg", country="DE",
+        legal_name="Hafen Medien GmbH",
+    )  # fmt: skip
+    contact = ContactFactory(account=account, email=f"buyer{at}@customer.example")
+    Handoff.objects.create(
+        account=account, needs="Seats", complexity=Account.Complexity.values[0],
+        proposed_path=Account.ServicePath.values[0], team=owner.team,
+        status=Handoff.Status.AWAITING_KAM, submitted_by=owner,
+    )  # fmt: skip
+    activity.document_upload(
+        account=account, actor=owner, title="Brief",
+        uploaded_file=SimpleUploadedFile("brief.pdf", b"%PDF-1.4\n%%EOF\n",
+                                         content_type="application/pdf"),
+    )  # fmt: skip
+    task_create(title="Call back", due_at=timezone.now() + timedelta(days=1),
+                assignee=owner, actor=owner, account=account)  # fmt: skip
+    offer = offer_services.offer_create(
+        account=account, contact=contact, actor=owner, title="Draft",
+        valid_until=timezone.localdate() + timedelta(days=30),
+    )  # fmt: skip
+    offer_services.line_add(option=offer.options.get(), actor=owner,
+                            product=product(code=f"P{at}"), quantity=Decimal(2))  # fmt: skip
+    contract_for(owner, account=account)
+    plan = plan_services.plan_create(actor=owner, account=account,
+                                     year=timezone.localdate().year)  # fmt: skip
+    plan_services.objective_add(actor=owner, plan=plan, title="Grow",
+                                metric="Seats", target_value=Decimal(10))  # fmt: skip
+    voice.feedback_create(actor=owner, account=account,
+                          kind=FeedbackItem.Kind.values[0], title="Needs SSO")  # fmt: skip
+    Churn.objects.create(account=account, contract=Contract.objects.get(pk=at),
+                         lost_on=timezone.localdate(), currency="EUR")  # fmt: skip
+    return account
+
+
+def fingerprint(account: Account) -> dict:
+    """What a refused POST must leave alone: the world's rows and their versions."""
+    from django.apps import apps
+
+    counts = {}
+    for model in apps.get_models():
+        if model._meta.app_label in {"accounts", "offers", "contracts", "renewals",
+                                     "insights", "core", "catalog"}:  # fmt: skip
+            counts[model._meta.label] = model.objects.count()
+    account.refresh_from_db()
+    counts["account"] = account.updated_at
+    counts["offers"] = list(account.offers.values_list("pk", "status", "updated_at"))
+    counts["contracts"] = list(
+        Contract.objects.filter(account=account).values_list("pk", "status")
+    )
+    return counts
+
+
+@pytest.fixture
+def worlds(cast):
+    own = build_world(cast.kam, OWN)
+    foreign = build_world(cast.kam3, FOREIGN)
+    assert own.pk == OWN and foreign.pk == FOREIGN
+    return own, foreign
+
+
+def refused(response) -> bool:
+    if response.status_code == 302:
+        return response["Location"].startswith(SIGN_IN)
+    return response.status_code in REFUSED
+
+
+def test_the_matrix_reads_the_urlconf():
+    names = {name for name, _raw in PATTERNS}
+    assert len(PATTERNS) > 100  # the admin's change pages included
+    assert {"accounts:detail", "accounts:document-download", "offers:pdf",
+            "offers:line-update", "contracts:detail", "insights:plan-pdf",
+            "admin:offers_offer_change"} <= names  # fmt: skip
+
+
+# role -> (user in the own world's seat, user in the foreign world's seat) or a see-all
+ROLES = {
+    "kam": ("kam", "kam3"),
+    "manager": ("manager", "manager2"),
+    "cs": ("cs", "cs"),
+    "admin": ("admin", "admin"),
+    "norole": ("norole", "norole"),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_object_url_for_every_role(client, cast, worlds, role):
+    _own_world, foreign_world = worlds
+    mine, theirs = (getattr(cast, who) for who in ROLES[role])
+    sees_all = mine == theirs and role != "norole"
+    problems, served = [], 0
+    for name, raw in PATTERNS:
+        own_url, foreign_url = fill(raw, OWN), fill(raw, FOREIGN)
+        client.force_login(mine)
+        own = client.get(own_url)
+        cross = client.get(foreign_url)
+        client.force_login(theirs)
+        mirrored = client.get(foreign_url)
+        if own.status_code >= 500 or cross.status_code >= 500:
+            problems.append(
+                f"{name}: server error {own.status_code}/{cross.status_code}"
+            )
+            continue
+        if own.status_code == 200:
+            served += 1
+        if own.status_code != mirrored.status_code:
+            problems.append(f"{name}: own {own.status_code}, mirrored "
+                            f"{mirrored.status_code}")  # fmt: skip
+        if sees_all:
+            if cross.status_code != own.status_code:
+                problems.append(f"{name}: sees own {own.status_code} but other "
+                                f"{cross.status_code}")  # fmt: skip
+            continue
+        if not refused(cross):
+            problems.append(f"{name}: GET of a foreign object gave {cross.status_code}")
+        client.force_login(mine)
+        before = fingerprint(foreign_world)
+        posted = client.post(foreign_url, {"quantity": "99", "name": "Hijacked"})
+        if not refused(posted):
+            problems.append(f"{name}: POST to a foreign object gave "
+                            f"{posted.status_code}")  # fmt: skip
+        if fingerprint(foreign_world) != before:
+            problems.append(f"{name}: a refused POST changed the foreign world")
+    assert not problems, "\n".join(problems)
+    # the matrix is not vacuous: the owner's side is really served
+    if role in ("kam", "manager"):
+        assert served >= 15, served
+    if role == "norole":
+        assert served == 0
+
+
+INLINE_SCRIPT = re.compile(
+    r'<script(?![^>]*\b(?:src=|type="application/json"))[^>]*>\s*\S', re.I
+)
+HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
+INLINE_STYLE = re.compile(r"<[^>]+\sstyle\s*=", re.I)
+JS_URL = re.compile(r"""(?:href|src|action)\s*=\s*["']?\s*javascript:""", re.I)
+
+
+@pytest.mark.parametrize("who", ["kam", "admin"])
+def test_every_page_keeps_to_the_content_security_policy(client, cast, worlds, who):
+    """Every page a role can open, with its own objects, has the CSP header and no
+    inline script, event handler, style attribute or javascript: link, which the
+    policy would block in the browser."""
+    from tests.core.test_url_matrix import ALL
+
+    client.force_login(getattr(cast, who))
+    object_routes = dict(PATTERNS)
+    problems, checked = [], 0
+    for name, path in ALL:
+        if name in PUBLIC or name.startswith("anymail:"):
+            continue
+        url = fill(object_routes[name], OWN) if name in object_routes else path
+        response = client.get(url)
+        if response.status_code != 200 or "html" not in response.get(
+            "Content-Type", ""
+        ):
+            continue
+        checked += 1
+        html = response.content.decode()
+        csp = response.get("Content-Security-Policy", "")
+        strict = "script-src 'self'" in csp and "unsafe-inline" not in csp
+        if not strict and not csp.startswith("sandbox"):  # sandbox: stored e-mails
+            problems.append(f"{name}: Content-Security-Policy {csp!r}")
+        for label, rule in (("inline script", INLINE_SCRIPT), ("event handler", HANDLER),
+                            ("style attribute", INLINE_STYLE), ("javascript: URL", JS_URL)):  # fmt: skip
+            if match := rule.search(html):
+                problems.append(f"{name}: {label}: {match.group(0)[:80]}")
+    assert not problems, "\n".join(problems)
+    assert checked >= (30 if who == "kam" else 120), checked
