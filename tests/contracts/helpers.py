@@ -18,12 +18,14 @@ def product(code="SEAT", price="360.00", **extra):
     return item
 
 
-def contract_for(kam, *, account=None, finalize_by=None, sign=True) -> Contract:
+def contract_for(
+    kam, *, account=None, contact=None, finalize_by=None, sign=True
+) -> Contract:
     account = account or AccountFactory(
         owner=kam, street="Hafenstr. 1", postal_code="20457", city="Hamburg",
         country="DE", legal_name="Hafen Medien GmbH",
     )  # fmt: skip
-    contact = ContactFactory(account=account, email="buyer@customer.example")
+    contact = contact or ContactFactory(account=account, email="buyer@customer.example")
     offer = offer_services.offer_create(
         account=account,
         contact=contact,
