@@ -11,6 +11,7 @@ from accounts.portfolio import portfolio_overview
 from accounts.selectors import account_list_for_user
 from accounts.tasks import portfolio_recompute_task
 from kam.core.decorators import role_required
+from kam.core.queueing import enqueue
 from kam.core.roles import Role
 
 
@@ -31,8 +32,16 @@ def portfolio(request):
 @role_required(Role.SALES_MANAGER, Role.ADMINISTRATOR)
 @require_POST
 def portfolio_recompute(request):
-    portfolio_recompute_task.delay()
-    messages.info(request, _("The portfolio is being recomputed; reload in a moment."))
+    if enqueue(portfolio_recompute_task):
+        messages.info(
+            request, _("The portfolio is being recomputed; reload in a moment.")
+        )
+    else:
+        messages.error(
+            request,
+            _("The background worker cannot be reached; the nightly run will "
+              "recompute the portfolio."),
+        )  # fmt: skip
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -18,6 +18,13 @@ def invoice_send_task(invoice_id: int) -> str:
 
 
 @shared_task(acks_late=True)
+def unsent_requeue_task() -> int:
+    """Queue again contracts and invoices left unsent by a broker outage."""
+    found = contracts.unsent_requeue()
+    return len(found["contracts"]) + len(found["invoices"])
+
+
+@shared_task(acks_late=True)
 def trial_reminders_task() -> int:
     """Remind KAMs and customers of trials that end soon."""
     return contracts.trial_reminders()

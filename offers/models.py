@@ -73,6 +73,7 @@ class Offer(TimeStampedModel):
         DELIVERED = "delivered", _("Delivered")
         OPENED = "opened", _("Opened")
         BOUNCED = "bounced", _("Bounced")
+        FAILED = "failed", _("Not delivered")
 
     number = models.CharField(_("number"), max_length=20)
     revision = models.PositiveSmallIntegerField(_("revision"), default=1)

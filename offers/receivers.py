@@ -3,6 +3,7 @@
 from anymail.signals import inbound, tracking
 from django.dispatch import receiver
 
+from kam.core.signals import message_failed, message_sent
 from offers import services
 
 
@@ -15,6 +16,16 @@ def on_tracking(sender, event, esp_name, **kwargs):
         event_type=event.event_type,
         occurred_at=event.timestamp,
     )
+
+
+@receiver(message_sent, dispatch_uid="kam-offers-message-sent")
+def on_message_sent(sender, message, **kwargs):
+    services.delivery_from_outbox(message=message, failed=False)
+
+
+@receiver(message_failed, dispatch_uid="kam-offers-message-failed")
+def on_message_failed(sender, message, **kwargs):
+    services.delivery_from_outbox(message=message, failed=True)
 
 
 @receiver(inbound, dispatch_uid="kam-offers-inbound")

@@ -884,6 +884,7 @@ DELIVERY_ORDER = {
     "delivered": 3,
     "opened": 4,
     "bounced": 5,
+    "failed": 5,
 }
 EVENT_TO_DELIVERY = {
     "queued": "queued",
@@ -936,6 +937,27 @@ def tracking_apply(
                     offer.contact.email,
                 )
     return True
+
+
+@transaction.atomic
+def delivery_from_outbox(*, message, failed: bool) -> int:
+    """Show the outbox's outcome on the offers it carried; tell the owner of a failure."""
+    delivery = Offer.Delivery.FAILED if failed else Offer.Delivery.SENT
+    changed = 0
+    offers = Offer.objects.select_for_update().select_related("account", "contact")
+    for offer in offers.filter(message=message):
+        if DELIVERY_ORDER[delivery] <= DELIVERY_ORDER.get(offer.delivery, 0):
+            continue
+        offer.delivery = delivery
+        offer.save(update_fields=["delivery", "updated_at"])
+        changed += 1
+        if failed:
+            _notify_owner(
+                offer,
+                _("Not delivered: %(offer)s") % {"offer": offer.label},
+                message.last_error,
+            )
+    return changed
 
 
 def _offer_for_reply(in_reply_to: str, references: str, subject: str) -> Offer | None:

@@ -15,6 +15,7 @@ from accounts.models import Account, Contact, OrderLine
 from accounts.validators import normalize_vat, vat_error
 from catalog.models import Currency, Product
 from kam.core.models import User
+from kam.core.queueing import enqueue_on_commit
 from kam.core.spreadsheets import SpreadsheetError, read_table
 
 SPECS = {
@@ -254,7 +255,7 @@ def import_table(
     if kind == "orders":
         from accounts.tasks import portfolio_recompute_task
 
-        portfolio_recompute_task.delay_on_commit()
+        enqueue_on_commit(portfolio_recompute_task)
     return report
 
 

@@ -24,6 +24,7 @@ from kam.core import services as core_services
 from kam.core.dates import period_end
 from kam.core.exceptions import ApplicationError
 from kam.core.pdf import html_to_pdf
+from kam.core.queueing import enqueue_on_commit
 from offers.models import HUNDRED, round_money
 
 INVOICE_SERIES = "INV"
@@ -342,7 +343,7 @@ def invoice_credit(*, invoice: Invoice, actor, reason: str) -> Invoice:
     invoice.save(update_fields=["status", "updated_at"])
     from contracts.tasks import invoice_send_task
 
-    invoice_send_task.delay_on_commit(credit.pk)
+    enqueue_on_commit(invoice_send_task, credit.pk)
     return credit
 
 

@@ -27,6 +27,7 @@ from contracts.models import (
     ContractEvent,
     ContractLine,
     ContractTerm,
+    Invoice,
     Subscription,
 )
 from contracts.services import billing
@@ -35,6 +36,7 @@ from kam.core.bulk import history_snapshot
 from kam.core.dates import period_end
 from kam.core.exceptions import ApplicationError
 from kam.core.pdf import html_to_pdf
+from kam.core.queueing import enqueue_on_commit
 from kam.core.roles import Role
 from offers import services as offer_services
 from offers.models import Offer
@@ -209,7 +211,7 @@ def contract_create_from_offer(*, offer: Offer, actor=None) -> Contract:
     )
     from contracts.tasks import contract_send_task
 
-    contract_send_task.delay_on_commit(contract.pk)
+    enqueue_on_commit(contract_send_task, contract.pk)
     return contract
 
 
@@ -247,6 +249,46 @@ def signing_url(contract: Contract) -> str:
     return settings.KAM_BASE_URL.rstrip("/") + reverse(
         "contracts:sign", args=[signing_token(contract)]
     )
+
+
+UNSENT_AFTER = timedelta(minutes=10)
+UNSENT_WITHIN = timedelta(days=7)
+
+
+def unsent_requeue(*, now=None, limit: int = 500) -> dict[str, list[int]]:
+    """Queue again the contracts and invoices whose sending a broker outage lost.
+
+    A contract still in draft and an issued invoice not yet sent, 10 minutes to 7 days
+    old, with an address to send to, are queued again; sending is idempotent (row lock,
+    status check), so a message that was only late is still sent once.
+    """
+    from contracts.tasks import contract_send_task, invoice_send_task
+    from kam.core.queueing import enqueue
+
+    now = now or timezone.now()
+    window = {
+        "created_at__lt": now - UNSENT_AFTER,
+        "created_at__gt": now - UNSENT_WITHIN,
+    }
+    contract_ids = list(
+        Contract.objects.filter(status=Status.DRAFT, **window)
+        .exclude(contact__email="")
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    invoice_ids = list(
+        Invoice.objects.filter(
+            status=Invoice.Status.ISSUED, sent_at__isnull=True, **window
+        )
+        .exclude(email="")
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in contract_ids:
+        enqueue(contract_send_task, pk)
+    for pk in invoice_ids:
+        enqueue(invoice_send_task, pk)
+    return {"contracts": contract_ids, "invoices": invoice_ids}
 
 
 def contract_pdf(contract: Contract) -> bytes:
@@ -694,7 +736,7 @@ def contract_finalize(*, contract: Contract, actor) -> Contract:
     if invoice:
         from contracts.tasks import invoice_send_task
 
-        invoice_send_task.delay_on_commit(invoice.pk)
+        enqueue_on_commit(invoice_send_task, invoice.pk)
     return contract
 
 

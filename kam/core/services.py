@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kam.core import signals
 from kam.core.exceptions import ApplicationError
 from kam.core.models import OutboundAttachment, OutboundMessage
 
@@ -97,9 +98,10 @@ def message_queue(
 
 
 def _queue_delivery_on_commit(message_id: int) -> None:
+    from kam.core.queueing import enqueue_on_commit
     from kam.core.tasks import message_send_task
 
-    message_send_task.delay_on_commit(message_id)
+    enqueue_on_commit(message_send_task, message_id)
 
 
 def _is_transient(exc: Exception) -> bool:
@@ -193,6 +195,7 @@ def message_send(*, message_id: int) -> OutboundMessage | None:
         ]
     )
     logger.info("outbox: sent message %s", message.pk)
+    signals.message_sent.send(sender=OutboundMessage, message=message)
     return message
 
 
@@ -213,6 +216,7 @@ def _record_failure(message: OutboundMessage, exc: Exception) -> OutboundMessage
         logger.warning("outbox: message %s failed, will retry: %s", message.pk, exc)
         raise TransientDeliveryError(message.last_error, countdown=countdown) from exc
     logger.error("outbox: message %s failed permanently: %s", message.pk, exc)
+    signals.message_failed.send(sender=OutboundMessage, message=message)
     return message
 
 
