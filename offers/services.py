@@ -941,7 +941,7 @@ def tracking_apply(
 
 @transaction.atomic
 def delivery_from_outbox(*, message, failed: bool) -> int:
-    """Show the outbox's outcome on the offers it carried; tell the owner of a failure."""
+    """Show the outbox's outcome on the offers it carried; a failure tells the owner."""
     delivery = Offer.Delivery.FAILED if failed else Offer.Delivery.SENT
     changed = 0
     offers = Offer.objects.select_for_update().select_related("account", "contact")

@@ -84,7 +84,9 @@ def broker(monkeypatch):
 
 
 def _ready_offer(kam, n: int) -> Offer:
-    account = AccountFactory(owner=kam, name=f"Customer {n}", legal_name=f"Customer {n}")
+    account = AccountFactory(
+        owner=kam, name=f"Customer {n}", legal_name=f"Customer {n}"
+    )
     contact = ContactFactory(account=account, email=f"buyer{n}@customer.example")
     offer = offer_services.offer_create(
         account=account, contact=contact, actor=kam, title=f"Seats {n}",
@@ -98,7 +100,7 @@ def _ready_offer(kam, n: int) -> Offer:
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_offers_sent_while_the_broker_is_down_go_out_once_it_is_back(
-    client, cast, broker, settings
+    client, cast, broker, settings, caplog
 ):
     from celery.contrib.testing.worker import start_worker
 
@@ -119,6 +121,7 @@ def test_offers_sent_while_the_broker_is_down_go_out_once_it_is_back(
     assert set(Offer.objects.values_list("status", flat=True)) == {Offer.Status.SENT}
     waiting = OutboundMessage.objects.filter(status=Status.READY)
     assert waiting.count() == 3 and mail.outbox == []
+    assert caplog.text.count("left for the sweep") == 3  # the broker really was gone
     # when: Redis is back, a worker runs and beat's sweep comes round (twice)
     broker.start()
     _fresh_pools(app)
