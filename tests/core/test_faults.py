@@ -236,3 +236,31 @@ def test_provider_4xx_fails_at_once_and_shows_on_the_offer(
     offer.refresh_from_db()
     assert offer.delivery == Offer.Delivery.FAILED
     assert cast.kam.notifications.filter(title__startswith="Not delivered").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_contract_whose_sending_the_broker_lost_is_queued_again(cast):
+    from contracts.models import Contract
+    from contracts.services import contracts
+
+    # given: an accepted offer whose contract e-mail never reached the broker
+    # (its on-commit hand-off is not run here, as if Redis had been down)
+    offer = _ready_offer(cast.kam, 7)
+    offer_services.offer_send(offer=offer, actor=cast.kam)
+    offer_services.offer_accept(
+        offer=offer, option=offer.options.get(), name="Buyer", ip="192.0.2.1"
+    )
+    contract = Contract.objects.get(offer=offer)
+    assert contract.status == Contract.Status.DRAFT
+    # when: the sweep runs, first too early, then 20 minutes later (twice)
+    assert contracts.unsent_requeue()["contracts"] == []
+    later = timezone.now() + timedelta(minutes=20)
+    assert contracts.unsent_requeue(now=later)["contracts"] == [contract.pk]
+    assert contracts.unsent_requeue(now=later)["contracts"] == []
+    # then: the contract went out, once
+    contract.refresh_from_db()
+    assert contract.status == Contract.Status.SENT
+    sent = OutboundMessage.objects.filter(
+        to=["buyer7@customer.example"], subject__contains=contract.number
+    )
+    assert sent.count() == 1
