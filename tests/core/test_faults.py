@@ -21,6 +21,7 @@ from offers.models import Offer
 from tests.conftest import wait_for
 from tests.contracts.helpers import product
 from tests.factories import AccountFactory, ContactFactory
+from tests.offers.helpers import ensure_defaults
 
 Status = OutboundMessage.Status
 
@@ -106,6 +107,7 @@ def test_offers_sent_while_the_broker_is_down_go_out_once_it_is_back(
 
     from kam.celery import app
 
+    ensure_defaults()  # an earlier transactional test flushed the offer templates
     offers = [_ready_offer(cast.kam, n) for n in range(3)]
     client.force_login(cast.kam)
     # when: Redis stops, and the KAM sends three offers
