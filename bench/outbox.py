@@ -14,6 +14,7 @@ duplicates would show. Writes bench/results/outbox.json.
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import tempfile
 import time
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from fresh import ROOT, use_fresh_database
 
@@ -81,12 +83,12 @@ def drain(workers: int, n: int, provider_ms: int) -> dict:
     Status = OutboundMessage.Status
     OutboundMessage.objects.update(status=Status.READY, attempts=0, sent_at=None)
     app.control.purge()
-    log = tempfile.NamedTemporaryFile(prefix="provider-", suffix=".log", delete=False)
+    log = Path(tempfile.mkdtemp(prefix="kam-bench-")) / "provider.log"
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "bench_settings",
         "PYTHONPATH": f"{ROOT}/bench:{ROOT}",
         "BENCH_PROVIDER_MS": str(provider_ms),
-        "BENCH_PROVIDER_LOG": log.name,
+        "BENCH_PROVIDER_LOG": str(log),
     }
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "kam", "worker", "--pool", "prefork",
@@ -108,8 +110,8 @@ def drain(workers: int, n: int, provider_ms: int) -> dict:
     finally:
         worker.terminate()
         worker.wait(timeout=30)
-    delivered = open(log.name).read().split()
-    os.unlink(log.name)
+    delivered = log.read_text().split() if log.exists() else []
+    shutil.rmtree(log.parent)
     attempts = set(OutboundMessage.objects.values_list("attempts", flat=True))
     return {
         "workers": workers,

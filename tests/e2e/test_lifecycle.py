@@ -75,7 +75,9 @@ def second_contract_without_auto_renew(kam, cs, start_on) -> Contract:
     offer_services.offer_send(offer=offer, actor=kam)
     offer_services.offer_accept(offer=offer, option=offer.options.get(),
                                 name="Jan Roth", ip="192.0.2.7")  # fmt: skip
-    contract = contract_services.contract_send(contract=Contract.objects.get(offer=offer))
+    contract = contract_services.contract_send(
+        contract=Contract.objects.get(offer=offer)
+    )
     contract = contract_services.contract_sign(contract=contract, name="Jan Roth",
                                                agreed=True)  # fmt: skip
     return contract_services.contract_finalize(contract=contract, actor=cs)
@@ -161,9 +163,7 @@ def test_the_whole_lifecycle(page, browser, live_server, cast, settings, tmp_pat
         form.get_by_label("Product").select_option(label="Seat licence")
         form.get_by_label("Qty").fill("40")
         form.get_by_role("button", name="Add", exact=True).click()
-        expect(options.nth(i).get_by_test_id("option-net")).to_contain_text(
-            "14,400.00"
-        )
+        expect(options.nth(i).get_by_test_id("option-net")).to_contain_text("14,400.00")
     discount = options.nth(1).get_by_test_id("line-discount").first
     discount.fill("25")
     discount.dispatch_event("change")
