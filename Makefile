@@ -56,8 +56,8 @@ messages: $(STAMP)
 	$(PY) manage.py compilemessages -l de --ignore '.venv/*'
 
 ## Benchmarks (never in CI): all of them, or one with make bench-<name>
-## (pages, reports, renewals, offer_pdf); results in bench/results/.
-BENCHES := pages reports renewals offer_pdf
+## (pages, reports, renewals, offer_pdf, outbox); results in bench/results/.
+BENCHES := pages reports renewals offer_pdf outbox
 bench: $(addprefix bench-,$(BENCHES))
 
 bench-deps: $(STAMP)

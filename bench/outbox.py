@@ -86,7 +86,7 @@ def drain(workers: int, n: int, provider_ms: int) -> dict:
     log = Path(tempfile.mkdtemp(prefix="kam-bench-")) / "provider.log"
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "bench_settings",
-        "PYTHONPATH": f"{ROOT}/bench:{ROOT}",
+        "PYTHONPATH": f"{ROOT}:{ROOT}/bench",
         "BENCH_PROVIDER_MS": str(provider_ms),
         "BENCH_PROVIDER_LOG": str(log),
     }
@@ -132,7 +132,7 @@ def main():
     args = parser.parse_args()
     use_fresh_database(DB)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench_settings"
-    sys.path.insert(0, str(ROOT / "bench"))
+    sys.path.append(str(ROOT / "bench"))  # after ROOT: bench/renewals.py is no app
     import django
 
     django.setup()
