@@ -110,6 +110,8 @@ elif "postgresql" in DATABASES["default"]["ENGINE"]:
     # queries are short, so the connection turns it off.
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    # an unreachable server fails the request in seconds instead of hanging it
+    options.setdefault("connect_timeout", env.int("KAM_DB_CONNECT_TIMEOUT", 5))
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", 0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
