@@ -165,6 +165,8 @@ class Account(TimeStampedModel):
             models.Index(fields=["owner", "name"], name="account_owner_name_idx"),
             models.Index(fields=["deputy"], name="account_deputy_idx"),
             models.Index(fields=["tier", "-revenue_12m"], name="account_tier_rev_idx"),
+            # an account's peers (same industry and tier) for the 360's upsell hints
+            models.Index(fields=["industry", "tier"], name="account_segment_idx"),
         ]
         constraints = [
             models.CheckConstraint(

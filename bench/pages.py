@@ -67,7 +67,11 @@ def _database_ready() -> bool:
 
 
 def _manage(*args: str) -> None:
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True)
+    # the app's settings, so the demo passwords are hashed as gunicorn checks them
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kam.settings.dev"}
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env
+    )
 
 
 def fixture(password: str) -> dict:

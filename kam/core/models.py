@@ -98,6 +98,16 @@ class User(AbstractUser):
     def primary_role(self) -> Role | None:
         return next((r for r in ROLE_PRIORITY if r in self.role_names), None)
 
+    @cached_property
+    def managed_member_ids(self) -> tuple[int, ...]:
+        """Ids of the members of the teams this user manages (cached for the request;
+        no query unless the user is a Sales Manager)."""
+        if Role.SALES_MANAGER not in self.role_names:
+            return ()
+        return tuple(
+            User.objects.filter(team__manager=self).values_list("pk", flat=True)
+        )
+
     @property
     def sees_everything(self) -> bool:
         return bool(self.role_names & ROLES_SEEING_EVERYTHING)
