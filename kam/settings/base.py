@@ -322,4 +322,4 @@ KAM_RENEWALS_WORKERS = env.int("KAM_RENEWALS_WORKERS", 2)
 
 # Insights: above this many accounts in a report's selection, the upsell report
 # reads the rows the nightly recompute wrote instead of computing them live
-KAM_UPSELL_LIVE_LIMIT = env.int("KAM_UPSELL_LIVE_LIMIT", 5000)
+KAM_UPSELL_LIVE_LIMIT = env.int("KAM_UPSELL_LIVE_LIMIT", 1000)
