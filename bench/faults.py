@@ -148,6 +148,7 @@ def main():
         ],
         # clean: the error page (500/503) without a traceback, not a dropped connection
         "failures_clean": all(row[3] and row[2] in (500, 503) for row in failed),
+        "failures_503": sum(row[2] == 503 for row in failed),
         "slowest_failure_s": round(max((r[1] for r in failed), default=0), 2),
         "first_success_after_restart_s": round(recovered - back_at, 2)
         if recovered is not None

@@ -81,3 +81,21 @@ def notification_open(request, pk):
 def notification_read_all(request):
     services.notification_mark_read(user=request.user)
     return redirect("core:notifications")
+
+
+def server_error(request):
+    """The 500 page; a database that cannot be reached (restart, failover) gets a 503
+    with Retry-After instead, since trying again shortly will work. Rendered without
+    context processors, which would need the database."""
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+    from django.template import loader
+
+    exc = sys.exc_info()[1]
+    unavailable = isinstance(exc, OperationalError | InterfaceError)
+    template = loader.get_template("503.html" if unavailable else "500.html")
+    response = HttpResponse(template.render(), status=503 if unavailable else 500)
+    if unavailable:
+        response["Retry-After"] = "5"
+    return response

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import OperationalError
 from django.utils import timezone
 
 from kam.core import services as core_services
@@ -266,3 +267,33 @@ def test_a_contract_whose_sending_the_broker_lost_is_queued_again(cast):
         to=["buyer7@customer.example"], subject__contains=contract.number
     )
     assert sent.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [(OperationalError("server closed the connection unexpectedly"), 503),
+     (RuntimeError("a bug"), 500)],
+)  # fmt: skip
+def test_a_database_that_cannot_be_reached_gets_a_503_to_retry(
+    cast, monkeypatch, error, status
+):
+    from django.test import Client
+
+    import kam.views
+
+    def fail(request):
+        raise error
+
+    monkeypatch.setattr(kam.views, "_kam_home", fail)
+    client = Client(raise_request_exception=False)
+    client.force_login(cast.kam)
+    response = client.get("/")
+    assert response.status_code == status
+    body = response.content.decode()
+    assert "Traceback" not in body and "server closed" not in body
+    if status == 503:
+        assert response["Retry-After"] == "5"
+        assert "try again in a few seconds" in body
+    else:
+        assert "Something went wrong" in body
