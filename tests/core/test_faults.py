@@ -3,6 +3,7 @@ provider answers 5xx, then 200, or 4xx. (A renewal run killed with SIGKILL is in
 tests/renewals/test_robustness.py; a PostgreSQL restart under load in bench/faults.py,
 since it would cut every other test's connection.)"""
 
+import logging
 import shutil
 import socket
 import subprocess
@@ -113,6 +114,8 @@ def test_offers_sent_while_the_broker_is_down_go_out_once_it_is_back(
     client.force_login(cast.kam)
     # when: Redis stops, and the KAM sends three offers
     broker.stop()
+    assert not broker.up()
+    caplog.set_level(logging.WARNING, logger="kam.core.queueing")
     for offer in offers:
         started = time.monotonic()
         response = client.post(f"/offers/{offer.pk}/send/", {"follow_up_days": 3})
