@@ -7,6 +7,7 @@ from accounts.services.accounts import EDITABLE_FIELDS
 from accounts.validators import normalize_vat, vat_error
 from kam.core.models import User
 from kam.core.roles import Role
+from kam.core.widgets import FastSelect
 
 DATETIME_WIDGET = forms.DateTimeInput(
     attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -113,6 +114,7 @@ class TaskForm(forms.ModelForm):
         fields = ["title", "due_at", "assignee", "notes"]
         widgets = {
             "due_at": DATETIME_WIDGET,
+            "assignee": FastSelect,
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
