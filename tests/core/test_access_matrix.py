@@ -22,7 +22,6 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.models import Account, Handoff
@@ -36,7 +35,7 @@ from kam.core.models import Notification
 from offers import services as offer_services
 from renewals.models import Churn
 from tests.contracts.helpers import contract_for, product
-from tests.core.test_url_matrix import PUBLIC, _route
+from tests.core.test_url_matrix import ALL, PARAMETER, PUBLIC, routes
 from tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,33 +52,17 @@ WORLDLESS_PREFIXES = ("admin:core_user", "admin:core_team", "admin:axes_")
 
 def object_patterns():
     """(name, route template) of every pattern that takes an object id."""
-
-    def walk(items, prefix, namespace):
-        for item in items:
-            route = _route(item.pattern)
-            if route is None:
-                continue
-            raw = str(item.pattern)
-            if isinstance(item, URLResolver):
-                inner = item.namespace
-                if inner and namespace:
-                    inner = f"{namespace}:{inner}"
-                yield from walk(item.url_patterns, prefix + raw, inner or namespace)
-            elif isinstance(item, URLPattern):
-                name = item.name or "<unnamed>"
-                yield (f"{namespace}:{name}" if namespace else name, "/" + prefix + raw)
-
     found = []
-    for name, raw in walk(get_resolver().url_patterns, "", None):
-        takes_id = "<int:" in raw or "<path:object_id>" in raw
+    for name, route in routes():
+        takes_id = "<int:" in route or "<path:object_id>" in route
         worldless = name in WORLDLESS or name.startswith(WORLDLESS_PREFIXES)
         if takes_id and not worldless and name not in PUBLIC:
-            found.append((name, raw))
-    return sorted(set(found))
+            found.append((name, route))
+    return found
 
 
-def fill(raw: str, pk: int) -> str:
-    return re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: str(pk), raw)
+def fill(route: str, pk: int) -> str:
+    return PARAMETER.sub(str(pk), route)
 
 
 PATTERNS = object_patterns()
@@ -248,7 +231,6 @@ def test_every_page_keeps_to_the_content_security_policy(client, cast, worlds, w
     """Every page a role can open, with its own objects, has the CSP header and no
     inline script, event handler, style attribute or javascript: link, which the
     policy would block in the browser."""
-    from tests.core.test_url_matrix import ALL
 
     client.force_login(getattr(cast, who))
     object_routes = dict(PATTERNS)

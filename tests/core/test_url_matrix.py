@@ -27,34 +27,36 @@ SAMPLES = {"int": "1", "str": "x", "slug": "x", "path": "x",
 SIGN_IN = ("/auth/login/", "/admin/login/")
 
 
-def _route(pattern) -> str | None:
-    if not isinstance(pattern, RoutePattern):
-        return None
-    return re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES.get(m.group(1) or "str", "x"),
-                  str(pattern))  # fmt: skip
+PARAMETER = re.compile(r"<(?:(\w+):)?\w+>")
 
 
-def patterns():
-    """(name, path) of every URL pattern whose route can be filled in."""
+def routes() -> list[tuple[str, str]]:
+    """(name, route template such as /offers/<int:pk>/) of every URL pattern written
+    as a route; regular expressions (the admin's app index) are left out."""
 
     def walk(items, prefix, namespace):
         for item in items:
-            route = _route(item.pattern)
-            if route is None:  # a regular expression: the admin's app index
+            if not isinstance(item.pattern, RoutePattern):
                 continue
+            route = prefix + str(item.pattern)
             if isinstance(item, URLResolver):
                 inner = item.namespace
                 if inner and namespace:
                     inner = f"{namespace}:{inner}"
-                yield from walk(item.url_patterns, prefix + route, inner or namespace)
+                yield from walk(item.url_patterns, route, inner or namespace)
             elif isinstance(item, URLPattern):
                 name = item.name or "<unnamed>"
-                yield (
-                    f"{namespace}:{name}" if namespace else name,
-                    "/" + prefix + route,
-                )
+                yield (f"{namespace}:{name}" if namespace else name, "/" + route)
 
     return sorted(set(walk(get_resolver().url_patterns, "", None)))
+
+
+def patterns():
+    """(name, path) of every route, its parameters filled with samples."""
+    return sorted(
+        (name, PARAMETER.sub(lambda m: SAMPLES.get(m.group(1) or "str", "x"), route))
+        for name, route in routes()
+    )
 
 
 ALL = patterns()
