@@ -112,31 +112,17 @@ def seed(ctx: DemoContext) -> None:
 
 def _seed_large_sales_force(ctx):
     """15 teams of 10 KAMs, each team with its own manager; 30 customer services."""
+
+    def person(username, role, team=None):
+        first, last = ctx.rng.choice(FIRST_NAMES), ctx.rng.choice(LAST_NAMES)
+        return _user(ctx, username, first, last, role, team)
+
     for c in range(1, 31):
-        _user(
-            ctx,
-            f"cs{c:02}",
-            ctx.rng.choice(FIRST_NAMES),
-            ctx.rng.choice(LAST_NAMES),
-            Role.CUSTOMER_SERVICES,
-        )
+        person(f"cs{c:02}", Role.CUSTOMER_SERVICES)
     for t in range(1, 16):
-        manager = _user(
-            ctx,
-            f"mgr{t:02}",
-            ctx.rng.choice(FIRST_NAMES),
-            ctx.rng.choice(LAST_NAMES),
-            Role.SALES_MANAGER,
-        )
+        manager = person(f"mgr{t:02}", Role.SALES_MANAGER)
         team, _ = Team.objects.update_or_create(
             name=f"Team {t:02}", defaults={"manager": manager}
         )
         for k in range(1, 11):
-            _user(
-                ctx,
-                f"kam{t:02}{k:02}",
-                ctx.rng.choice(FIRST_NAMES),
-                ctx.rng.choice(LAST_NAMES),
-                Role.KEY_ACCOUNT_MANAGER,
-                team,
-            )
+            person(f"kam{t:02}{k:02}", Role.KEY_ACCOUNT_MANAGER, team)
