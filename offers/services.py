@@ -926,38 +926,41 @@ def tracking_apply(
     delivery = EVENT_TO_DELIVERY.get(event_type)
     if delivery is None:
         return True
-    for offer in Offer.objects.select_for_update().filter(message=message):
+    for offer in _delivery_raise(message, delivery):
+        if delivery == "bounced":
+            _notify_owner(
+                offer,
+                _("Bounced: %(offer)s") % {"offer": offer.label},
+                offer.contact.email,
+            )
+    return True
+
+
+def _delivery_raise(message, delivery: str) -> list[Offer]:
+    """Move the e-mail status of the offers `message` carried up to `delivery` (never
+    back); return the offers that changed. Call inside a transaction."""
+    changed = []
+    offers = Offer.objects.select_for_update().select_related("account", "contact")
+    for offer in offers.filter(message=message):
         if DELIVERY_ORDER[delivery] > DELIVERY_ORDER.get(offer.delivery, 0):
             offer.delivery = delivery
             offer.save(update_fields=["delivery", "updated_at"])
-            if delivery == "bounced":
-                _notify_owner(
-                    offer,
-                    _("Bounced: %(offer)s") % {"offer": offer.label},
-                    offer.contact.email,
-                )
-    return True
+            changed.append(offer)
+    return changed
 
 
 @transaction.atomic
 def delivery_from_outbox(*, message, failed: bool) -> int:
     """Show the outbox's outcome on the offers it carried; a failure tells the owner."""
     delivery = Offer.Delivery.FAILED if failed else Offer.Delivery.SENT
-    changed = 0
-    offers = Offer.objects.select_for_update().select_related("account", "contact")
-    for offer in offers.filter(message=message):
-        if DELIVERY_ORDER[delivery] <= DELIVERY_ORDER.get(offer.delivery, 0):
-            continue
-        offer.delivery = delivery
-        offer.save(update_fields=["delivery", "updated_at"])
-        changed += 1
-        if failed:
-            _notify_owner(
-                offer,
-                _("Not delivered: %(offer)s") % {"offer": offer.label},
-                message.last_error,
-            )
-    return changed
+    changed = _delivery_raise(message, delivery)
+    for offer in changed if failed else ():
+        _notify_owner(
+            offer,
+            _("Not delivered: %(offer)s") % {"offer": offer.label},
+            message.last_error,
+        )
+    return len(changed)
 
 
 def _offer_for_reply(in_reply_to: str, references: str, subject: str) -> Offer | None:

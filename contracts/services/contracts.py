@@ -36,7 +36,7 @@ from kam.core.bulk import history_snapshot
 from kam.core.dates import period_end
 from kam.core.exceptions import ApplicationError
 from kam.core.pdf import html_to_pdf
-from kam.core.queueing import enqueue_on_commit
+from kam.core.queueing import enqueue, enqueue_on_commit
 from kam.core.roles import Role
 from offers import services as offer_services
 from offers.models import Offer
@@ -263,7 +263,6 @@ def unsent_requeue(*, now=None, limit: int = 500) -> dict[str, list[int]]:
     status check), so a message that was only late is still sent once.
     """
     from contracts.tasks import contract_send_task, invoice_send_task
-    from kam.core.queueing import enqueue
 
     now = now or timezone.now()
     window = {

@@ -51,7 +51,7 @@ def visibility_q(user, model) -> Q | None:
     owners = [user.pk, *user.managed_member_ids]
     q = Q(pk__in=[])
     for owner in paths.owners:
-        q |= Q(**{owner: user}) if len(owners) == 1 else Q(**{f"{owner}__in": owners})
+        q |= Q(**{f"{owner}__in": owners})
     if paths.deputy:
         q |= Q(**{paths.deputy: user})
     return q

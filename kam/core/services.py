@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from kam.core import signals
 from kam.core.exceptions import ApplicationError
 from kam.core.models import OutboundAttachment, OutboundMessage
+from kam.core.queueing import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 Status = OutboundMessage.Status
@@ -98,8 +99,7 @@ def message_queue(
 
 
 def _queue_delivery_on_commit(message_id: int) -> None:
-    from kam.core.queueing import enqueue_on_commit
-    from kam.core.tasks import message_send_task
+    from kam.core.tasks import message_send_task  # tasks import this module
 
     enqueue_on_commit(message_send_task, message_id)
 

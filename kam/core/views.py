@@ -1,7 +1,11 @@
+import sys
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -87,11 +91,6 @@ def server_error(request):
     """The 500 page; a database that cannot be reached (restart, failover) gets a 503
     with Retry-After instead, since trying again shortly will work. Rendered without
     context processors, which would need the database."""
-    import sys
-
-    from django.db import InterfaceError, OperationalError
-    from django.template import loader
-
     exc = sys.exc_info()[1]
     unavailable = isinstance(exc, OperationalError | InterfaceError)
     template = loader.get_template("503.html" if unavailable else "500.html")
