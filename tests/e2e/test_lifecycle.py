@@ -30,7 +30,13 @@ from offers.models import Offer
 from renewals.models import Churn
 from tests.contracts.helpers import product
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_offer_journey import new_page
+from tests.e2e.test_offer_journey import (
+    approve_first_request,
+    discount_second_option,
+    new_page,
+    request_approval,
+    start_two_option_offer,
+)
 from tests.e2e.test_smoke import login
 from tests.factories import AccountFactory, ContactFactory
 from tests.offers.helpers import ensure_defaults
@@ -153,34 +159,19 @@ def test_the_whole_lifecycle(page, browser, live_server, cast, settings, tmp_pat
 
     # 4. … and builds a two-option offer; the discount on option 2 needs approval
     page.goto(f"/offers/new/{account.pk}/")
-    page.get_by_label("Title").fill("Research archive 2027")
-    page.get_by_label("Contact").select_option(label="Vera Meier")
-    page.get_by_role("button", name="Create and add lines").click()
-    options = page.get_by_test_id("option")
-    expect(options).to_have_count(2)
+    options = start_two_option_offer(page, "Research archive 2027")
     for i in range(2):
         form = options.nth(i).get_by_test_id("product-form")
         form.get_by_label("Product").select_option(label="Seat licence")
         form.get_by_label("Qty").fill("40")
         form.get_by_role("button", name="Add", exact=True).click()
         expect(options.nth(i).get_by_test_id("option-net")).to_contain_text("14,400.00")
-    discount = options.nth(1).get_by_test_id("line-discount").first
-    discount.fill("25")
-    discount.dispatch_event("change")
-    expect(page.get_by_test_id("offer-options")).to_contain_text(
-        "Needs a Sales Manager's approval"
-    )
+    discount_second_option(page)
     shot(page, "04-offer-editor")
-    page.get_by_role("link", name="Done: review and send").click()
-    page.get_by_test_id("request-approval").click()
-    expect(page.get_by_test_id("offer-status").first).to_have_text("Pending approval")
+    request_approval(page)
 
     # 5. the manager approves
-    manager.get_by_role("link", name="Approvals").click()
-    manager.get_by_test_id("approval-row").first.click()
-    manager.get_by_label("Comment").fill("Fine for a first year")
-    manager.get_by_test_id("approve").click()
-    expect(manager.get_by_test_id("offer-status").first).to_have_text("Approved")
+    approve_first_request(manager, "Fine for a first year")
     shot(manager, "05-approved")
 
     # 6. the KAM e-mails the offer, with its PDF

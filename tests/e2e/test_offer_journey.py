@@ -25,6 +25,43 @@ def new_page(browser, live_server):
     return page
 
 
+def start_two_option_offer(page, title: str):
+    """On the new-offer page: create the offer for Vera Meier; return its two options."""
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Contact").select_option(label="Vera Meier")
+    page.get_by_role("button", name="Create and add lines").click()
+    options = page.get_by_test_id("option")
+    expect(options).to_have_count(2)
+    return options
+
+
+def discount_second_option(page, percent: str = "25"):
+    """Give option 2's first line a discount that needs a Sales Manager's approval."""
+    discount = (
+        page.get_by_test_id("option").nth(1).get_by_test_id("line-discount").first
+    )
+    discount.fill(percent)
+    discount.dispatch_event("change")
+    expect(page.get_by_test_id("offer-options")).to_contain_text(
+        "Needs a Sales Manager's approval"
+    )
+
+
+def request_approval(page):
+    page.get_by_role("link", name="Done: review and send").click()
+    page.get_by_test_id("request-approval").click()
+    expect(page.get_by_test_id("offer-status").first).to_have_text("Pending approval")
+
+
+def approve_first_request(manager, comment: str):
+    """As a manager: open the first offer waiting for approval and approve it."""
+    manager.get_by_role("link", name="Approvals").click()
+    manager.get_by_test_id("approval-row").first.click()
+    manager.get_by_label("Comment").fill(comment)
+    manager.get_by_test_id("approve").click()
+    expect(manager.get_by_test_id("offer-status").first).to_have_text("Approved")
+
+
 def test_offer_from_packages_through_approval_to_acceptance(
     page, browser, live_server, screenshot, cast, settings, tmp_path
 ):
@@ -54,37 +91,20 @@ def test_offer_from_packages_through_approval_to_acceptance(
     login(page, "kam")
     page.goto(account.get_absolute_url())
     page.get_by_test_id("new-offer").click()
-    page.get_by_label("Title").fill("Research archive 2027")
-    page.get_by_label("Contact").select_option(label="Vera Meier")
-    page.get_by_role("button", name="Create and add lines").click()
-    options = page.get_by_test_id("option")
-    expect(options).to_have_count(2)
+    options = start_two_option_offer(page, "Research archive 2027")
     for i in range(2):
         options.nth(i).get_by_role("button", name="Add package").click()
         expect(
             page.get_by_test_id("option").nth(i).get_by_test_id("option-net")
         ).to_contain_text("5,400.00")
-    discount = (
-        page.get_by_test_id("option").nth(1).get_by_test_id("line-discount").first
-    )
-    discount.fill("25")
-    discount.dispatch_event("change")
-    expect(page.get_by_test_id("offer-options")).to_contain_text(
-        "Needs a Sales Manager's approval"
-    )
+    discount_second_option(page)
     screenshot("offer-editor")
-    page.get_by_role("link", name="Done: review and send").click()
-    page.get_by_test_id("request-approval").click()
-    expect(page.get_by_test_id("offer-status").first).to_have_text("Pending approval")
+    request_approval(page)
 
     # the manager approves
     manager = new_page(browser, live_server)
     login(manager, "manager")
-    manager.get_by_role("link", name="Approvals").click()
-    manager.get_by_test_id("approval-row").first.click()
-    manager.get_by_label("Comment").fill("Fine for a two-year deal")
-    manager.get_by_test_id("approve").click()
-    expect(manager.get_by_test_id("offer-status").first).to_have_text("Approved")
+    approve_first_request(manager, "Fine for a two-year deal")
     manager.screenshot(path=str(ARTIFACTS / "offer-approved-by-manager.png"))
 
     # the KAM sends it
