@@ -27,3 +27,13 @@ def use_fresh_database(name: str) -> None:
         cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         cursor.execute(f"CREATE DATABASE {name}")
     admin.close()
+
+
+def recording(queries: list):
+    """A `connection.execute_wrapper` that appends every statement to `queries`."""
+
+    def record(run, sql, params, many, context):
+        queries.append(sql)
+        return run(sql, params, many, context)
+
+    return record

@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from fresh import ROOT, use_database
+from fresh import ROOT, recording, use_database
 
 DB = "kam_large"
 PORT = 8900
@@ -136,12 +136,7 @@ def query_counts(data: dict) -> dict:
         client.force_login(User.objects.get(username=who["username"]))
         client.get(path)  # warm
         queries = []
-        with connection.execute_wrapper(
-            lambda run, sql, params, many, ctx, queries=queries: (
-                queries.append(sql),
-                run(sql, params, many, ctx),
-            )[1]
-        ):
+        with connection.execute_wrapper(recording(queries)):
             status = client.get(path).status_code
         assert status == 200, (name, path, status)
         counts[name] = len(queries)

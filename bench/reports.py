@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from random import Random
 
-from fresh import ROOT, use_database, use_fresh_database
+from fresh import ROOT, recording, use_database, use_fresh_database
 
 DB = "kam_bench_reports"
 REPORTS = ["upsell", "retention", "pipeline", "portfolio", "health"]
@@ -304,12 +304,7 @@ def main():
             timings = []
             for _run in range(args.runs):
                 queries = []
-                with connection.execute_wrapper(
-                    lambda run, sql, params, many, ctx, q=queries: (
-                        q.append(sql),
-                        run(sql, params, many, ctx),
-                    )[1]
-                ):
+                with connection.execute_wrapper(recording(queries)):
                     t0 = time.perf_counter()
                     response = client.get(url)
                     timings.append(time.perf_counter() - t0)
