@@ -4,6 +4,9 @@ from datetime import date
 from decimal import Decimal
 from itertools import count
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from contracts.models import Contract, ContractLine, ContractTerm, Subscription
 from tests.factories import ContactFactory, FamilyFactory, PriceFactory, ProductFactory
 
@@ -80,3 +83,10 @@ def subscribe(
         mrr=mrr, start_on=on.start_on, end_on=on.end_on,
         trial_ends_on=trial_ends_on,
     )  # fmt: skip
+
+
+def page_queries(client, url: str) -> int:
+    """SQL queries of one GET of `url` (which must answer 200)."""
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
