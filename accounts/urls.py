@@ -12,6 +12,19 @@ urlpatterns = [
     path("<int:pk>/documents/", views.document_upload, name="document-upload"),
     path("<int:pk>/email/", views.email_send, name="email-send"),
     path("<int:pk>/tasks/", views.task_create_for_account, name="task-create"),
+    # the 360's folded forms, fetched when opened
+    path(
+        "<int:pk>/touchpoints/form/",
+        views.account_form,
+        {"kind": "touchpoint"},
+        name="touchpoint-form",
+    ),
+    path(
+        "<int:pk>/email/form/", views.account_form, {"kind": "email"}, name="email-form"
+    ),
+    path(
+        "<int:pk>/tasks/form/", views.account_form, {"kind": "task"}, name="task-form"
+    ),
     path("<int:account_pk>/contacts/new/", views.contact_edit, name="contact-create"),
     path(
         "<int:account_pk>/contacts/<int:pk>/", views.contact_edit, name="contact-edit"

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from accounts import selectors
@@ -147,15 +148,49 @@ def account_detail(request, pk):
             selectors.timeline_for_account(account=account), 15
         ).get_page(1),
         "children": account.children.only("pk", "name", "tier", "revenue_12m"),
-        "touchpoint_form": TouchpointForm(account=account),
-        "task_form": TaskForm(user=request.user),
         "document_form": DocumentForm(),
-        "email_form": EmailForm(account=account),
         "offers": account.offers.select_related("contact").order_by("-updated_at")[:10],
         "upsell": selectors.upsell_for_account(account=account),
         "panels": panels_for(account=account, user=request.user),
     }
     return render(request, "accounts/detail.html", context)
+
+
+# The 360's folded forms: (form, where it posts, its button, its test id)
+ACCOUNT_FORMS = {
+    "touchpoint": (
+        lambda request, account: TouchpointForm(account=account),
+        "accounts:touchpoint-create", _lazy("Log touchpoint"), "touchpoint-form",
+    ),
+    "email": (
+        lambda request, account: EmailForm(account=account),
+        "accounts:email-send", _lazy("Send"), "email-form",
+    ),
+    "task": (
+        lambda request, account: TaskForm(user=request.user),
+        "accounts:task-create", _lazy("Add task"), "task-form",
+    ),
+}  # fmt: skip
+
+
+@login_required
+def account_form(request, pk, kind):
+    """One of the 360's folded forms, rendered when it is opened: the 360 itself
+    stays light. Without htmx it is a page of its own."""
+    account = selectors.account_get_for_user(user=request.user, pk=pk)
+    _require_change(request.user, account)
+    build, action, button, test_id = ACCOUNT_FORMS[kind]
+    return render(
+        request,
+        "accounts/_account_form.html" if request.htmx else "accounts/account_form.html",
+        {
+            "account": account,
+            "form": build(request, account),
+            "action": reverse(action, args=[account.pk]),
+            "button": button,
+            "test_id": test_id,
+        },
+    )
 
 
 @login_required

@@ -559,9 +559,10 @@ class VolumeBenchmark(models.Model):
 class UpsellItem(models.Model):
     """One row of the upsell report, written by the nightly recompute.
 
-    The company-wide report reads its top rows and totals from here; a team's or
-    a KAM's report is computed live. The reason is kept as its values (`args`) and
-    worded when shown, in the reader's language.
+    A report over more than `KAM_UPSELL_LIVE_LIMIT` accounts (the company's, a
+    team's) reads its top rows and totals from here; a KAM's is computed live.
+    The reason is kept as its values (`args`) and worded when shown, in the
+    reader's language.
     """
 
     class Kind(models.TextChoices):
@@ -571,7 +572,10 @@ class UpsellItem(models.Model):
         TRIAL = "trials", _("Trials to convert")
         ENDING = "ending", _("Contracts ending soon with upsell room")
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    # indexed by `upsell_account_kind` below
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     title = models.CharField(max_length=300, blank=True)
     args = models.JSONField(default=dict, blank=True)
@@ -598,6 +602,14 @@ class UpsellItem(models.Model):
         indexes = [
             models.Index(fields=["kind", "-value"], name="upsell_kind_value"),
             models.Index(fields=["kind", "due_on"], name="upsell_kind_due"),
+            # a report's counts and totals per section read this index only
+            models.Index(
+                fields=["account", "kind"],
+                include=["value"],
+                name="upsell_account_kind",
+            ),
+            # when the nightly recompute last ran
+            models.Index(fields=["computed_at"], name="upsell_computed_at"),
         ]
 
     def __str__(self):

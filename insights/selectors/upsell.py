@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, Sum
-from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +23,7 @@ from insights.filters import Scope
 from insights.models import FamilyAffinity, UpsellItem, VolumeBenchmark
 from insights.selectors.ownership import OWNED, TRIAL, Ownership, family_ownership
 from kam.core.bulk import id_list
+from kam.core.links import object_url
 
 ZERO = Decimal("0")
 ENDING_DAYS = 180
@@ -103,7 +103,11 @@ class AccountRow:
     owner: Owner
 
     def get_absolute_url(self) -> str:
-        return reverse("accounts:detail", args=[self.pk])
+        return object_url("accounts:detail", self.pk)
+
+    @property
+    def offer_url(self) -> str:
+        return object_url("offers:create", self.pk)
 
 
 @dataclass
@@ -436,7 +440,7 @@ def _stored(scope: Scope, *, today: date, limit, matrix_limit, count, kinds) -> 
     counts = dict.fromkeys(KINDS, 0)
     totals = dict.fromkeys(KINDS, ZERO)
     for kind, n, total in (
-        items.order_by().values("kind").annotate(n=Count("pk"), total=Sum("value"))
+        items.order_by().values("kind").annotate(n=Count("kind"), total=Sum("value"))
         .values_list("kind", "n", "total")
     ):  # fmt: skip
         counts[kind], totals[kind] = n, total

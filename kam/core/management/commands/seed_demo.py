@@ -44,10 +44,7 @@ class Command(BaseCommand):
         self.stdout.write("  large dataset:")
         with transaction.atomic():
             seed_large(ctx, factor=factor, say=self.stdout.write)
-        with connection.cursor() as cursor:
-            # VACUUM cannot run in a transaction (a caller's, e.g. a test's)
-            vacuum = "" if connection.in_atomic_block else "VACUUM "
-            cursor.execute(f"{vacuum}ANALYZE")
+        self._analyze()
         steps = [
             ("portfolio", portfolio.portfolio_recompute),
             ("affinities", affinity_recompute),
@@ -58,6 +55,16 @@ class Command(BaseCommand):
             began = time.perf_counter()
             run()
             self.stdout.write(f"  {name}: {time.perf_counter() - began:.0f} s")
+        # the nightly steps rewrote every account: without a VACUUM the planner
+        # reads a table several times its size (a team's upsell report 1.1 → 0.7 s)
+        self._analyze()
+
+    @staticmethod
+    def _analyze():
+        with connection.cursor() as cursor:
+            # VACUUM cannot run in a transaction (a caller's, e.g. a test's)
+            vacuum = "" if connection.in_atomic_block else "VACUUM "
+            cursor.execute(f"{vacuum}ANALYZE")
 
     def handle(self, *args, scale, seed, password, if_empty, factor, **options):
         if settings.KAM_ENVIRONMENT == "production":
