@@ -6,13 +6,13 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from catalog.models import Currency, Product
 from kam.core.access import AccessPaths
+from kam.core.links import object_url
 from kam.core.models import OutboundMessage, TimeStampedModel
 
 SCORE = [MinValueValidator(1), MaxValueValidator(5)]
@@ -190,7 +190,7 @@ class Account(TimeStampedModel):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("accounts:detail", args=[self.pk])
+        return object_url("accounts:detail", self.pk)
 
     @property
     def revenue_trend(self) -> Decimal | None:
@@ -378,7 +378,7 @@ class Document(TimeStampedModel):
         return self.title or self.filename
 
     def get_absolute_url(self):
-        return reverse("accounts:document-download", args=[self.pk])
+        return object_url("accounts:document-download", self.pk)
 
 
 class Task(TimeStampedModel):
@@ -432,7 +432,7 @@ class Task(TimeStampedModel):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("accounts:task-edit", args=[self.pk])
+        return object_url("accounts:task-edit", self.pk)
 
     @property
     def is_done(self) -> bool:

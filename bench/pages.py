@@ -1,6 +1,6 @@
 """Pages under concurrent load: gunicorn, PostgreSQL, the large demo dataset, locust.
 
-    python bench/pages.py [--users 24] [--seconds 60] [--workers 4]
+    python bench/pages.py [--users 24] [--seconds 60] [--workers 4] [--name pages]
 
 Uses the database `kam_large`, built by `seed_demo --scale large` when it is missing
 (about 6 minutes). Counts each page's SQL queries in-process, then starts gunicorn
@@ -194,6 +194,8 @@ def main():
     parser.add_argument("--users", type=int, default=24)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--name", default="pages",
+                        help="results file names: pages_light for a 4-user run")  # fmt: skip
     args = parser.parse_args()
     use_database(DB)
     password = "kam-demo"  # noqa: S105 (the demo users' password)
@@ -210,7 +212,7 @@ def main():
     fixture_path = RESULTS / "pages-fixture.json"
     fixture_path.write_text(json.dumps(data))
     server = _serve(args.workers)
-    prefix = RESULTS / "pages"
+    prefix = RESULTS / args.name
     try:
         subprocess.run(
             [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
@@ -242,11 +244,11 @@ def main():
         Path(f"{prefix}_{extra}.csv").unlink(missing_ok=True)
     result = {"users": args.users, "seconds": args.seconds, "workers": args.workers,
               "pages": rows, "total": total, "min_rps": MIN_RPS}  # fmt: skip
-    (RESULTS / "pages.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / "pages.svg").write_text(_svg(rows) + "\n")
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{args.name}.svg").write_text(_svg(rows) + "\n")
     lines = [
         f"# Pages under load ({args.users} users, {args.seconds} s, gunicorn "
-        f"{args.workers} workers)", "", "![p95 per page](pages.svg)", "",
+        f"{args.workers} workers)", "", f"![p95 per page]({args.name}.svg)", "",
         "| page | requests | errors | p50 ms | p95 ms | target p95 | queries |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]  # fmt: skip
@@ -257,7 +259,7 @@ def main():
                      f"{r['queries'] if r['queries'] is not None else '—'} |")  # fmt: skip
     lines += ["", f"All requests: {total['requests']}, errors {total['failures']}, "
               f"{total['rps']} requests/s (target ≥ {MIN_RPS})."]  # fmt: skip
-    (RESULTS / "pages.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

@@ -5,7 +5,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Round
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -13,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Account, Contact, Document
 from catalog.models import BillingPeriod, Currency, PackageVersion, Product
 from kam.core.access import AccessPaths
+from kam.core.links import object_url
 from kam.core.models import OutboundMessage, TimeStampedModel
 from offers.models import HUNDRED, Offer, OfferOption, PricedLine, round_money
 
@@ -243,7 +243,7 @@ class Contract(TimeStampedModel):
         return f"{self.number} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("contracts:detail", args=[self.pk])
+        return object_url("contracts:detail", self.pk)
 
     @property
     def is_locked(self) -> bool:

@@ -5,7 +5,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -13,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import Account, Contact, Task
 from catalog.models import ProductFamily
 from kam.core.access import AccessPaths
+from kam.core.links import object_url
 from kam.core.models import Team, TimeStampedModel
 
 WEIGHT = [MaxValueValidator(100)]
@@ -396,7 +396,7 @@ class AccountPlan(TimeStampedModel):
         return f"{self.account} {self.year}"
 
     def get_absolute_url(self):
-        return reverse("insights:plan", args=[self.pk])
+        return object_url("insights:plan", self.pk)
 
     SWOT = ("strengths", "weaknesses", "opportunities", "threats")
     # what the plan form edits (plan_update takes exactly these)

@@ -2,13 +2,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Document
 from catalog.models import BillingPeriod, PackageVersion, Product
 from kam.core.access import AccessPaths
+from kam.core.links import object_url
 from kam.core.models import OutboundMessage, TimeStampedModel
 
 CENT = Decimal("0.01")
@@ -214,7 +214,7 @@ class Offer(TimeStampedModel):
         return f"{self.number}-{self.revision} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("offers:detail", args=[self.pk])
+        return object_url("offers:detail", self.pk)
 
     @property
     def label(self) -> str:

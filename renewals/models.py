@@ -5,7 +5,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +12,7 @@ from accounts.models import Account
 from catalog.models import Currency
 from contracts.models import Contract
 from kam.core.access import AccessPaths
+from kam.core.links import object_url
 from offers.models import Offer
 
 
@@ -115,7 +115,7 @@ class RenewalRun(models.Model):
         return f"{self.business_date} ({self.get_status_display()})"
 
     def get_absolute_url(self):
-        return reverse("renewals:run", args=[self.pk])
+        return object_url("renewals:run", self.pk)
 
     @property
     def labelled_counts(self) -> list[tuple[str, int]]:
@@ -232,4 +232,4 @@ class Churn(models.Model):
         return f"{self.account} ({self.lost_on})"
 
     def get_absolute_url(self):
-        return reverse("renewals:churn", args=[self.pk])
+        return object_url("renewals:churn", self.pk)
