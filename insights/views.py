@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,6 +33,7 @@ from insights.services.targets import churn_target_set
 from kam.core.access import can_change, get_visible_or_404
 from kam.core.decorators import role_required
 from kam.core.exceptions import ApplicationError
+from kam.core.exports import export_request
 from kam.core.forms import messages_from_form, run_service
 from kam.core.roles import Role
 from kam.core.spreadsheets import export_workbook
@@ -56,6 +58,25 @@ def _export(request, *, filename: str, sheets) -> object | None:
     fmt = request.GET.get("format")
     if fmt not in EXPORT_FORMATS:
         return None
+    if fmt == "xlsx":
+        # every table at once: a worker writes it (kam.core.exports), asking this
+        # view again, which then hands it the sheets
+        write = getattr(request, "export_sheets", None)
+        if write is None:
+            title = next(
+                (str(label) for _k, label, name in _tabs()
+                 if name == request.resolver_match.view_name),
+                filename,
+            )  # fmt: skip
+            export = export_request(
+                user=request.user,
+                title=title,
+                path=request.get_full_path(),
+                filename=filename,
+            )
+            return redirect(export)
+        write(sheets())
+        return HttpResponse(status=204)
     sheets = sheets()
     if fmt == "csv":
         index = request.GET.get("table", "0")

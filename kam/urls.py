@@ -26,6 +26,12 @@ core_patterns = (
             core_views.notification_open,
             name="notification-open",
         ),
+        path("exports/<int:pk>/", core_views.export_detail, name="export"),
+        path(
+            "exports/<int:pk>/download/",
+            core_views.export_download,
+            name="export-download",
+        ),
         path(
             "notifications/read/",
             core_views.notification_read_all,

@@ -108,6 +108,19 @@ def wait_for(predicate, timeout=20.0) -> bool:
     return False
 
 
+def xlsx_export(client, url, params, capture) -> bytes:
+    """Ask a report for its workbook, let the (eager) worker write it once the request
+    commits, and download it. `capture`: pytest-django's
+    django_capture_on_commit_callbacks."""
+    with capture(execute=True):
+        response = client.get(url, {**params, "format": "xlsx"})
+    assert response.status_code == 302, response.status_code
+    assert "/exports/" in response.url
+    download = client.get(response.url + "download/")
+    assert download.status_code == 200, download.status_code
+    return b"".join(download.streaming_content)
+
+
 @pytest.fixture
 def celery_worker(monkeypatch):
     """A real Celery worker on Redis, in a thread, for one test (no eager mode)."""

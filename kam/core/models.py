@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.links import object_url
 from kam.core.roles import ROLE_PRIORITY, ROLES_SEEING_EVERYTHING, Role
 
 
@@ -258,3 +259,64 @@ class SeriesCounter(models.Model):
 
     def __str__(self):
         return f"{self.series}-{self.year}: {self.last}"
+
+
+class Export(TimeStampedModel):
+    """A report's workbook, built by a worker: a large one takes longer than a
+    request should. Only its user sees it; it is removed after a day."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Being written")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="exports")
+    title = models.CharField(_("report"), max_length=200)
+    # the report's URL with its filters, asked for again by the worker
+    path = models.CharField(max_length=2000)
+    language = models.CharField(max_length=10)
+    filename = models.CharField(max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    sheets_total = models.PositiveSmallIntegerField(default=0)
+    sheets_done = models.PositiveSmallIntegerField(default=0)
+    sheet = models.CharField(max_length=100, blank=True)
+    rows_written = models.PositiveIntegerField(default=0)
+    # rows of the sheet being written, when known
+    sheet_rows = models.PositiveIntegerField(null=True, blank=True)
+    sheet_rows_written = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    size = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [models.Index(fields=["status", "updated_at"], name="export_due_idx")]
+
+    def __str__(self):
+        return f"{self.title} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return object_url("core:export", self.pk)
+
+    @property
+    def percent(self) -> int:
+        """How far the workbook is written: whole sheets, plus the share of the
+        current sheet's rows when their number is known."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.sheets_total:
+            return 0
+        part = 0.0
+        if self.sheet_rows:
+            part = min(1.0, self.sheet_rows_written / self.sheet_rows)
+        return min(99, int(100 * (self.sheets_done + part) / self.sheets_total))
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -5,4 +5,10 @@ PERIODIC_TASKS = [
         "every_seconds": 60,
         "description": "Re-queue outbox emails left undelivered (e.g. broker outage).",
     },
+    {
+        "name": "exports-sweep",
+        "task": "kam.core.tasks.exports_sweep_task",
+        "every_seconds": 300,
+        "description": "Re-queue report workbooks left waiting; remove day-old ones.",
+    },
 ]

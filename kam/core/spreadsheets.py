@@ -2,7 +2,7 @@
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Sized
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -69,20 +69,39 @@ def export_workbook(
     if fmt != "xlsx":
         _title, headers, rows = sheets[0]
         return export_response(filename=filename, headers=headers, rows=rows, fmt=fmt)
+    buffer = io.BytesIO()
+    write_workbook(sheets, buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_MIME)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+def write_workbook(sheets, out, *, progress=None, every: int = 2000) -> int:
+    """Write the tables as one XLSX sheet each to the file `out`; return the rows
+    written. A table's rows may be a function, called when its sheet is reached.
+    `progress(index, title, rows_total, rows_written)` is told as each sheet starts,
+    every `every` rows, and once at the end (index = number of sheets)."""
     wb = Workbook(write_only=True)
-    for title, headers, rows in sheets:
+    written = 0
+    for index, (title, headers, rows) in enumerate(sheets):
+        rows = rows() if callable(rows) else rows
+        total = len(rows) if isinstance(rows, Sized) else None
+        if progress:
+            progress(index, title, total, 0)
         # sheet titles: at most 31 characters, none of []:*?/\
         ws = wb.create_sheet(
             title="".join(c for c in title if c not in "[]:*?/\\")[:31]
         )
         ws.append([neutralise(h) for h in headers])
-        for row in rows:
+        for n, row in enumerate(rows, 1):
             ws.append([_cell(v) for v in row])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_MIME)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
+            if progress and n % every == 0:
+                progress(index, title, total, n)
+            written += 1
+    wb.save(out)
+    if progress:
+        progress(len(sheets), "", None, 0)
+    return written
 
 
 def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:

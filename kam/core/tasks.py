@@ -17,3 +17,19 @@ def message_send_task(self, message_id: int) -> None:
 def outbox_sweep_task() -> int:
     """Re-queue outbox messages left READY (e.g. while the broker was down)."""
     return len(services.outbox_sweep())
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def export_build_task(export_id: int) -> None:
+    """Write one report workbook (see kam.core.exports)."""
+    from kam.core.exports import export_build
+
+    export_build(export_id=export_id)
+
+
+@shared_task
+def exports_sweep_task() -> dict:
+    """Re-queue stuck exports; remove old ones."""
+    from kam.core.exports import exports_sweep
+
+    return exports_sweep()

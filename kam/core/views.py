@@ -1,9 +1,10 @@
 import sys
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
@@ -15,7 +16,9 @@ from django.views.decorators.http import require_POST
 from kam.core import selectors, services
 from kam.core.decorators import role_required
 from kam.core.forms import OutboxFilterForm
+from kam.core.models import Export
 from kam.core.roles import Role
+from kam.core.spreadsheets import XLSX_MIME
 
 
 @role_required(Role.ADMINISTRATOR)
@@ -85,6 +88,37 @@ def notification_open(request, pk):
 def notification_read_all(request):
     services.notification_mark_read(user=request.user)
     return redirect("core:notifications")
+
+
+@login_required
+def export_detail(request, pk):
+    """A report workbook being written (the progress polls itself), then its link."""
+    export = get_object_or_404(request.user.exports, pk=pk)
+    report_url = export.path.replace("format=xlsx", "").rstrip("?&")
+    context = {"export": export, "report_url": report_url}
+    if request.htmx:
+        return render(request, "core/_export_progress.html", context)
+    recent = request.user.exports.only("pk", "title", "status", "created_at")[:10]
+    return render(
+        request,
+        "core/export.html",
+        {**context, "recent": recent, "keep_hours": settings.KAM_EXPORT_KEEP_HOURS},
+    )
+
+
+@login_required
+def export_download(request, pk):
+    export = get_object_or_404(request.user.exports, pk=pk, status=Export.Status.DONE)
+    try:
+        handle = export.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404 from exc
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{export.filename}.xlsx",
+        content_type=XLSX_MIME,
+    )
 
 
 def server_error(request):

@@ -304,6 +304,8 @@ KAM_IMPORT_MAX_ROWS = env.int("KAM_IMPORT_MAX_ROWS", 50_000)
 KAM_BASE_URL = env("KAM_BASE_URL", default="http://127.0.0.1:8000")
 # how long an industry-and-tier segment's product buyers are reused by account 360s
 KAM_SEGMENT_CACHE_SECONDS = env.int("KAM_SEGMENT_CACHE_SECONDS", 3600)
+# how long a report's workbook (written by a worker) stays for download
+KAM_EXPORT_KEEP_HOURS = env.int("KAM_EXPORT_KEEP_HOURS", 24)
 KAM_OFFER_REMINDER_DAYS = env.int("KAM_OFFER_REMINDER_DAYS", 5)
 # how long a contract's signing link works, counted from sending
 KAM_SIGNING_LINK_DAYS = env.int("KAM_SIGNING_LINK_DAYS", 30)

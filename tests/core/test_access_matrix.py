@@ -20,6 +20,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
@@ -31,7 +32,7 @@ from contracts.models import Contract
 from insights.models import FeedbackItem
 from insights.services import plans as plan_services
 from insights.services import voice
-from kam.core.models import Notification
+from kam.core.models import Export, Notification
 from offers import services as offer_services
 from renewals.models import Churn
 from tests.contracts.helpers import contract_for, product
@@ -119,6 +120,10 @@ def build_world(owner, at: int) -> Account:
                           kind=FeedbackItem.Kind.values[0], title="Needs SSO")  # fmt: skip
     Churn.objects.create(account=account, contract=Contract.objects.get(pk=at),
                          lost_on=timezone.localdate(), currency="EUR")  # fmt: skip
+    export = Export.objects.create(user=owner, title="Upsell", filename="upsell",
+                                   path="/insights/upsell/?format=xlsx", language="en",
+                                   status=Export.Status.DONE)  # fmt: skip
+    export.file.save("upsell.xlsx", ContentFile(b"PK\x03\x04 workbook"))
     return account
 
 

@@ -38,9 +38,15 @@ def test_manager_filters_exports_and_starts_an_offer(
     expect(page.get_by_test_id("upsell-total")).to_have_text("5,100")
     screenshot("upsell-north")
 
-    # then the XLSX export holds the same rows
+    # then the XLSX export, written by a worker while its page shows the progress,
+    # holds the same rows
+    page.get_by_test_id("export-xlsx").click()
+    expect(page.get_by_test_id("export-progress")).to_have_attribute(
+        "data-status", "done"
+    )
+    screenshot("upsell-export-ready")
     with page.expect_download() as download:
-        page.get_by_test_id("export-xlsx").click()
+        page.get_by_test_id("export-download").click()
     assert download.value.suggested_filename.endswith(".xlsx")
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
@@ -51,6 +57,7 @@ def test_manager_filters_exports_and_starts_an_offer(
     assert "Gamma Press" not in whitespace and "Alpha Verlag" in whitespace
 
     # and one click on the recommendation starts the offer
+    page.go_back()
     section = page.get_by_test_id("section-recommendations")
     section.get_by_test_id("start-offer").first.click()
     expect(page).to_have_url(re.compile(r"/offers/\d+/edit/"))

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from insights.models import FamilyAffinity, VolumeBenchmark
 from insights.selectors.upsell import upsell_report
 from offers.models import Offer
+from tests.conftest import xlsx_export
 from tests.factories import AccountFactory
 from tests.insights.conftest import TODAY
 from tests.insights.helpers import page_queries, subscribe
@@ -140,7 +141,9 @@ def test_one_click_starts_an_offer_with_the_recommended_product(client, segment,
     assert line.quantity == Decimal("1.00")
 
 
-def test_csv_and_xlsx_exports_neutralise_formulas(client, segment, cast):
+def test_csv_and_xlsx_exports_neutralise_formulas(
+    client, segment, cast, django_capture_on_commit_callbacks
+):
     acc4 = segment["acc"][3]
     acc4.name = '=HYPERLINK("http://x")'
     acc4.save(update_fields=["name"])
@@ -150,8 +153,10 @@ def test_csv_and_xlsx_exports_neutralise_formulas(client, segment, cast):
     assert rows[0][0] == "Account"
     assert rows[1][0] == '\'=HYPERLINK("http://x")'
     assert rows[1][4] == "3000.00"
-    xlsx = client.get(reverse("insights:upsell"), {"format": "xlsx"})
-    book = load_workbook(io.BytesIO(xlsx.content))
+    xlsx = xlsx_export(
+        client, reverse("insights:upsell"), {}, django_capture_on_commit_callbacks
+    )
+    book = load_workbook(io.BytesIO(xlsx))
     assert book.sheetnames[0] == "Recommendations"
     assert "Whitespace" in book.sheetnames
     values = [c.value for c in book["Recommendations"][2]]

@@ -1,0 +1,201 @@
+"""A report's workbook is written by a worker, with its progress shown, then offered
+for download to the user who asked for it, and to nobody else."""
+
+import io
+import os
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from kam.core import exports
+from kam.core.models import Export, Notification
+from kam.core.tasks import export_build_task
+from tests.conftest import wait_for, xlsx_export
+from tests.insights.conftest import build_segment
+
+UPSELL_XLSX = "/insights/upsell/?format=xlsx"
+SHEETS = ["Recommendations", "Volume headroom", "Share of wallet", "Trials to convert",
+          "Contracts ending", "Whitespace"]  # fmt: skip
+
+
+def ask(client, capture, *, execute=True):
+    with capture(execute=execute):
+        response = client.get(reverse("insights:upsell"), {"format": "xlsx"})
+    assert response.status_code == 302
+    return response, Export.objects.get()
+
+
+@pytest.mark.django_db
+def test_the_workbook_is_written_by_a_worker_then_downloaded(
+    client, cast, django_capture_on_commit_callbacks
+):
+    build_segment(cast)
+    client.force_login(cast.manager)
+    response, export = ask(client, django_capture_on_commit_callbacks)
+    # then the user lands on the export's page, which the worker has finished
+    assert response.url == reverse("core:export", args=[export.pk])
+    assert export.status == Export.Status.DONE
+    assert export.user == cast.manager
+    assert export.title == "Upsell"
+    assert (export.sheets_done, export.sheets_total) == (6, 6)
+    assert export.rows_written > 0 and export.size > 0
+    page = client.get(response.url).content.decode()
+    assert "Download the workbook" in page
+    assert f"Ready: {export.rows_written} rows in 6 sheets" in page
+    download = client.get(reverse("core:export-download", args=[export.pk]))
+    assert download["Content-Disposition"].startswith('attachment; filename="upsell-')
+    book = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    assert book.sheetnames == SHEETS
+    # and the bell says so, linking to the export
+    note = Notification.objects.get(user=cast.manager)
+    assert note.title == "Your export “Upsell” is ready."
+    assert note.url == export.get_absolute_url()
+
+
+@pytest.mark.django_db
+def test_the_workbook_has_what_the_user_may_see(
+    client, cast, django_capture_on_commit_callbacks
+):
+    segment = build_segment(cast)
+    client.force_login(cast.kam)
+    book = load_workbook(io.BytesIO(xlsx_export(
+        client, reverse("insights:upsell"), {}, django_capture_on_commit_callbacks
+    )))  # fmt: skip
+    names = {row[0].value for row in book["Whitespace"].iter_rows(min_row=2)}
+    # the KAM's own accounts, as on their page: not the others of the segment
+    own = {a.name for a in segment["acc"] if a.owner_id == cast.kam.pk}
+    assert names == own
+    assert 0 < len(own) < len(segment["acc"])
+
+
+@pytest.mark.django_db
+def test_progress_shows_while_the_worker_writes(
+    client, cast, django_capture_on_commit_callbacks
+):
+    build_segment(cast)
+    client.force_login(cast.manager)
+    _response, export = ask(client, django_capture_on_commit_callbacks, execute=False)
+    url = reverse("core:export", args=[export.pk])
+    # queued: the page polls itself every second
+    page = client.get(url).content.decode()
+    assert "Waiting for a worker" in page
+    assert 'hx-trigger="every 1s"' in page
+    assert (
+        client.get(reverse("core:export-download", args=[export.pk])).status_code == 404
+    )
+    # writing the second of six sheets, 2,000 of its 10,000 rows
+    Export.objects.filter(pk=export.pk).update(
+        status=Export.Status.RUNNING, sheets_total=6, sheets_done=1,
+        sheet="Volume headroom", sheet_rows=10_000, sheet_rows_written=2_000,
+    )  # fmt: skip
+    export.refresh_from_db()
+    assert export.percent == 20  # (1 + 0.2) / 6
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Sheet 2 of 6: Volume headroom" in fragment
+    assert "2,000 of 10,000 rows" in fragment
+    assert '<progress id="export-bar"' in fragment and 'value="20"' in fragment
+    assert "<html" not in fragment
+    # written: the polling stops and the link shows
+    exports.export_build(export_id=export.pk)  # already claimed: left alone
+    Export.objects.filter(pk=export.pk).update(status=Export.Status.QUEUED)
+    exports.export_build(export_id=export.pk)
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 1s"' not in fragment
+    assert "Download the workbook" in fragment
+
+
+@pytest.mark.django_db
+def test_only_its_user_sees_an_export(client, cast, django_capture_on_commit_callbacks):
+    build_segment(cast)
+    client.force_login(cast.manager)
+    _response, export = ask(client, django_capture_on_commit_callbacks)
+    for other in (cast.kam, cast.manager2, cast.admin, cast.cs):
+        client.force_login(other)
+        for name in ("core:export", "core:export-download"):
+            assert client.get(reverse(name, args=[export.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_building_twice_writes_once(client, cast, django_capture_on_commit_callbacks):
+    build_segment(cast)
+    client.force_login(cast.manager)
+    _response, export = ask(client, django_capture_on_commit_callbacks)
+    before = Export.objects.values().get(pk=export.pk)
+    assert exports.export_build(export_id=export.pk) is None
+    assert Export.objects.values().get(pk=export.pk) == before
+    assert Notification.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", [UPSELL_XLSX, "/?format=xlsx"])
+def test_an_export_that_cannot_be_written_fails_cleanly(client, cast, path):
+    export = Export.objects.create(user=cast.manager, title="Upsell", path=path,
+                                   filename="upsell", language="en")  # fmt: skip
+    if path == UPSELL_XLSX:  # deactivated after asking
+        type(cast.manager).objects.filter(pk=cast.manager.pk).update(is_active=False)
+    exports.export_build(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.status == Export.Status.FAILED
+    assert not export.file
+    expected = "deactivated" if path == UPSELL_XLSX else "answered 200, no workbook"
+    assert expected in export.error
+    assert Notification.objects.get(user=cast.manager).title == (
+        "Your export “Upsell” failed."
+    )
+    if path != UPSELL_XLSX:
+        client.force_login(cast.manager)
+        page = client.get(export.get_absolute_url()).content.decode()
+        assert "The workbook could not be written." in page
+        assert 'hx-trigger="every 1s"' not in page
+
+
+@pytest.mark.django_db
+def test_the_sweep_requeues_stuck_exports_and_removes_old_ones(cast, settings):
+    build_segment(cast)
+    now = timezone.now()
+
+    def made(status, *, age):
+        export = Export.objects.create(user=cast.manager, title="Upsell",
+                                       path=UPSELL_XLSX, filename="upsell",
+                                       language="en", status=status)  # fmt: skip
+        Export.objects.filter(pk=export.pk).update(
+            created_at=now - age, updated_at=now - age
+        )
+        return export
+
+    lost = made(Export.Status.QUEUED, age=timedelta(minutes=5))  # broker was down
+    dead = made(Export.Status.RUNNING, age=timedelta(minutes=30))  # worker died
+    fresh = made(Export.Status.QUEUED, age=timedelta(seconds=5))  # on its way
+    done = made(Export.Status.QUEUED, age=timedelta(minutes=5))
+    exports.export_build(export_id=done.pk)
+    done.refresh_from_db()
+    path = done.file.path
+    Export.objects.filter(pk=done.pk).update(created_at=now - timedelta(hours=25))
+    result = exports.exports_sweep(now=now)  # eager in tests: re-queued = built
+    assert result == {"requeued": 2, "removed": 1}
+    statuses = dict(Export.objects.values_list("pk", "status"))
+    assert statuses == {lost.pk: "done", dead.pk: "done", fresh.pk: "queued"}
+    assert not Export.objects.filter(pk=done.pk).exists()
+    assert not os.path.exists(path)
+    # a second sweep has nothing left to do
+    assert exports.exports_sweep(now=now) == {"requeued": 0, "removed": 0}
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_writes_the_workbook(celery_worker, cast):
+    build_segment(cast)
+    export = Export.objects.create(user=cast.manager, title="Upsell", path=UPSELL_XLSX,
+                                   filename="upsell", language="de")  # fmt: skip
+    export_build_task.delay(export.pk)
+    assert wait_for(lambda: Export.objects.get(pk=export.pk).finished)
+    export.refresh_from_db()
+    assert export.status == Export.Status.DONE, export.error
+    with export.file.open("rb") as handle:
+        book = load_workbook(io.BytesIO(handle.read()))
+    # in the language of the request that asked for it
+    assert book.sheetnames[0] == "Empfehlungen"
+    assert len(book.sheetnames) == 6
