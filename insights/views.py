@@ -36,7 +36,7 @@ from kam.core.exceptions import ApplicationError
 from kam.core.exports import export_request
 from kam.core.forms import messages_from_form, run_service
 from kam.core.roles import Role
-from kam.core.spreadsheets import export_workbook
+from kam.core.spreadsheets import MappedRows, export_workbook
 
 EXPORT_FORMATS = {"csv", "xlsx"}
 Kind = UpsellItem.Kind
@@ -119,14 +119,13 @@ def _row_sheet(title, rows, *, with_qty=False):
     if with_qty:
         headers.insert(3, _("Quantity"))
 
-    def body():
-        for r in rows():
-            cells = [r.account.name, _owner(r.account), r.title, r.reason, r.value]
-            if with_qty:
-                cells.insert(3, r.quantity)
-            yield cells
+    def cells(r):
+        row = [r.account.name, _owner(r.account), r.title, r.reason, r.value]
+        if with_qty:
+            row.insert(3, r.quantity)
+        return row
 
-    return (title, headers, body)
+    return (title, headers, lambda: MappedRows(rows(), cells))
 
 
 @login_required
@@ -151,10 +150,11 @@ def upsell(request):
 
     def matrix():
         data = upsell_selectors.upsell_report(scope, today=today, limit=0)
-        for m in data["matrix"]:
-            account = m["account"]
-            yield [account.name, _owner(account), account.tier,
-                   *[labels[c] for c in m["cells"]]]  # fmt: skip
+        return MappedRows(
+            data["matrix"],
+            lambda m: [m["account"].name, _owner(m["account"]), m["account"].tier,
+                       *[labels[c] for c in m["cells"]]],
+        )  # fmt: skip
 
     def sheets():
         families = ProductFamily.objects.order_by("name").values_list("name", flat=True)

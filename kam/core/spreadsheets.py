@@ -37,6 +37,20 @@ def _cell(value):
     return neutralise(str(value))
 
 
+class MappedRows:
+    """A table's rows made from `items` as they are written; it knows how many there
+    are, so a long export can show its progress."""
+
+    def __init__(self, items, make):
+        self.items, self.make = items, make
+
+    def __len__(self):
+        return len(self.items)
+
+    def __iter__(self):
+        return map(self.make, self.items)
+
+
 def export_response(
     *, filename: str, headers: Sequence[str], rows: Iterable[Sequence], fmt: str
 ) -> HttpResponse:
@@ -84,6 +98,8 @@ def write_workbook(sheets, out, *, progress=None, every: int = 2000) -> int:
     wb = Workbook(write_only=True)
     written = 0
     for index, (title, headers, rows) in enumerate(sheets):
+        if progress and callable(rows):
+            progress(index, title, None, 0)  # reading the sheet's rows
         rows = rows() if callable(rows) else rows
         total = len(rows) if isinstance(rows, Sized) else None
         if progress:
