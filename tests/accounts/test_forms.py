@@ -74,3 +74,33 @@ def test_touchpoint_form_errors_show_as_messages(client, cast):
     )
     assert "This field is required." in response.content.decode()
     assert not account.touchpoints.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "posts_to", "field"),
+    [
+        ("accounts:touchpoint-form", "accounts:touchpoint-create", "id_channel"),
+        ("accounts:email-form", "accounts:email-send", "id_subject"),
+        ("accounts:task-form", "accounts:task-create", "id_assignee"),
+    ],
+)
+def test_the_360s_folded_forms_load_when_opened(client, cast, name, posts_to, field):
+    account = AccountFactory(owner=cast.kam)
+    ContactFactory(account=account, email="buyer@customer.example")
+    client.force_login(cast.kam)
+    url = reverse(name, args=[account.pk])
+    # the 360 carries only the link that fetches the form when the fold opens
+    page = client.get(account.get_absolute_url()).content.decode()
+    assert f'hx-get="{url}" hx-trigger="toggle once"' in page
+    assert f'id="{field}"' not in page
+    # opened (htmx): the form alone, posting where it always did
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith("<form")
+    assert f'action="{reverse(posts_to, args=[account.pk])}"' in fragment
+    assert f'id="{field}"' in fragment and "csrfmiddlewaretoken" in fragment
+    # without script: a page of its own
+    full = client.get(url).content.decode()
+    assert "<html" in full and f'id="{field}"' in full and account.name in full
+    # customer services read the account but do not write on it
+    client.force_login(cast.cs)
+    assert client.get(url).status_code == 403
