@@ -1,16 +1,18 @@
 """ABC tiers and the attractiveness / position scores of every account."""
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Account, Contact, OrderLine, PortfolioConfig
 from catalog.models import ProductFamily, money
 from catalog.selectors import exchange_rates, to_base
+from kam.core.bulk import update_rows
 
 ZERO = Decimal("0")
 
@@ -133,19 +135,20 @@ def portfolio_recompute(*, today: date | None = None) -> dict[str, int]:
         account.revenue_prev_12m = money(prev)
         account.tier = tiers[pk]
         account.portfolio_computed_at = now
-    Account.objects.bulk_update(
-        accounts,
+    # one UPDATE ... FROM (VALUES ...) per batch: Django's bulk_update built a CASE
+    # expression per row and column in Python (120 of 142 s for 50,000 accounts)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    update_rows(
+        Account,
+        ["revenue_12m", "revenue_prev_12m", "tier", "attractiveness", "position",
+         "score_inputs", "portfolio_computed_at"],
         [
-            "revenue_12m",
-            "revenue_prev_12m",
-            "tier",
-            "attractiveness",
-            "position",
-            "score_inputs",
-            "portfolio_computed_at",
+            (a.pk, a.revenue_12m, a.revenue_prev_12m, a.tier, a.attractiveness,
+             a.position, json.dumps(a.score_inputs), stamp)
+            for a in accounts
         ],
-        batch_size=2000,
-    )
+        casts={"score_inputs": "jsonb", "portfolio_computed_at": "timestamptz"},
+    )  # fmt: skip
     counts = {"A": 0, "B": 0, "C": 0}
     for tier in tiers.values():
         counts[tier] += 1

@@ -143,23 +143,33 @@ def history_snapshot(
 
 
 def update_rows(
-    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence]
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence],
+    *,
+    casts: dict[str, str] | None = None,
 ) -> None:
     """Set different values per row in one statement: UPDATE ... FROM (VALUES ...).
 
     Each row is (id, value, ...). VALUES columns are named column1, column2, ...
-    in PostgreSQL and SQLite alike.
+    in PostgreSQL and SQLite alike. `casts` names PostgreSQL types for columns whose
+    values come as text (JSON as a string: {"score_inputs": "jsonb"}); SQLite
+    stores them as given.
     """
     if not rows:
         return
     q = connection.ops.quote_name
     table = q(model._meta.db_table)
-    sets = ", ".join(f"{q(c)} = v.column{i}" for i, c in enumerate(columns, start=2))
+    casts = casts if connection.vendor == "postgresql" else None
+    sets = ", ".join(
+        f"{q(c)} = v.column{i}" + (f"::{casts[c]}" if casts and c in casts else "")
+        for i, c in enumerate(columns, start=2)
+    )
     one = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
     with connection.cursor() as cursor:
         for chunk in _chunks(list(rows), BATCH):
             cursor.execute(
-                f"UPDATE {table} SET {sets} FROM (VALUES "  # noqa: S608  # noqa: S608
+                f"UPDATE {table} SET {sets} FROM (VALUES "  # noqa: S608
                 + ", ".join([one] * len(chunk))
                 + f") AS v WHERE {table}.id = v.column1",
                 [value for row in chunk for value in row],
