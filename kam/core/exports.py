@@ -60,9 +60,11 @@ def export_build(*, export_id: int) -> Export | None:
         )  # fmt: skip
 
     try:
-        if not export.user.is_active:
-            raise PermissionError(_("The account that asked for it is deactivated."))
         with translation.override(export.language), tempfile.TemporaryFile() as out:
+            if not export.user.is_active:
+                raise PermissionError(
+                    _("The account that asked for it is deactivated.")
+                )
             rows, sheets = _write(export, out, progress)
             out.seek(0)
             export.file.save(f"{export.filename}.xlsx", File(out), save=False)
@@ -72,14 +74,14 @@ def export_build(*, export_id: int) -> Export | None:
             status=Export.Status.FAILED, error=str(exc)[:2000],
             finished_at=timezone.now(), updated_at=timezone.now(),
         )  # fmt: skip
-        _tell(export, _("Your export “%(title)s” failed.") % {"title": export.title})
+        _tell(export, done=False)
         return Export.objects.get(pk=export.pk)
     Export.objects.filter(pk=export.pk).update(
         status=Export.Status.DONE, file=export.file.name, size=export.file.size,
         rows_written=rows, sheets_total=sheets, sheets_done=sheets,
         finished_at=timezone.now(), updated_at=timezone.now(),
     )  # fmt: skip
-    _tell(export, _("Your export “%(title)s” is ready.") % {"title": export.title})
+    _tell(export, done=True)
     return Export.objects.get(pk=export.pk)
 
 
@@ -106,10 +108,16 @@ def _write(export: Export, out, progress) -> tuple[int, int]:
     return found["rows"], found["sheets"]
 
 
-def _tell(export: Export, title: str) -> None:
+def _tell(export: Export, *, done: bool) -> None:
+    """The bell, in the language the export was asked for in."""
     from kam.core.services import notification_create
 
     with translation.override(export.language):
+        title = (
+            _("Your export “%(title)s” is ready.")
+            if done
+            else _("Your export “%(title)s” failed.")
+        ) % {"title": export.title}
         notification_create(
             user=export.user, title=title, url=export.get_absolute_url(),
             dedupe_key=f"export-{export.pk}",

@@ -196,6 +196,8 @@ def test_a_real_worker_writes_the_workbook(celery_worker, cast):
     assert export.status == Export.Status.DONE, export.error
     with export.file.open("rb") as handle:
         book = load_workbook(io.BytesIO(handle.read()))
-    # in the language of the request that asked for it
+    # in the language of the request that asked for it, and so is the bell
     assert book.sheetnames[0] == "Empfehlungen"
     assert len(book.sheetnames) == 6
+    note = Notification.objects.get(user=cast.manager)
+    assert note.title == "Ihr Export „Upsell“ ist fertig."
