@@ -339,7 +339,7 @@ def seed_large(ctx, *, factor: float = 1.0, say: Callable[[str], None] = print) 
             "WITH src AS (SELECT i, c.contract, c.account, "
             " %(today)s::date - ((i * 7907 + 17) %% 901)::int AS issued, "
             " (100 + (i * 48271) %% 19901)::numeric AS net "
-            " FROM generate_series(0, %(total)s - 1) AS i "
+            " FROM generate_series(0::bigint, %(total)s - 1) AS i "
             " JOIN unnest(%(contracts)s::bigint[], %(accounts)s::bigint[]) "
             " WITH ORDINALITY AS c(contract, account, k) ON c.k = i %% %(nc)s + 1), "
             "ins AS (INSERT INTO contracts_invoice (created_at, updated_at, series, "
@@ -375,7 +375,7 @@ def seed_large(ctx, *, factor: float = 1.0, say: Callable[[str], None] = print) 
             " + make_interval(hours => 8 + (i %% 9)::int)) AT TIME ZONE 'UTC', "
             "(%(channels)s::text[])[1 + (i %% %(c)s)::int], "
             "'Check-in ' || (i %% 97), '', '' "
-            "FROM generate_series(0, %(total)s - 1) AS i "
+            "FROM generate_series(0::bigint, %(total)s - 1) AS i "
             "JOIN unnest(%(accounts)s::bigint[], %(owners)s::bigint[]) "
             "WITH ORDINALITY AS acc(id, owner, k) ON acc.k = i %% %(n)s + 1",
             {"now": timezone.now(), "today": today, "channels": CHANNELS,
