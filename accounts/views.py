@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -73,9 +73,21 @@ def account_list(request):
         owners=_owners_for(request.user),
     )
     qs = filterset.qs
+    # a filter value that is not valid is left out, and the list says so
+    form = filterset.form
+    filter_errors = [
+        f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields
+        else " ".join(errors)
+        for name, errors in form.errors.items()
+    ]  # fmt: skip
     if not request.GET.get("ordering"):
         qs = qs.order_by("name", "pk")
     fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx") and filter_errors:
+        # an export with a filter left out would hold accounts nobody asked for
+        return HttpResponseBadRequest(
+            " ".join(filter_errors), content_type="text/plain"
+        )
     if fmt in ("csv", "xlsx"):
         rows = (
             (
@@ -99,7 +111,8 @@ def account_list(request):
             filename="accounts", headers=EXPORT_HEADERS, rows=rows, fmt=fmt
         )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    context = {"filter": filterset, "page": page, "accounts": page.object_list}
+    context = {"filter": filterset, "page": page, "accounts": page.object_list,
+               "filter_errors": filter_errors}  # fmt: skip
     template = (
         "accounts/_account_results.html" if request.htmx else "accounts/list.html"
     )

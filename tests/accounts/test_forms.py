@@ -104,3 +104,26 @@ def test_the_360s_folded_forms_load_when_opened(client, cast, name, posts_to, fi
     # customer services read the account but do not write on it
     client.force_login(cast.cs)
     assert client.get(url).status_code == 403
+
+
+def test_a_filter_value_that_is_not_valid_is_said_and_left_out(client, cast):
+    AccountFactory(owner=cast.kam, name="Alpha", tier="A")
+    AccountFactory(owner=cast.kam, name="Beta", tier="B")
+    client.force_login(cast.kam)
+    url = reverse("accounts:list")
+    page = client.get(url, {"tier": "Z", "q": "Alpha"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="filter-errors"' in html
+    assert "Tier: Select a valid choice. Z is not one of the available choices." in html
+    # the other filters still apply
+    assert "Alpha" in html and "Beta" not in html
+    # the same answer to htmx
+    fragment = client.get(url, {"tier": "Z"}, HTTP_HX_REQUEST="true")
+    assert "Not applied: Tier:" in fragment.content.decode()
+    # an export is refused rather than holding accounts nobody asked for
+    refused = client.get(url, {"tier": "Z", "format": "csv"})
+    assert refused.status_code == 400
+    assert "Z is not one of the available choices" in refused.content.decode()
+    # valid filters: no warning
+    assert "filter-errors" not in client.get(url, {"tier": "A"}).content.decode()
