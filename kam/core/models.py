@@ -1,6 +1,7 @@
 import secrets
 import uuid
 from email.utils import make_msgid
+from urllib.parse import parse_qsl, urlencode
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -316,6 +317,13 @@ class Export(TimeStampedModel):
         if self.sheet_rows:
             part = min(1.0, self.sheet_rows_written / self.sheet_rows)
         return min(99, int(100 * (self.sheets_done + part) / self.sheets_total))
+
+    @property
+    def report_url(self) -> str:
+        """The report as it was asked for, without the request for a workbook."""
+        path, _sep, query = self.path.partition("?")
+        kept = [(k, v) for k, v in parse_qsl(query) if k != "format"]
+        return f"{path}?{urlencode(kept)}" if kept else path
 
     @property
     def finished(self) -> bool:

@@ -94,8 +94,7 @@ def notification_read_all(request):
 def export_detail(request, pk):
     """A report workbook being written (the progress polls itself), then its link."""
     export = get_object_or_404(request.user.exports, pk=pk)
-    report_url = export.path.replace("format=xlsx", "").rstrip("?&")
-    context = {"export": export, "report_url": report_url}
+    context = {"export": export}
     if request.htmx:
         return render(request, "core/_export_progress.html", context)
     recent = request.user.exports.only("pk", "title", "status", "created_at")[:10]

@@ -150,6 +150,9 @@ def test_an_export_that_cannot_be_written_fails_cleanly(client, cast, path):
         page = client.get(export.get_absolute_url()).content.decode()
         assert "The workbook could not be written." in page
         assert 'hx-trigger="every 1s"' not in page
+    # the way back leads to the report with its filters, not to a new workbook
+    back = Export(path="/insights/upsell/?team=3&format=xlsx&kam=4").report_url
+    assert back == "/insights/upsell/?team=3&kam=4"
 
 
 @pytest.mark.django_db
