@@ -1,0 +1,89 @@
+"""Where one page's time goes: median time, SQL time and a profile, in-process.
+
+    python bench/profile_page.py /accounts/123/ [--user kam0101] [--runs 20] [--top 25]
+
+Runs against `kam_large` (see `pages.py`) with Django's test client, as the given
+user, with the settings `pages.py` serves with (DEBUG off). Prints the median wall time of the runs, the time spent in SQL, the slowest
+statements of the last run, and
+the functions with the most cumulative and own time over the profiled runs.
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import time
+from typing import NamedTuple
+
+from fresh import use_database
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path")
+    parser.add_argument("--user", default="kam0101")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--slowest", type=int, default=5, help="statements to show")
+    args = parser.parse_args()
+
+    use_database("kam_large")
+    # as gunicorn serves it in `pages.py`: the app's settings with DEBUG off
+    os.environ.update(DJANGO_SETTINGS_MODULE="kam.settings.dev", DJANGO_DEBUG="false")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    from kam.core.models import User
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username=args.user))
+    assert client.get(args.path).status_code == 200  # warm: templates, caches
+    walls, sql = [], []
+    for _ in range(args.runs):
+        queries: list = []
+        started = time.perf_counter()
+        timed = _timed(queries)
+        with connection.execute_wrapper(timed):
+            client.get(args.path)
+        walls.append((time.perf_counter() - started) * 1000)
+        sql.append(sum(q.seconds for q in queries) * 1000)
+    print(
+        f"{args.path} as {args.user}: median {statistics.median(walls):.1f} ms, "
+        f"SQL {statistics.median(sql):.1f} ms in {len(queries)} queries"
+    )
+    for query in sorted(queries, key=lambda q: -q.seconds)[: args.slowest]:
+        print(f"  {query.seconds * 1000:6.1f} ms  {query.sql[:300]}")
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(args.runs):
+        client.get(args.path)
+    profile.disable()
+    stats = pstats.Stats(profile).strip_dirs()
+    stats.sort_stats(args.sort).print_stats(args.top)
+
+
+class _Timed(NamedTuple):
+    seconds: float
+    sql: str
+
+
+def _timed(durations: list):
+    """A `connection.execute_wrapper` that appends each statement's duration."""
+
+    def run_timed(run, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return run(sql, params, many, context)
+        finally:
+            durations.append(_Timed(time.perf_counter() - started, sql))
+
+    return run_timed
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""The account table's rows, written in Python (`accounts.rows`): every cell as the
+list and the home page show it, escaped, in the reader's language."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from accounts.rows import account_rows_html
+from accounts.selectors import account_rows_for_user
+from tests.factories import AccountFactory, TaskFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def rows_of(user) -> str:
+    return account_rows_html(account_rows_for_user(user=user).order_by("name"))
+
+
+def test_each_cell_of_a_row(cast):
+    deputy = UserFactory(username="dep", first_name="Dana", last_name="Deputy")
+    account = AccountFactory(
+        name="Acme", owner=cast.kam, deputy=deputy, industry="Publishing",
+        country="DE", tier="A", is_key_account=True,
+        revenue_12m=Decimal("1234567.40"), revenue_prev_12m=Decimal("1000000"),
+        last_touch_at=timezone.now(),
+    )  # fmt: skip
+    TaskFactory(
+        account=account, assignee=cast.kam, due_at=timezone.now() - timedelta(days=2)
+    )
+    TaskFactory(
+        account=account, assignee=cast.kam, due_at=timezone.now() + timedelta(days=2)
+    )
+    TaskFactory(
+        account=account,
+        assignee=cast.kam,
+        due_at=timezone.now(),
+        done_at=timezone.now(),
+    )
+
+    html = rows_of(cast.kam)
+
+    assert (
+        f'<a href="{reverse("accounts:detail", args=[account.pk])}" class="fw-semibold">Acme</a>'
+        in html
+    )
+    assert 'title="Key account"' in html
+    assert "Publishing · DE" in html
+    assert '<span class="tier tier-A">A</span>' in html
+    assert ">1,234,567<" in html
+    assert '<span class="trend-up">' in html and "23.5 %" in html
+    # two open tasks, one of them overdue; the done one is not counted
+    assert '<span class="badge text-bg-danger" title="1 overdue">2</span>' in html
+    assert ">today</span>" in html
+    assert f"{cast.kam}" in html and "Deputy: Dana Deputy" in html
+
+
+def test_missing_values_show_as_dashes_and_zero(cast):
+    AccountFactory(owner=cast.kam, tier="", industry="", country="NL",
+                   revenue_12m=Decimal("10"), revenue_prev_12m=Decimal("0"))  # fmt: skip
+
+    html = rows_of(cast.kam)
+
+    assert "<td>—</td>" in html  # tier
+    assert '<td class="text-end text-nowrap">—</td>' in html  # trend
+    assert '<span class="text-body-secondary">0</span>' in html  # tasks
+    assert '<span class="text-body-secondary">never</span>' in html  # last touch
+    assert '<div class="small text-body-secondary">NL</div>' in html
+    assert "Deputy" not in html
+
+
+def test_a_falling_trend_and_open_tasks_none_overdue(cast):
+    account = AccountFactory(owner=cast.kam, revenue_12m=Decimal("50"),
+                             revenue_prev_12m=Decimal("100"))  # fmt: skip
+    TaskFactory(
+        account=account, assignee=cast.kam, due_at=timezone.now() + timedelta(days=3)
+    )
+
+    html = rows_of(cast.kam)
+
+    assert '<span class="trend-down">' in html and "-50.0 %" in html
+    assert '<span class="badge text-bg-secondary" title="0 overdue">1</span>' in html
+
+
+def test_names_are_escaped(cast):
+    AccountFactory(owner=cast.kam, name='<script>alert("x")</script>',
+                   industry="R&D <b>", country="DE")  # fmt: skip
+
+    html = rows_of(cast.kam)
+
+    assert "<script>" not in html and "<b>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "R&amp;D &lt;b&gt; · DE" in html
+
+
+def test_no_rows_say_so():
+    assert "No accounts to show." in account_rows_html([])
+
+
+def test_rows_in_german(cast):
+    AccountFactory(owner=cast.kam, is_key_account=True, revenue_12m=Decimal("1234567"),
+                   revenue_prev_12m=Decimal("1000000"))  # fmt: skip
+    with translation.override("de"):
+        html = rows_of(cast.kam)
+        empty = account_rows_html([])
+
+    assert ">1.234.567<" in html
+    assert "23,5 %" in html
+    assert '<span class="text-body-secondary">nie</span>' in html
+    assert 'title="Key Account"' in html
+    assert "Keine Accounts vorhanden." in empty
