@@ -25,7 +25,7 @@ from accounts.forms import (
     TouchpointForm,
 )
 from accounts.models import Account, Handoff
-from accounts.panels import panels_for
+from accounts.panels import FORMS, FoldedForm, panels_for, register_form
 from accounts.services import accounts as account_services
 from accounts.services import activity, contacts, handoff, imports, tasks
 from kam.core.access import can_change, visible_to
@@ -169,21 +169,22 @@ def account_detail(request, pk):
     return render(request, "accounts/detail.html", context)
 
 
-# The 360's folded forms: (form, where it posts, its button, its test id)
-ACCOUNT_FORMS = {
-    "touchpoint": (
+# The 360's own folded forms; apps above accounts add theirs from their panels
+for _kind, _form in {
+    "touchpoint": FoldedForm(
         lambda request, account: TouchpointForm(account=account),
         "accounts:touchpoint-create", _lazy("Log touchpoint"), "touchpoint-form",
     ),
-    "email": (
+    "email": FoldedForm(
         lambda request, account: EmailForm(account=account),
         "accounts:email-send", _lazy("Send"), "email-form",
     ),
-    "task": (
+    "task": FoldedForm(
         lambda request, account: TaskForm(user=request.user),
         "accounts:task-create", _lazy("Add task"), "task-form",
     ),
-}  # fmt: skip
+}.items():  # fmt: skip
+    register_form(_kind, _form)
 
 
 @login_required
@@ -192,7 +193,7 @@ def account_form(request, pk, kind):
     stays light. Without htmx it is a page of its own."""
     account = selectors.account_get_for_user(user=request.user, pk=pk)
     _require_change(request.user, account)
-    build, action, button, test_id = ACCOUNT_FORMS[kind]
+    build, action, button, test_id = FORMS[kind]
     return render(
         request,
         "accounts/_account_form.html" if request.htmx else "accounts/account_form.html",

@@ -2,8 +2,9 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from accounts.panels import register
+from accounts.panels import FoldedForm, register, register_form
 from insights.forms import FeedbackForm, NpsForm
 from insights.models import HealthConfig
 from insights.selectors.health import health_scores, score_history
@@ -39,8 +40,15 @@ def health_panel(*, account, user) -> dict:
         "editable": editable,
         "nps": list(account.nps_responses.select_related("contact")[:5]),
         "feedback": list(account.feedback.select_related("contact")[:8]),
-        "nps_form": NpsForm(account=account, prefix="nps") if editable else None,
-        "feedback_form": FeedbackForm(account=account, prefix="fb")
-        if editable
-        else None,
     }
+
+
+# folded under the panel, rendered when opened (`accounts.views.account_form`)
+register_form("nps", FoldedForm(
+    lambda request, account: NpsForm(account=account, prefix="nps"),
+    "insights:nps-create", gettext_lazy("Save"), "nps-form",
+))  # fmt: skip
+register_form("feedback", FoldedForm(
+    lambda request, account: FeedbackForm(account=account, prefix="fb"),
+    "insights:feedback-create", gettext_lazy("Save"), "feedback-form",
+))  # fmt: skip

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from accounts.views import account_form
 from insights import plan_views, views
 
 app_name = "insights"
@@ -12,6 +13,14 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("accounts/<int:pk>/nps/", views.nps_create, name="nps-create"),
     path("accounts/<int:pk>/feedback/", views.feedback_create, name="feedback-create"),
+    # the health panel's folded forms, fetched when opened
+    path("accounts/<int:pk>/nps/form/", account_form, {"kind": "nps"}, name="nps-form"),
+    path(
+        "accounts/<int:pk>/feedback/form/",
+        account_form,
+        {"kind": "feedback"},
+        name="feedback-form",
+    ),
     path("feedback/<int:pk>/status/", views.feedback_status, name="feedback-status"),
     path("accounts/<int:account_pk>/plans/", plan_views.plan_list, name="plans"),
     path("plans/<int:pk>/", plan_views.plan_detail, name="plan"),

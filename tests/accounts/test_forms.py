@@ -82,6 +82,9 @@ def test_touchpoint_form_errors_show_as_messages(client, cast):
         ("accounts:touchpoint-form", "accounts:touchpoint-create", "id_channel"),
         ("accounts:email-form", "accounts:email-send", "id_subject"),
         ("accounts:task-form", "accounts:task-create", "id_assignee"),
+        # the health panel's (insights) forms take the same way
+        ("insights:nps-form", "insights:nps-create", "id_nps-score"),
+        ("insights:feedback-form", "insights:feedback-create", "id_fb-kind"),
     ],
 )
 def test_the_360s_folded_forms_load_when_opened(client, cast, name, posts_to, field):
