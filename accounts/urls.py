@@ -25,6 +25,12 @@ urlpatterns = [
     path(
         "<int:pk>/tasks/form/", views.account_form, {"kind": "task"}, name="task-form"
     ),
+    path(
+        "<int:pk>/documents/form/",
+        views.account_form,
+        {"kind": "document"},
+        name="document-form",
+    ),
     path("<int:account_pk>/contacts/new/", views.contact_edit, name="contact-create"),
     path(
         "<int:account_pk>/contacts/<int:pk>/", views.contact_edit, name="contact-edit"

@@ -161,7 +161,6 @@ def account_detail(request, pk):
             selectors.timeline_for_account(account=account), 15
         ).get_page(1),
         "children": account.children.only("pk", "name", "tier", "revenue_12m"),
-        "document_form": DocumentForm(),
         "offers": account.offers.select_related("contact").order_by("-updated_at")[:10],
         "upsell": selectors.upsell_for_account(account=account),
         "panels": panels_for(account=account, user=request.user),
@@ -182,6 +181,10 @@ for _kind, _form in {
     "task": FoldedForm(
         lambda request, account: TaskForm(user=request.user),
         "accounts:task-create", _lazy("Add task"), "task-form",
+    ),
+    "document": FoldedForm(
+        lambda request, account: DocumentForm(),
+        "accounts:document-upload", _lazy("Upload"), "document-form",
     ),
 }.items():  # fmt: skip
     register_form(_kind, _form)

@@ -82,6 +82,7 @@ def test_touchpoint_form_errors_show_as_messages(client, cast):
         ("accounts:touchpoint-form", "accounts:touchpoint-create", "id_channel"),
         ("accounts:email-form", "accounts:email-send", "id_subject"),
         ("accounts:task-form", "accounts:task-create", "id_assignee"),
+        ("accounts:document-form", "accounts:document-upload", "id_file"),
         # the health panel's (insights) forms take the same way
         ("insights:nps-form", "insights:nps-create", "id_nps-score"),
         ("insights:feedback-form", "insights:feedback-create", "id_fb-kind"),
@@ -100,6 +101,7 @@ def test_the_360s_folded_forms_load_when_opened(client, cast, name, posts_to, fi
     fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert fragment.lstrip().startswith("<form")
     assert f'action="{reverse(posts_to, args=[account.pk])}"' in fragment
+    assert ('enctype="multipart/form-data"' in fragment) == (field == "id_file")
     assert f'id="{field}"' in fragment and "csrfmiddlewaretoken" in fragment
     # without script: a page of its own
     full = client.get(url).content.decode()
