@@ -53,7 +53,8 @@ def main() -> None:
         walls.append((time.perf_counter() - started) * 1000)
         sql.append(sum(q.seconds for q in queries) * 1000)
     print(
-        f"{args.path} as {args.user}: median {statistics.median(walls):.1f} ms, "
+        f"{args.path} as {args.user}: median {statistics.median(walls):.1f} ms "
+        f"(fastest {min(walls):.1f}), "
         f"SQL {statistics.median(sql):.1f} ms in {len(queries)} queries"
     )
     for query in sorted(queries, key=lambda q: -q.seconds)[: args.slowest]:
