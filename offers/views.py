@@ -14,12 +14,13 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_get_for_user
 from catalog.models import Product
 from catalog.selectors import exchange_rates
-from kam.core.access import can_change
+from kam.core.access import can_change, get_visible_or_404
 from kam.core.decorators import role_required
 from kam.core.exceptions import ApplicationError
 from kam.core.forms import run_service
 from kam.core.middleware import client_ip
 from kam.core.roles import Role
+from kam.core.widgets import options_html
 from offers import placeholders, selectors, services
 from offers.forms import (
     AcceptForm,
@@ -123,8 +124,15 @@ def _quantity(text) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
-def _offer_for_change(request, pk) -> Offer:
-    offer = selectors.offer_get_for_user(user=request.user, pk=pk)
+def _offer_for_change(request, pk, *, bare=False) -> Offer:
+    """The offer the user may change (403 otherwise); `bare`: without its options,
+    lines and events, for a view that reads them again after the change."""
+    if bare:
+        offer = get_visible_or_404(
+            Offer.objects.select_related("account"), request.user, pk=pk
+        )
+    else:
+        offer = selectors.offer_get_for_user(user=request.user, pk=pk)
     if not can_change(request.user, offer):
         raise PermissionDenied
     return offer
@@ -195,8 +203,16 @@ def _editor_context(offer, **extra):
     return {
         "offer": offer,
         "options": [(o, o.totals()) for o in offer.options.all()],
-        "line_form": LineForm(),
-        "package_form": PackageForm(),
+        # each option has the pickers: their <option>s are built once, in Python
+        "product_options": options_html(
+            LineForm.base_fields["product"].queryset.values_list("pk", "name")
+        ),
+        "package_options": options_html(
+            (v.pk, str(v))
+            for v in PackageForm.base_fields["version"].queryset.only(
+                "number", "package__name"
+            )
+        ),
         "reasons": services.approval_reasons(offer),
         **extra,
     }
@@ -268,8 +284,14 @@ def line_add(request, pk, option_pk):
 @login_required
 @require_POST
 def line_update(request, pk, line_pk):
-    offer = _offer_for_change(request, pk)
-    line = get_object_or_404(OfferLine, pk=line_pk, option__offer=offer)
+    # the editor is read again for the answer: the offer alone, the line with its way
+    # up to the offer (the service checks the offer's state on it)
+    offer = _offer_for_change(request, pk, bare=True)
+    line = get_object_or_404(
+        OfferLine.objects.select_related("option__offer"),
+        pk=line_pk,
+        option__offer=offer,
+    )
     if request.POST.get("delete"):
         try:
             services.line_delete(line=line, actor=request.user)

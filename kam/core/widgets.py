@@ -2,7 +2,8 @@
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 
 class FastSelect(forms.Select):
@@ -17,12 +18,18 @@ class FastSelect(forms.Select):
         final = self.build_attrs(self.attrs, attrs)
         final["name"] = name
         chosen = {str(v) for v in self.format_value(value)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(key), " selected" if str(key) in chosen else "", label)
-                for key, label in self.choices
-            ),
+        return format_html(
+            "<select{}>{}</select>", flatatt(final), options_html(self.choices, chosen)
         )
-        return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
+def options_html(choices, chosen=frozenset()) -> SafeString:
+    """`<option>`s for (value, label) pairs, escaped; those in `chosen` (strings)
+    selected. For long pickers a page repeats, built once per request."""
+    out = []
+    for key, label in choices:
+        key = str(key)
+        selected = " selected" if key in chosen else ""
+        label = conditional_escape(label)
+        out.append(f'<option value="{escape(key)}"{selected}>{label}</option>')
+    return mark_safe("".join(out))  # noqa: S308 (escaped above)
