@@ -3,9 +3,10 @@
     python bench/profile_page.py /accounts/123/ [--user kam0101] [--runs 20] [--top 25]
 
 Runs against `kam_large` (see `pages.py`) with Django's test client, as the given
-user, with the settings `pages.py` serves with (DEBUG off). Prints the median wall time of the runs, the time spent in SQL, the slowest
-statements of the last run, and
-the functions with the most cumulative and own time over the profiled runs.
+user, with the settings `pages.py` serves gunicorn with (DEBUG off). Prints the
+median and fastest wall time of the runs, the time spent in SQL, the slowest
+statements of the last run (`--slowest`), and a profile of further runs sorted by
+`--sort` (tottime, cumtime, …).
 """
 
 import argparse
