@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from accounts.services import accounts as account_services
 from accounts.services import activity, contacts, handoff, imports, tasks
 from kam.core.access import can_change, visible_to
 from kam.core.decorators import role_required
+from kam.core.downloads import stored_file_response
 from kam.core.forms import messages_from_form, run_service
 from kam.core.models import User
 from kam.core.roles import Role
@@ -364,15 +365,8 @@ def document_download(request, pk):
     document = get_object_or_404(
         selectors.document_list_for_user(user=request.user), pk=pk
     )
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.filename,
-        content_type=document.mimetype,
+    return stored_file_response(
+        document.file, filename=document.filename, content_type=document.mimetype
     )
 
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kam.core import selectors, services
 from kam.core.decorators import role_required
+from kam.core.downloads import stored_file_response
 from kam.core.forms import OutboxFilterForm
 from kam.core.models import Export
 from kam.core.roles import Role
@@ -108,15 +109,8 @@ def export_detail(request, pk):
 @login_required
 def export_download(request, pk):
     export = get_object_or_404(request.user.exports, pk=pk, status=Export.Status.DONE)
-    try:
-        handle = export.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404 from exc
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"{export.filename}.xlsx",
-        content_type=XLSX_MIME,
+    return stored_file_response(
+        export.file, filename=f"{export.filename}.xlsx", content_type=XLSX_MIME
     )
 
 
