@@ -64,11 +64,16 @@ def visible_to(queryset: QuerySet, user) -> QuerySet:
 
 
 def get_visible_or_404(queryset: QuerySet, user, **lookups) -> Model:
-    """Fetch one object the user may see, or raise 404 (also for foreign ones)."""
+    """Fetch one object the user may see, or raise 404 (also for foreign ones).
+
+    The object remembers whom it was fetched for, so that `can_see` and
+    `can_change` on it in the same request do not ask the database again."""
     try:
-        return visible_to(queryset, user).get(**lookups)
+        obj = visible_to(queryset, user).get(**lookups)
     except queryset.model.DoesNotExist as exc:
         raise Http404 from exc
+    obj._visible_to_user = user.pk
+    return obj
 
 
 def can_change(user, obj: Model) -> bool:
@@ -85,7 +90,10 @@ def can_change(user, obj: Model) -> bool:
 
 
 def can_see(user, obj: Model) -> bool:
-    """Tell whether `user` may see `obj` (one query unless the user sees all)."""
+    """Tell whether `user` may see `obj` (one query unless the user sees all, or
+    `obj` was fetched for this user by `get_visible_or_404`)."""
+    if user.pk is not None and getattr(obj, "_visible_to_user", None) == user.pk:
+        return True
     q = visibility_q(user, type(obj))
     if q is None:
         return True

@@ -81,3 +81,14 @@ def test_model_without_access_paths_is_refused(cast):
 
     with pytest.raises(TypeError, match="declares no"):
         visible_to(Team.objects.all(), cast.kam)
+
+
+def test_an_object_fetched_for_a_user_is_not_checked_again(
+    cast, account, django_assert_num_queries
+):
+    fetched = get_visible_or_404(Account.objects.all(), cast.kam, pk=account.pk)
+    with django_assert_num_queries(0):
+        assert can_see(cast.kam, fetched)
+    # for anybody else the rule is asked as ever
+    assert not can_see(cast.kam3, fetched)
+    assert can_see(cast.manager, fetched)
