@@ -20,7 +20,7 @@ from django.urls import resolve
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kam.core.models import Export
+from kam.core.models import Export, export_upload_to
 from kam.core.queueing import enqueue, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ def export_build(*, export_id: int) -> Export | None:
                 )
             rows, sheets = _write(export, out, progress)
             out.seek(0)
+            _remove_files(export)  # a worker killed after saving left its file
             export.file.save(f"{export.filename}.xlsx", File(out), save=False)
     except Exception as exc:
         logger.exception("export %s failed", export.pk)
@@ -106,6 +107,18 @@ def _write(export: Export, out, progress) -> tuple[int, int]:
     if "rows" not in found:
         raise RuntimeError(f"the report answered {response.status_code}, no workbook")
     return found["rows"], found["sheets"]
+
+
+def _remove_files(export: Export) -> None:
+    """Delete the files in the export's folder (`export_upload_to`)."""
+    storage = export.file.storage
+    folder = export_upload_to(export, "").rstrip("/")
+    try:
+        _dirs, names = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in names:
+        storage.delete(f"{folder}/{name}")
 
 
 def _tell(export: Export, *, done: bool) -> None:
@@ -148,8 +161,9 @@ def exports_sweep(*, now=None) -> dict:
     )
     removed = 0
     for export in old.iterator():
-        if export.file:
+        if export.file:  # also one written before exports had a folder each
             export.file.delete(save=False)
+        _remove_files(export)
         export.delete()
         removed += 1
     return {"requeued": len(waiting), "removed": removed}

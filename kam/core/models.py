@@ -262,6 +262,11 @@ class SeriesCounter(models.Model):
         return f"{self.series}-{self.year}: {self.last}"
 
 
+def export_upload_to(export: "Export", filename: str) -> str:
+    """One folder per export: what a worker killed mid-way wrote is found again."""
+    return f"exports/{export.pk}/{filename}"
+
+
 class Export(TimeStampedModel):
     """A report's workbook, built by a worker: a large one takes longer than a
     request should. Only its user sees it; it is removed after a day."""
@@ -288,7 +293,7 @@ class Export(TimeStampedModel):
     # rows of the sheet being written, when known
     sheet_rows = models.PositiveIntegerField(null=True, blank=True)
     sheet_rows_written = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    file = models.FileField(upload_to=export_upload_to, blank=True)
     size = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

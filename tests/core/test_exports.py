@@ -21,6 +21,12 @@ SHEETS = ["Recommendations", "Volume headroom", "Share of wallet", "Trials to co
           "Contracts ending", "Whitespace"]  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Each test's workbooks in a folder of its own (export folders are named by id)."""
+    settings.MEDIA_ROOT = tmp_path
+
+
 def ask(client, capture, *, execute=True):
     with capture(execute=execute):
         response = client.get(reverse("insights:upsell"), {"format": "xlsx"})
@@ -185,6 +191,26 @@ def test_the_sweep_requeues_stuck_exports_and_removes_old_ones(cast, settings):
     assert not os.path.exists(path)
     # a second sweep has nothing left to do
     assert exports.exports_sweep(now=now) == {"requeued": 0, "removed": 0}
+
+
+@pytest.mark.django_db
+def test_a_rebuild_removes_what_a_killed_worker_left(cast):
+    build_segment(cast)
+    export = Export.objects.create(user=cast.manager, title="Upsell", path=UPSELL_XLSX,
+                                   filename="upsell", language="en")  # fmt: skip
+    # a worker saved the workbook, then was killed before marking the export done
+    storage = export.file.storage
+    left = storage.save(f"exports/{export.pk}/upsell.xlsx", io.BytesIO(b"partial"))
+
+    exports.export_build(export_id=export.pk)
+
+    export.refresh_from_db()
+    assert export.status == Export.Status.DONE
+    assert storage.listdir(f"exports/{export.pk}")[1] == [
+        os.path.basename(export.file.name)
+    ]
+    assert export.file.name == left  # the same name, not a second file beside it
+    assert load_workbook(export.file.path).sheetnames == SHEETS
 
 
 @pytest.mark.worker
