@@ -11,7 +11,7 @@ import os
 import random
 import re
 
-from locust import between, task
+from locust import between, constant, task
 from locust.contrib.fasthttp import FastHttpUser
 
 FIXTURE = json.loads(open(os.environ["KAM_BENCH_FIXTURE"]).read())  # noqa: SIM115
@@ -39,6 +39,18 @@ class _Signed(FastHttpUser):
 
     def cookie(self, name: str) -> str:
         return next(c.value for c in self.client.cookiejar if c.name == name)
+
+
+class Ceiling(_Signed):
+    """One path over and over (`pages.py --ceiling`): what the stack itself costs."""
+
+    abstract = "KAM_BENCH_PATH" not in os.environ  # only in a ceiling run
+    wait_time = constant(0)  # as fast as the server answers
+
+    @task
+    def same_page(self):
+        path = os.environ["KAM_BENCH_PATH"]
+        self.client.get(path, name=path)
 
 
 class Kam(_Signed):

@@ -8,6 +8,11 @@ and runs locust headless with a mixed workload (`bench/locustfile.py`): KAMs on 
 home, the filtered account list, the account 360, an offer's detail and saving an
 offer line; managers on the upsell report; customer services on the admin worklist.
 
+`--ceiling` measures instead what the stack costs before any page's own work: the
+same users ask for one cheap path over and over, one run per path (the health
+check, which reads no session; the signed-in JSON of `/api/v1/me/`; the
+notifications page, the smallest page in the layout). Writes results/ceiling.*.
+
 Writes bench/results/pages.json and bench/results/pages.md (with a chart of p95 per
 page against its target). Targets on this 2-core machine: p95 ≤ 100 ms for pages,
 ≤ 500 ms for reports, ≥ 150 requests/s in all, 0 errors.
@@ -21,6 +26,7 @@ import socket
 import subprocess
 import sys
 import time
+from html import escape
 from pathlib import Path
 
 from fresh import ROOT, recording, use_database
@@ -40,6 +46,12 @@ TARGETS = {
     "admin worklist": 100,
 }
 MIN_RPS = 150
+# --ceiling: the cheapest requests, from no session to a signed-in page in the layout
+CEILING_PATHS = {
+    "/healthz": "health check (1 query, no session)",
+    "/api/v1/me/": "signed-in JSON (/api/v1/me/)",
+    "/notifications/": "smallest signed-in page (/notifications/)",
+}
 
 
 def _database_ready() -> bool:
@@ -161,6 +173,86 @@ def _serve(workers: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
+def _locust(args, fixture_path: Path, prefix: Path, *classes: str, **env: str) -> None:
+    """Serve with gunicorn and drive it with locust headless; stats go to prefix_*.csv."""
+    server = _serve(args.workers)
+    try:
+        subprocess.run(
+            [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
+             "--headless", "-u", str(args.users), "-r", str(args.users),
+             "-t", f"{args.seconds}s", "--host", f"http://127.0.0.1:{PORT}",
+             "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", *classes],
+            check=False,
+            env={**os.environ, "KAM_BENCH_FIXTURE": str(fixture_path), **env},
+        )  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    for extra in ("stats_history", "exceptions", "failures"):  # kept: *_stats.csv
+        Path(f"{prefix}_{extra}.csv").unlink(missing_ok=True)
+
+
+def _ceiling(args, fixture_path: Path) -> None:
+    """Requests per second of the cheapest paths, one locust run each."""
+    rows = []
+    try:
+        for path, label in CEILING_PATHS.items():
+            prefix = RESULTS / "ceiling"
+            _locust(args, fixture_path, prefix, "Ceiling", KAM_BENCH_PATH=path)
+            with open(f"{prefix}_stats.csv", newline="") as handle:
+                total = next(
+                    r for r in csv.DictReader(handle) if r["Name"] == "Aggregated"
+                )
+            rows.append({"path": path, "label": label,
+                         "requests": int(total["Request Count"]),
+                         "failures": int(total["Failure Count"]),
+                         "rps": round(float(total["Requests/s"]), 1),
+                         "p50_ms": float(total["50%"]), "p95_ms": float(total["95%"])})  # fmt: skip
+            Path(f"{prefix}_stats.csv").unlink()
+    finally:
+        fixture_path.unlink(missing_ok=True)
+    result = {"users": args.users, "seconds": args.seconds, "workers": args.workers,
+              "paths": rows, "min_rps": MIN_RPS}  # fmt: skip
+    (RESULTS / "ceiling.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / "ceiling.svg").write_text(_rps_svg(rows) + "\n")
+    lines = [
+        f"# The stack's ceiling ({args.users} users, {args.seconds} s per path, "
+        f"gunicorn {args.workers} workers)", "", "![requests/s](ceiling.svg)", "",
+        "| request | requests | errors | requests/s | p50 ms | p95 ms |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]  # fmt: skip
+    lines += [f"| {r['label']} | {r['requests']} | {r['failures']} | {r['rps']} | "
+              f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} |" for r in rows]  # fmt: skip
+    lines += ["", f"The mixed workload's target is {MIN_RPS} requests/s."]
+    (RESULTS / "ceiling.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def _rps_svg(rows: list[dict]) -> str:
+    """Requests per second per path as horizontal bars, with the target as a line."""
+    width, bar_h, left = 720, 22, 300
+    scale_max = max(max(r["rps"] for r in rows), MIN_RPS) * 1.1
+    height = len(rows) * (bar_h + 8) + 30
+    x = lambda rps: left + (width - left - 80) * rps / scale_max  # noqa: E731
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             'font-family="sans-serif" font-size="12">']  # fmt: skip
+    for i, r in enumerate(rows):
+        y = 10 + i * (bar_h + 8)
+        parts += [
+            f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{escape(r["label"])}</text>',
+            f'<rect x="{left}" y="{y}" width="{x(r["rps"]) - left:.1f}" height="{bar_h}" '
+            'fill="#2e6b7d"/>',
+            f'<text x="{x(r["rps"]) + 4:.1f}" y="{y + 15}">{r["rps"]:.0f}/s</text>',
+        ]  # fmt: skip
+    parts += [
+        f'<line x1="{x(MIN_RPS):.1f}" x2="{x(MIN_RPS):.1f}" y1="4" y2="{height - 22}" '
+        'stroke="#222" stroke-width="2" stroke-dasharray="4 3"/>',
+        f'<text x="{left}" y="{height - 6}">requests per second; the dashed line is the '
+        f"mixed workload's target ({MIN_RPS}/s)</text></svg>",
+    ]  # fmt: skip
+    return "\n".join(parts)
+
+
 def _svg(rows: list[dict]) -> str:
     """p95 per page as horizontal bars, each with its target as a tick."""
     width, bar_h, left, scale_max = (
@@ -196,6 +288,8 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--name", default="pages",
                         help="results file names: pages_light for a 4-user run")  # fmt: skip
+    parser.add_argument("--ceiling", action="store_true",
+                        help="measure the cheapest requests instead (results/ceiling.*)")  # fmt: skip
     args = parser.parse_args()
     use_database(DB)
     password = "kam-demo"  # noqa: S105 (the demo users' password)
@@ -207,23 +301,16 @@ def main():
 
     django.setup()
     data = fixture(password)
-    counts = query_counts(data)
     RESULTS.mkdir(parents=True, exist_ok=True)
     fixture_path = RESULTS / "pages-fixture.json"
     fixture_path.write_text(json.dumps(data))
-    server = _serve(args.workers)
+    if args.ceiling:
+        return _ceiling(args, fixture_path)
+    counts = query_counts(data)
     prefix = RESULTS / args.name
     try:
-        subprocess.run(
-            [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
-             "--headless", "-u", str(args.users), "-r", str(args.users),
-             "-t", f"{args.seconds}s", "--host", f"http://127.0.0.1:{PORT}",
-             "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING"],
-            check=False, env={**os.environ, "KAM_BENCH_FIXTURE": str(fixture_path)},
-        )  # fmt: skip
+        _locust(args, fixture_path, prefix, "Kam", "Manager", "CustomerServices")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
         fixture_path.unlink(missing_ok=True)
     rows, total = [], None
     with open(f"{prefix}_stats.csv", newline="") as handle:
@@ -240,8 +327,6 @@ def main():
                 entry["queries"] = counts.get(row["Name"])
                 rows.append(entry)
     rows.sort(key=lambda r: list(TARGETS).index(r["page"]))
-    for extra in ("stats_history", "exceptions", "failures"):  # kept: pages_stats.csv
-        Path(f"{prefix}_{extra}.csv").unlink(missing_ok=True)
     result = {"users": args.users, "seconds": args.seconds, "workers": args.workers,
               "pages": rows, "total": total, "min_rps": MIN_RPS}  # fmt: skip
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n")

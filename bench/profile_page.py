@@ -6,7 +6,8 @@ Runs against `kam_large` (see `pages.py`) with Django's test client, as the give
 user, with the settings `pages.py` serves gunicorn with (DEBUG off). Prints the
 median and fastest wall time of the runs, the time spent in SQL, the slowest
 statements of the last run (`--slowest`), and a profile of further runs sorted by
-`--sort` (tottime, cumtime, …).
+`--sort` (tottime, cumtime, …); `--callers NAME` shows who calls the functions
+matching NAME.
 """
 
 import argparse
@@ -28,6 +29,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--slowest", type=int, default=5, help="statements to show")
+    parser.add_argument("--callers", help="also show who calls functions matching this")
     args = parser.parse_args()
 
     use_database("kam_large")
@@ -67,6 +69,8 @@ def main() -> None:
     profile.disable()
     stats = pstats.Stats(profile).strip_dirs()
     stats.sort_stats(args.sort).print_stats(args.top)
+    if args.callers:
+        stats.print_callers(args.callers)
 
 
 class _Timed(NamedTuple):
