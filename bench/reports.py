@@ -275,6 +275,23 @@ def nightly_run(n_accounts: int) -> dict:
                         "health_s": round(health_s, 1), **nightly}}  # fmt: skip
 
 
+def _xlsx_seconds(client, url: str) -> float:
+    """Ask for the report's workbook and download it. The export is built by a
+    task, here eagerly (the test settings) as the request commits."""
+    from kam.core.models import Export
+
+    started = time.perf_counter()
+    response = client.get(url, {"format": "xlsx"})
+    assert response.status_code == 302, (url, response.status_code)
+    export = Export.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
+    assert export.status == Export.Status.DONE, (url, export.status, export.error)
+    workbook = b"".join(
+        client.get(f"{response['Location']}download/").streaming_content
+    )
+    assert workbook[:2] == b"PK", url  # a zip: the xlsx itself
+    return time.perf_counter() - started
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--accounts", type=int, default=50_000)
@@ -309,9 +326,7 @@ def main():
                     response = client.get(url)
                     timings.append(time.perf_counter() - t0)
                 assert response.status_code == 200, (url, response.status_code)
-            export_t0 = time.perf_counter()
-            assert client.get(url, {"format": "xlsx"}).status_code == 200
-            export_s = time.perf_counter() - export_t0
+            export_s = _xlsx_seconds(client, url)
             row = {
                 "median_s": round(statistics.median(timings), 3),
                 "max_s": round(max(timings), 3),

@@ -13,12 +13,18 @@ from catalog.models import (
     ProductPrice,
     money,
 )
+from kam.core.memo import per_request
 
 BASE_CURRENCY = "EUR"
 
 
 def exchange_rates() -> dict[str, Decimal]:
-    """Return {currency: rate to EUR}; EUR is always 1."""
+    """Return {currency: rate to EUR}; EUR is always 1. Read once per request."""
+    return dict(_stored_rates())
+
+
+@per_request
+def _stored_rates() -> dict[str, Decimal]:
     rates = dict(ExchangeRate.objects.values_list("currency", "rate_to_base"))
     rates[BASE_CURRENCY] = Decimal("1")
     return rates
