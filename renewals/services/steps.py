@@ -410,79 +410,10 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
             updated_at=now,
         )
     invoice_ids = reserve_ids(Invoice, len(keys))
-    # gapless numbers: the series row stays locked until the chunk commits
-    first = core_services.series_take_block(
-        series=billing.INVOICE_SERIES, year=day.year, count=len(keys)
-    )
-    at = db_datetime(now)
-    header_rows = []
-    for offset, (invoice_id, key) in enumerate(zip(invoice_ids, keys, strict=True)):
-        contract_id = key[0]
-        (
-            account_id,
-            currency,
-            terms,
-            email,
-            *address,
-            vat_id,
-        ) = contracts[contract_id]
-        net, tax = billing.invoice_totals((s[5], s[6]) for s in invoices[key])
-        header_rows.append(
-            (
-                invoice_id,
-                billing.INVOICE_SERIES,
-                day.year,
-                first + offset,
-                core_services.series_format(
-                    billing.INVOICE_SERIES, day.year, first + offset
-                ),
-                Invoice.Kind.INVOICE,
-                account_id,
-                contract_id,
-                Invoice.Status.ISSUED,
-                day,
-                day + timedelta(days=terms),
-                currency,
-                net,
-                tax,
-                net + tax,
-                billing.bill_to_text(*address),
-                vat_id,
-                email or "",
-                "",
-                "",
-                at,
-                at,
-            )
-        )
-    insert_rows(
-        Invoice,
-        [
-            "id",
-            "series",
-            "year",
-            "sequence",
-            "number",
-            "kind",
-            "account_id",
-            "contract_id",
-            "status",
-            "issued_on",
-            "due_on",
-            "currency",
-            "net",
-            "tax",
-            "gross",
-            "bill_to",
-            "vat_id",
-            "email",
-            "note",
-            "pdf_sha256",
-            "created_at",
-            "updated_at",
-        ],
-        header_rows,
-    )
+    # The invoices' numbers are gapless: the series row stays locked from taking a
+    # block until the chunk commits, and the other workers' chunks wait for it. So
+    # everything that needs no number is written first (the lines: foreign keys
+    # are checked at commit), and the lock is taken last.
     line_rows = []
     for invoice_id, key in zip(invoice_ids, keys, strict=True):
         for position, sub in enumerate(invoices[key], start=1):
@@ -520,22 +451,95 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
         ],
         line_rows,
     )
+    at = db_datetime(now)
+    unnumbered = []  # header rows but for sequence and number
+    for invoice_id, key in zip(invoice_ids, keys, strict=True):
+        contract_id = key[0]
+        (
+            account_id,
+            currency,
+            terms,
+            email,
+            *address,
+            vat_id,
+        ) = contracts[contract_id]
+        net, tax = billing.invoice_totals((s[5], s[6]) for s in invoices[key])
+        unnumbered.append(
+            (
+                invoice_id,
+                Invoice.Kind.INVOICE,
+                account_id,
+                contract_id,
+                Invoice.Status.ISSUED,
+                day,
+                day + timedelta(days=terms),
+                currency,
+                net,
+                tax,
+                net + tax,
+                billing.bill_to_text(*address),
+                vat_id,
+                email or "",
+                "",
+                "",
+                at,
+                at,
+            )
+        )
+    first = core_services.series_take_block(
+        series=billing.INVOICE_SERIES, year=day.year, count=len(keys)
+    )
+    numbers = [
+        core_services.series_format(billing.INVOICE_SERIES, day.year, first + offset)
+        for offset in range(len(keys))
+    ]
+    insert_rows(
+        Invoice,
+        [
+            "id",
+            "kind",
+            "account_id",
+            "contract_id",
+            "status",
+            "issued_on",
+            "due_on",
+            "currency",
+            "net",
+            "tax",
+            "gross",
+            "bill_to",
+            "vat_id",
+            "email",
+            "note",
+            "pdf_sha256",
+            "created_at",
+            "updated_at",
+            "series",
+            "year",
+            "sequence",
+            "number",
+        ],
+        [
+            (*row, billing.INVOICE_SERIES, day.year, first + offset, numbers[offset])
+            for offset, row in enumerate(unnumbered)
+        ],
+    )
     issued = _("%(kind)s %(number)s issued: %(gross)s %(currency)s")
     kind = str(Invoice.Kind.INVOICE.label)
     _timeline_rows(
         [
             (
-                row[6],
+                row[2],
                 issued
                 % {
                     "kind": kind,
-                    "number": row[4],
-                    "gross": row[14],
-                    "currency": row[11],
+                    "number": number,
+                    "gross": row[10],
+                    "currency": row[7],
                 },
                 "",
             )
-            for row in header_rows
+            for row, number in zip(unnumbered, numbers, strict=True)
         ],
         now,
     )
