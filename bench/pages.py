@@ -242,12 +242,14 @@ def _rps_svg(rows: list[dict]) -> str:
             f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{escape(r["label"])}</text>',
             f'<rect x="{left}" y="{y}" width="{x(r["rps"]) - left:.1f}" height="{bar_h}" '
             'fill="#2e6b7d"/>',
-            f'<text x="{x(r["rps"]) + 4:.1f}" y="{y + 15}">{r["rps"]:.0f}/s</text>',
+            # past the target's line when the bar ends near it
+            f'<text x="{max(x(r["rps"]), x(MIN_RPS)) + 4:.1f}" y="{y + 15}">'
+            f'{r["rps"]:.0f}/s</text>',
         ]  # fmt: skip
     parts += [
         f'<line x1="{x(MIN_RPS):.1f}" x2="{x(MIN_RPS):.1f}" y1="4" y2="{height - 22}" '
         'stroke="#222" stroke-width="2" stroke-dasharray="4 3"/>',
-        f'<text x="{left}" y="{height - 6}">requests per second; the dashed line is the '
+        f'<text x="10" y="{height - 6}">requests per second; the dashed line is the '
         f"mixed workload's target ({MIN_RPS}/s)</text></svg>",
     ]  # fmt: skip
     return "\n".join(parts)
@@ -274,7 +276,9 @@ def _svg(rows: list[dict]) -> str:
             f'height="{bar_h}" fill="{colour}"/>',
             f'<line x1="{x(r["target_ms"]):.1f}" x2="{x(r["target_ms"]):.1f}" y1="{y - 2}" '
             f'y2="{y + bar_h + 2}" stroke="#222" stroke-width="2"/>',
-            f'<text x="{x(r["p95_ms"]) + 4:.1f}" y="{y + 15}">{r["p95_ms"]:.0f} ms</text>',
+            # past the target's tick when the bar ends near it
+            f'<text x="{max(x(r["p95_ms"]), x(r["target_ms"])) + 4:.1f}" y="{y + 15}">'
+            f'{r["p95_ms"]:.0f} ms</text>',
         ]  # fmt: skip
     parts.append(f'<text x="{left}" y="{height - 6}">p95 in ms; the black tick is the '
                  "target</text></svg>")  # fmt: skip
