@@ -228,61 +228,60 @@ def _ceiling(args, fixture_path: Path) -> None:
     print("\n".join(lines))
 
 
-def _rps_svg(rows: list[dict]) -> str:
-    """Requests per second per path as horizontal bars, with the target as a line."""
-    width, bar_h, left = 720, 22, 300
-    scale_max = max(max(r["rps"] for r in rows), MIN_RPS) * 1.1
-    height = len(rows) * (bar_h + 8) + 30
-    x = lambda rps: left + (width - left - 80) * rps / scale_max  # noqa: E731
+def _bar_chart(bars, *, left: int, scale_max: float, caption: str, line=None) -> str:
+    """Horizontal bars as SVG: (label, value, text, colour, tick) each, where tick is
+    the bar's own target (or None); `line` draws one dashed target across all bars.
+    A bar's text sits past its target's mark when the bar ends near it."""
+    width, bar_h = 720, 22
+    height = len(bars) * (bar_h + 8) + 30
+    x = lambda value: left + (width - left - 80) * value / scale_max  # noqa: E731
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              'font-family="sans-serif" font-size="12">']  # fmt: skip
-    for i, r in enumerate(rows):
+    for i, (label, value, text, colour, tick) in enumerate(bars):
         y = 10 + i * (bar_h + 8)
+        mark = tick if tick is not None else line
         parts += [
-            f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{escape(r["label"])}</text>',
-            f'<rect x="{left}" y="{y}" width="{x(r["rps"]) - left:.1f}" height="{bar_h}" '
-            'fill="#2e6b7d"/>',
-            # past the target's line when the bar ends near it
-            f'<text x="{max(x(r["rps"]), x(MIN_RPS)) + 4:.1f}" y="{y + 15}">'
-            f'{r["rps"]:.0f}/s</text>',
+            f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{escape(label)}</text>',
+            f'<rect x="{left}" y="{y}" width="{x(value) - left:.1f}" height="{bar_h}" '
+            f'fill="{colour}"/>',
+            f'<text x="{max(x(value), x(mark or 0)) + 4:.1f}" y="{y + 15}">{text}</text>',
         ]  # fmt: skip
-    parts += [
-        f'<line x1="{x(MIN_RPS):.1f}" x2="{x(MIN_RPS):.1f}" y1="4" y2="{height - 22}" '
-        'stroke="#222" stroke-width="2" stroke-dasharray="4 3"/>',
-        f'<text x="10" y="{height - 6}">requests per second; the dashed line is the '
-        f"mixed workload's target ({MIN_RPS}/s)</text></svg>",
-    ]  # fmt: skip
+        if tick is not None:
+            parts.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{y - 2}" '
+                         f'y2="{y + bar_h + 2}" stroke="#222" stroke-width="2"/>')  # fmt: skip
+    if line is not None:
+        parts.append(f'<line x1="{x(line):.1f}" x2="{x(line):.1f}" y1="4" '
+                     f'y2="{height - 22}" stroke="#222" stroke-width="2" '
+                     'stroke-dasharray="4 3"/>')  # fmt: skip
+    parts.append(f'<text x="10" y="{height - 6}">{escape(caption)}</text></svg>')
     return "\n".join(parts)
+
+
+def _rps_svg(rows: list[dict]) -> str:
+    """Requests per second per path, with the mixed workload's target as a line."""
+    return _bar_chart(
+        [(r["label"], r["rps"], f"{r['rps']:.0f}/s", "#2e6b7d", None) for r in rows],
+        left=300,
+        scale_max=max(max(r["rps"] for r in rows), MIN_RPS) * 1.1,
+        caption="requests per second; the dashed line is the mixed workload's "
+        f"target ({MIN_RPS}/s)",
+        line=MIN_RPS,
+    )
 
 
 def _svg(rows: list[dict]) -> str:
-    """p95 per page as horizontal bars, each with its target as a tick."""
-    width, bar_h, left, scale_max = (
-        720,
-        22,
-        190,
-        max(max(r["p95_ms"] for r in rows), max(TARGETS.values())),
-    )
-    height = len(rows) * (bar_h + 8) + 30
-    x = lambda ms: left + (width - left - 80) * ms / scale_max  # noqa: E731
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             'font-family="sans-serif" font-size="12">']  # fmt: skip
-    for i, r in enumerate(rows):
-        y = 10 + i * (bar_h + 8)
+    """p95 per page, each with its target as a tick (green: met, red: not met)."""
+    bars = []
+    for r in rows:
         colour = "#2e7d6b" if r["p95_ms"] <= r["target_ms"] else "#c0392b"
-        parts += [
-            f'<text x="{left - 8}" y="{y + 15}" text-anchor="end">{r["page"]}</text>',
-            f'<rect x="{left}" y="{y}" width="{x(r["p95_ms"]) - left:.1f}" '
-            f'height="{bar_h}" fill="{colour}"/>',
-            f'<line x1="{x(r["target_ms"]):.1f}" x2="{x(r["target_ms"]):.1f}" y1="{y - 2}" '
-            f'y2="{y + bar_h + 2}" stroke="#222" stroke-width="2"/>',
-            # past the target's tick when the bar ends near it
-            f'<text x="{max(x(r["p95_ms"]), x(r["target_ms"])) + 4:.1f}" y="{y + 15}">'
-            f'{r["p95_ms"]:.0f} ms</text>',
-        ]  # fmt: skip
-    parts.append(f'<text x="{left}" y="{height - 6}">p95 in ms; the black tick is the '
-                 "target</text></svg>")  # fmt: skip
-    return "\n".join(parts)
+        bars.append((r["page"], r["p95_ms"], f"{r['p95_ms']:.0f} ms", colour,
+                     r["target_ms"]))  # fmt: skip
+    return _bar_chart(
+        bars,
+        left=190,
+        scale_max=max(max(r["p95_ms"] for r in rows), max(TARGETS.values())),
+        caption="p95 in ms; the black tick is the target",
+    )
 
 
 def main():
