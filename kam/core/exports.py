@@ -8,7 +8,9 @@ filters and language they chose, so the export has what the page has and what th
 user may see, nothing more.
 """
 
+import contextlib
 import logging
+import os
 import tempfile
 from datetime import timedelta
 
@@ -109,8 +111,9 @@ def _write(export: Export, out, progress) -> tuple[int, int]:
     return found["rows"], found["sheets"]
 
 
-def _remove_files(export: Export) -> None:
-    """Delete the files in the export's folder (`export_upload_to`)."""
+def _remove_files(export: Export, *, folder_too: bool = False) -> None:
+    """Delete the files in the export's folder (`export_upload_to`); `folder_too`:
+    the folder as well, once the export itself goes (a storage with folders)."""
     storage = export.file.storage
     folder = export_upload_to(export, "").rstrip("/")
     try:
@@ -119,6 +122,10 @@ def _remove_files(export: Export) -> None:
         return
     for name in names:
         storage.delete(f"{folder}/{name}")
+    if folder_too:
+        # a storage without local folders, or a folder not empty: left as it is
+        with contextlib.suppress(NotImplementedError, OSError):
+            os.rmdir(storage.path(folder))
 
 
 def _tell(export: Export, *, done: bool) -> None:
@@ -163,7 +170,7 @@ def exports_sweep(*, now=None) -> dict:
     for export in old.iterator():
         if export.file:  # also one written before exports had a folder each
             export.file.delete(save=False)
-        _remove_files(export)
+        _remove_files(export, folder_too=True)
         export.delete()
         removed += 1
     return {"requeued": len(waiting), "removed": removed}

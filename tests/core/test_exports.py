@@ -189,6 +189,7 @@ def test_the_sweep_requeues_stuck_exports_and_removes_old_ones(cast, settings):
     assert statuses == {lost.pk: "done", dead.pk: "done", fresh.pk: "queued"}
     assert not Export.objects.filter(pk=done.pk).exists()
     assert not os.path.exists(path)
+    assert not os.path.exists(os.path.dirname(path))  # no empty folder left behind
     # a second sweep has nothing left to do
     assert exports.exports_sweep(now=now) == {"requeued": 0, "removed": 0}
 
