@@ -170,25 +170,22 @@ def account_detail(request, pk):
 
 
 # The 360's own folded forms; apps above accounts add theirs from their panels
-for _kind, _form in {
-    "touchpoint": FoldedForm(
-        lambda request, account: TouchpointForm(account=account),
-        "accounts:touchpoint-create", _lazy("Log touchpoint"), "touchpoint-form",
-    ),
-    "email": FoldedForm(
-        lambda request, account: EmailForm(account=account),
-        "accounts:email-send", _lazy("Send"), "email-form",
-    ),
-    "task": FoldedForm(
-        lambda request, account: TaskForm(user=request.user),
-        "accounts:task-create", _lazy("Add task"), "task-form",
-    ),
-    "document": FoldedForm(
-        lambda request, account: DocumentForm(),
-        "accounts:document-upload", _lazy("Upload"), "document-form",
-    ),
-}.items():  # fmt: skip
-    register_form(_kind, _form)
+register_form("touchpoint", FoldedForm(
+    lambda request, account: TouchpointForm(account=account),
+    "accounts:touchpoint-create", _lazy("Log touchpoint"), "touchpoint-form",
+))  # fmt: skip
+register_form("email", FoldedForm(
+    lambda request, account: EmailForm(account=account),
+    "accounts:email-send", _lazy("Send"), "email-form",
+))  # fmt: skip
+register_form("task", FoldedForm(
+    lambda request, account: TaskForm(user=request.user),
+    "accounts:task-create", _lazy("Add task"), "task-form",
+))  # fmt: skip
+register_form("document", FoldedForm(
+    lambda request, account: DocumentForm(),
+    "accounts:document-upload", _lazy("Upload"), "document-form",
+))  # fmt: skip
 
 
 @login_required
