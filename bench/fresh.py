@@ -2,7 +2,9 @@
 
 import os
 import sys
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,11 +31,20 @@ def use_fresh_database(name: str) -> None:
     admin.close()
 
 
+class Statement(NamedTuple):
+    sql: str
+    seconds: float
+
+
 def recording(queries: list):
-    """A `connection.execute_wrapper` that appends every statement to `queries`."""
+    """A `connection.execute_wrapper` that appends every statement to `queries`, with
+    how long it took (`Statement`)."""
 
     def record(run, sql, params, many, context):
-        queries.append(sql)
-        return run(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return run(sql, params, many, context)
+        finally:
+            queries.append(Statement(sql, time.perf_counter() - started))
 
     return record

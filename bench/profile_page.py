@@ -16,9 +16,8 @@ import os
 import pstats
 import statistics
 import time
-from typing import NamedTuple
 
-from fresh import use_database
+from fresh import recording, use_database
 
 
 def main() -> None:
@@ -50,8 +49,7 @@ def main() -> None:
     for _ in range(args.runs):
         queries: list = []
         started = time.perf_counter()
-        timed = _timed(queries)
-        with connection.execute_wrapper(timed):
+        with connection.execute_wrapper(recording(queries)):
             client.get(args.path)
         walls.append((time.perf_counter() - started) * 1000)
         sql.append(sum(q.seconds for q in queries) * 1000)
@@ -71,24 +69,6 @@ def main() -> None:
     stats.sort_stats(args.sort).print_stats(args.top)
     if args.callers:
         stats.print_callers(args.callers)
-
-
-class _Timed(NamedTuple):
-    seconds: float
-    sql: str
-
-
-def _timed(durations: list):
-    """A `connection.execute_wrapper` that appends each statement's duration."""
-
-    def run_timed(run, sql, params, many, context):
-        started = time.perf_counter()
-        try:
-            return run(sql, params, many, context)
-        finally:
-            durations.append(_Timed(time.perf_counter() - started, sql))
-
-    return run_timed
 
 
 if __name__ == "__main__":
