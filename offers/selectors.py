@@ -15,8 +15,12 @@ def offer_list_for_user(*, user) -> QuerySet[Offer]:
     )
 
 
-def offer_get_for_user(*, user, pk) -> Offer:
-    """Fetch one offer with options, lines, products and events, or 404."""
+def offer_get_for_user(*, user, pk, whole: bool = True) -> Offer:
+    """Fetch one offer with options, lines, products and events, or 404; `whole`
+    False: the offer and its account only, for a change whose answer reads the
+    rest again."""
+    if not whole:
+        return get_visible_or_404(Offer.objects.select_related("account"), user, pk=pk)
     lines = OfferLine.objects.select_related("product", "package_version__package")
     # What every offer has is joined; what only some have (a previous revision, an
     # approver, the sent e-mail and PDF, the accepted option) is read when present:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_get_for_user
 from catalog.models import Product
 from catalog.selectors import exchange_rates
-from kam.core.access import can_change, get_visible_or_404
+from kam.core.access import can_change
 from kam.core.decorators import role_required
 from kam.core.exceptions import ApplicationError
 from kam.core.forms import run_service
@@ -127,12 +127,7 @@ def _quantity(text) -> Decimal:
 def _offer_for_change(request, pk, *, bare=False) -> Offer:
     """The offer the user may change (403 otherwise); `bare`: without its options,
     lines and events, for a view that reads them again after the change."""
-    if bare:
-        offer = get_visible_or_404(
-            Offer.objects.select_related("account"), request.user, pk=pk
-        )
-    else:
-        offer = selectors.offer_get_for_user(user=request.user, pk=pk)
+    offer = selectors.offer_get_for_user(user=request.user, pk=pk, whole=not bare)
     if not can_change(request.user, offer):
         raise PermissionDenied
     return offer
