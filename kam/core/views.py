@@ -97,7 +97,7 @@ def export_detail(request, pk):
     export = get_object_or_404(request.user.exports, pk=pk)
     context = {"export": export}
     if request.htmx:
-        return render(request, "core/_export_progress.html", context)
+        return render(request, "core/_export_progress.html", {**context, "oob": True})
     recent = request.user.exports.only("pk", "title", "status", "created_at")[:10]
     return render(
         request,

@@ -3,6 +3,7 @@ for download to the user who asked for it, and to nobody else."""
 
 import io
 import os
+import re
 from datetime import timedelta
 
 import pytest
@@ -111,6 +112,12 @@ def test_progress_shows_while_the_worker_writes(
     fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert 'hx-trigger="every 1s"' not in fragment
     assert "Download the workbook" in fragment
+    # and its line under "My recent exports", drawn when the page loaded, follows
+    assert re.search(
+        rf'<span id="export-status-{export.pk}"[^>]*hx-swap-oob="true">Ready ·',
+        fragment,
+    )
+    assert f'id="export-status-{export.pk}"' in page  # the line it replaces
 
 
 @pytest.mark.django_db
