@@ -1,4 +1,5 @@
 from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
@@ -8,10 +9,11 @@ from accounts.services import accounts as account_services
 from accounts.services import contacts as contact_services
 from accounts.services import tasks as task_services
 from kam.core.access import can_change
+from kam.core.drf import ModelSerializer
 from kam.core.models import User
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(ModelSerializer):
     owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
     deputy = serializers.SlugRelatedField(
         slug_field="username",
@@ -20,7 +22,17 @@ class AccountSerializer(serializers.ModelSerializer):
         required=False,
     )
     revenue_trend = serializers.DecimalField(
-        max_digits=8, decimal_places=1, read_only=True
+        max_digits=8, decimal_places=1, read_only=True, allow_null=True
+    )
+    tier = serializers.ChoiceField(
+        choices=[("", "not yet ranked"), *Account.Tier.choices], read_only=True
+    )
+    key_account_criteria = serializers.ListField(
+        child=serializers.ChoiceField(choices=Account.Criterion.choices),
+        allow_empty=True,
+        max_length=len(Account.Criterion.choices),
+        required=False,
+        help_text="The key account selection criteria the account meets.",
     )
 
     class Meta:
@@ -104,7 +116,11 @@ class AccountViewSet(
         )
 
 
-class ContactSerializer(serializers.ModelSerializer):
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ContactSerializer(ModelSerializer):
     class Meta:
         model = Contact
         fields = [
@@ -165,12 +181,25 @@ class ContactViewSet(viewsets.ModelViewSet):
             contact=serializer.instance, **data
         )
 
+    @extend_schema(
+        responses={
+            204: OpenApiResponse(description="Removed."),
+            409: OpenApiResponse(
+                response=ConflictSerializer,
+                description="Offers or contracts still name the contact; "
+                "`detail` says which. Nothing was changed.",
+            ),
+        }
+    )
+    def destroy(self, request, *args, **kwargs):
+        return super().destroy(request, *args, **kwargs)
+
     def perform_destroy(self, instance):
         self._check(instance.account)
         contact_services.contact_delete(contact=instance)
 
 
-class OrderLineSerializer(serializers.ModelSerializer):
+class OrderLineSerializer(ModelSerializer):
     product_code = serializers.CharField(source="product.code", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
 
@@ -199,7 +228,7 @@ class OrderLineViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(ModelSerializer):
     assignee = serializers.SlugRelatedField(
         slug_field="username",
         queryset=User.objects.filter(is_active=True),

@@ -31,6 +31,7 @@ from accounts.services import activity, contacts, handoff, imports, tasks
 from kam.core.access import can_change, visible_to
 from kam.core.decorators import role_required
 from kam.core.downloads import stored_file_response
+from kam.core.exceptions import ApplicationError
 from kam.core.forms import messages_from_form, run_service
 from kam.core.models import User
 from kam.core.roles import Role
@@ -269,8 +270,12 @@ def contact_delete(request, account_pk, pk):
     account = selectors.account_get_for_user(user=request.user, pk=account_pk)
     _require_change(request.user, account)
     contact = get_object_or_404(account.contacts, pk=pk)
-    contacts.contact_delete(contact=contact)
-    messages.success(request, _("Contact removed."))
+    try:
+        contacts.contact_delete(contact=contact)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Contact removed."))
     return redirect(reverse("accounts:detail", args=[account.pk]) + "#contacts")
 
 

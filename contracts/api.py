@@ -4,9 +4,10 @@ from rest_framework import serializers, viewsets
 
 from contracts import selectors
 from contracts.models import Contract, ContractLine, Invoice, InvoiceLine, Subscription
+from kam.core.drf import ModelSerializer
 
 
-class ContractLineSerializer(serializers.ModelSerializer):
+class ContractLineSerializer(ModelSerializer):
     product_code = serializers.CharField(source="product.code", read_only=True)
     net = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
@@ -23,7 +24,7 @@ class ContractLineSerializer(serializers.ModelSerializer):
         ]
 
 
-class ContractSerializer(serializers.ModelSerializer):
+class ContractSerializer(ModelSerializer):
     lines = ContractLineSerializer(many=True, read_only=True)
 
     class Meta:
@@ -55,7 +56,7 @@ class ContractSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SubscriptionSerializer(serializers.ModelSerializer):
+class SubscriptionSerializer(ModelSerializer):
     product_code = serializers.CharField(source="product.code", read_only=True)
 
     class Meta:
@@ -79,7 +80,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class InvoiceLineSerializer(serializers.ModelSerializer):
+class InvoiceLineSerializer(ModelSerializer):
     class Meta:
         model = InvoiceLine
         fields = [
@@ -93,7 +94,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
         ]
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(ModelSerializer):
     lines = InvoiceLineSerializer(many=True, read_only=True)
 
     class Meta:

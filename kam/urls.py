@@ -118,4 +118,5 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler404 = "kam.core.drf.not_found"
 handler500 = "kam.core.views.server_error"

@@ -3,11 +3,12 @@ from rest_framework.exceptions import PermissionDenied
 
 from accounts.selectors import account_list_for_user, contact_list_for_user
 from kam.core.access import can_change
+from kam.core.drf import ModelSerializer
 from offers import selectors, services
 from offers.models import Offer, OfferLine, OfferOption
 
 
-class LineSerializer(serializers.ModelSerializer):
+class LineSerializer(ModelSerializer):
     product_code = serializers.CharField(source="product.code", read_only=True)
     net = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
@@ -25,7 +26,7 @@ class LineSerializer(serializers.ModelSerializer):
         ]
 
 
-class OptionSerializer(serializers.ModelSerializer):
+class OptionSerializer(ModelSerializer):
     lines = LineSerializer(many=True, read_only=True)
     totals = serializers.SerializerMethodField()
 
@@ -37,7 +38,7 @@ class OptionSerializer(serializers.ModelSerializer):
         return {k: str(v) for k, v in option.totals().items()}
 
 
-class OfferSerializer(serializers.ModelSerializer):
+class OfferSerializer(ModelSerializer):
     options = OptionSerializer(many=True, read_only=True)
     option_names = serializers.ListField(
         child=serializers.CharField(max_length=100),

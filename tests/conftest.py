@@ -1,3 +1,4 @@
+import os
 import socket
 import time
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from django.utils import translation
 
 from kam.core.models import User
 from kam.core.roles import Role
+from tests import clock
 from tests.factories import AccountFactory, TeamFactory, make_user
 
 START_POSTGRES = (
@@ -25,6 +27,34 @@ def _reachable(host: str, port: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--today",
+        default=os.environ.get(clock.ENV) or None,
+        metavar="YYYY-MM-DD",
+        help="run the whole session on this day, at noon in the app's time zone "
+        f"(default: ${clock.ENV}, else the real date); YYYY-MM-DDTHH:MM picks the hour",
+    )
+
+
+def pytest_configure(config):
+    """Move the run to its day before any test module is imported (tests/clock.py)."""
+    from django.conf import settings
+
+    try:
+        clock.start(config.getoption("--today"), settings.TIME_ZONE)
+    except ValueError as error:
+        raise pytest.UsageError(f"--today: {error}") from None
+
+
+def pytest_unconfigure(config):
+    clock.stop()
+
+
+def pytest_report_header(config):
+    return f"today: {clock.today()} (tests/clock.py; --today or ${clock.ENV})"
 
 
 def pytest_sessionstart(session):

@@ -49,11 +49,21 @@ def _validate(account: Account) -> None:
             )
         seen.add(parent.pk)
         parent = parent.parent
-    unknown = set(account.key_account_criteria or []) - set(Account.Criterion.values)
+    criteria = account.key_account_criteria
+    if criteria is None:
+        criteria = []
+    if not isinstance(criteria, list):
+        raise ApplicationError(
+            _("The selection criteria must be a list."),
+            extra={"field": "key_account_criteria"},
+        )
+    unknown = set(map(str, criteria)) - set(Account.Criterion.values)
     if unknown:
         raise ApplicationError(
-            _("Unknown selection criteria: %s") % ", ".join(sorted(unknown))
+            _("Unknown selection criteria: %s") % ", ".join(sorted(unknown)),
+            extra={"field": "key_account_criteria"},
         )
+    account.key_account_criteria = list(dict.fromkeys(criteria))
 
 
 @transaction.atomic

@@ -1,8 +1,9 @@
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
-from kam.core.exceptions import ApplicationError
+from kam.core.exceptions import ApplicationError, ConflictError, name_references
 
 FIELDS = [
     "first_name",
@@ -21,6 +22,8 @@ FIELDS = [
 
 
 def _validate(contact: Contact) -> None:
+    # an empty reference is no reference: "" twice would break the unique column
+    contact.external_ref = (contact.external_ref or "").strip() or None
     boss = contact.reports_to
     if boss is None:
         return
@@ -64,6 +67,17 @@ def contact_update(*, contact: Contact, **fields) -> Contact:
 
 @transaction.atomic
 def contact_delete(*, contact: Contact) -> None:
-    """Remove a contact; people who reported to them report to their boss."""
+    """Remove a contact; people who reported to them report to their boss. A contact
+    that offers or contracts name stays (ConflictError naming them), and so does
+    everything else: the whole removal is one transaction."""
     Contact.objects.filter(reports_to=contact).update(reports_to=contact.reports_to)
-    contact.delete()
+    try:
+        contact.delete()
+    except ProtectedError as exc:
+        raise ConflictError(
+            _(
+                "%(contact)s cannot be removed: %(references)s still name them. "
+                "Mark them as “do not contact” instead."
+            )
+            % {"contact": contact, "references": name_references(exc.protected_objects)}
+        ) from None

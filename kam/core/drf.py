@@ -1,13 +1,74 @@
 """Glue between DRF and KAM: business-rule errors become 400 responses."""
 
-from rest_framework.exceptions import ValidationError
+from datetime import date
+
+from django.db import models
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from kam.core.exceptions import ApplicationError
+from kam.core.exceptions import ApplicationError, ConflictError
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, ApplicationError):
+    if isinstance(exc, ConflictError):
+        exc = Conflict(exc.message)
+    elif isinstance(exc, ApplicationError):
         field = exc.extra.get("field") or "non_field_errors"
         exc = ValidationError({field: [exc.message]})
     return drf_exception_handler(exc, context)
+
+
+# Dates the API takes: a due date in the year 92 or 9999 is a typo, and Python gives
+# such years odd offsets (Europe/Berlin was +00:53:28 before 1893), which are not
+# valid RFC 3339 date-times.
+EARLIEST = date(1990, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+def _in_range(day: date) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationError(
+            _("Enter a date between %(start)s and %(end)s.")
+            % {"start": EARLIEST.isoformat(), "end": LATEST.isoformat()}
+        )
+
+
+class DateField(serializers.DateField):
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        _in_range(day)
+        return day
+
+
+class DateTimeField(serializers.DateTimeField):
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        _in_range(moment.date())
+        return moment
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The API's model serializers: dates and date-times within EARLIEST–LATEST."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateField: DateField,
+        models.DateTimeField: DateTimeField,
+    }
+
+
+def not_found(request, exception=None):
+    """handler404: under /api/ a URL that names nothing (`/api/v1/tasks/1.5/`) is a
+    JSON 404 like any other of the API's, not the HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(_("Not found."))}, status=404)
+    return page_not_found(request, exception)

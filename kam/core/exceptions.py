@@ -5,3 +5,23 @@ class ApplicationError(Exception):
         super().__init__(message)
         self.message = message
         self.extra = extra or {}
+
+
+class ConflictError(ApplicationError):
+    """The operation is refused because of the object's ties or state, not its input:
+    the API answers 409 Conflict (e.g. a contact that offers still name)."""
+
+
+def name_references(objects, *, limit: int = 3) -> str:
+    """'offer OF-2026-00033-1 Seats, contract CT-2026-0001 and 2 more': what still
+    refers to something, for a refusal's message."""
+    named = [f"{o._meta.verbose_name} {o}" for o in list(objects)[: limit + 1]]
+    total = len(objects)
+    if total > limit:
+        from django.utils.translation import gettext as _
+
+        return _("%(names)s and %(count)d more") % {
+            "names": ", ".join(named[:limit]),
+            "count": total - limit,
+        }
+    return ", ".join(named)

@@ -8,10 +8,21 @@ from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
+# A checkout has templates/, static/ and locale/ beside manage.py; an installed KAM
+# (the wheel) carries them inside the package, in kam/assets/ (see setup.py).
+SOURCE_TREE = (BASE_DIR / "manage.py").is_file()
+ASSETS_DIR = (
+    BASE_DIR if SOURCE_TREE else Path(__file__).resolve().parent.parent / "assets"
+)
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if SOURCE_TREE:
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# What KAM writes (the embedded database and broker, media, collected static files):
+# var/ in the checkout, else var/ in the folder it is started from, or KAM_VAR_DIR.
+VAR_DIR = Path(
+    env("KAM_VAR_DIR", default=str((BASE_DIR if SOURCE_TREE else Path.cwd()) / "var"))
+)
 
 KAM_ENVIRONMENT = "base"
 
@@ -78,7 +89,7 @@ ASGI_APPLICATION = "kam.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [ASSETS_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -180,14 +191,14 @@ CONTENT_SECURITY_POLICY = {
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [ASSETS_DIR / "locale"]
 TIME_ZONE = env("KAM_TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [ASSETS_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("KAM_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
@@ -233,6 +244,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": _queue_dir,
         "data_folder_out": _queue_dir,
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        # the broadcast (control) exchanges' tables, kept out of the folder it runs in
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
 CELERY_TASK_SERIALIZER = "json"
@@ -280,6 +293,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # request and response components apart: a read-only field is no input
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kam.core.api_schema.document_errors",
+    ],
 }
 
 LOGGING = {

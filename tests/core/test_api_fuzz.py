@@ -1,5 +1,11 @@
-"""Schemathesis reads /api/schema/ and throws generated requests at every operation:
-whatever it sends, the API answers without a server error."""
+"""Schemathesis reads /api/schema/ and throws generated requests at every operation, in
+every phase: the schema's examples, the coverage of each constraint's edges (valid and
+not), fuzzing (valid and not), and stateful sequences that feed one response's ids
+into the next request. Bodies come as JSON and as multipart form data alike.
+
+Whatever it sends, the API answers without a server error, with a status code, a
+content type and a body that the schema documents. The caller is a KAM, and another
+team's account stays out of reach all along."""
 
 import pytest
 import schemathesis
@@ -8,11 +14,35 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from werkzeug.test import Client as WsgiClient
 
+from accounts.models import Account, Contact, Task
 from kam.wsgi import application
 from tests.factories import AccountFactory, ContactFactory, TaskFactory
 
-schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+PHASES = ["examples", "coverage", "fuzzing", "stateful"]
+CONFIG = schemathesis.Config.from_dict(
+    {"phases": {name: {"enabled": True} for name in PHASES},
+     "generation": {"mode": "all"}}
+)  # fmt: skip
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=CONFIG)
+HYPOTHESIS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    database=None,  # every run explores afresh; a failure prints its reproduction
+)
 
 
 @pytest.fixture
@@ -27,25 +57,82 @@ def keep_connection():
         signal.connect(close_old_connections)
 
 
+class World:
+    """A KAM with an account, a contact and a task, so ids in the API hit real rows,
+    beside another team's account with a contact and a task of its own."""
+
+    def __init__(self, cast):
+        self.account = AccountFactory(owner=cast.kam)
+        self.contact = ContactFactory(account=self.account)
+        # another contact reports to this one, so deleting it has something to say
+        ContactFactory(account=self.account, reports_to=self.contact)
+        TaskFactory(assignee=cast.kam, account=self.account)
+        self.foreign = AccountFactory(owner=cast.kam3, name="Foreign Holding")
+        self.foreign_contact = ContactFactory(account=self.foreign)
+        self.foreign_task = TaskFactory(assignee=cast.kam3, account=self.foreign)
+        self.token = Token.objects.create(user=cast.kam).key
+        self.headers = {"Authorization": f"Token {self.token}"}
+
+    def assert_foreign_untouched(self):
+        """The other team's rows are still there, unchanged, and still a 404 (asked
+        through WSGI as the fuzzer asks: Django's test client would put back the
+        signal that closes the test's connection after each request)."""
+        client = WsgiClient(application)
+        for url in (
+            f"/api/v1/accounts/{self.foreign.pk}/",
+            f"/api/v1/contacts/{self.foreign_contact.pk}/",
+            f"/api/v1/tasks/{self.foreign_task.pk}/",
+        ):
+            response = client.get(url, headers=self.headers)
+            assert response.status_code == 404, (url, response.status_code)
+            assert set(response.json) == {"detail"}
+        foreign = Account.objects.get(pk=self.foreign.pk)
+        assert (foreign.name, foreign.updated_at) == (
+            "Foreign Holding",
+            self.foreign.updated_at,
+        )
+        assert Contact.objects.filter(account=self.foreign).count() == 1
+        assert Task.objects.filter(pk=self.foreign_task.pk).exists()
+
+
 @pytest.fixture
-def token(cast, keep_connection):
-    """A KAM with an account, a contact and a task, so ids in the API hit real rows."""
-    account = AccountFactory(owner=cast.kam)
-    ContactFactory(account=account)
-    TaskFactory(assignee=cast.kam, account=account)
-    AccountFactory(owner=cast.kam3)  # another team's account, which must stay hidden
-    return Token.objects.create(user=cast.kam).key
+def world(cast, keep_connection):
+    return World(cast)
 
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.filter_too_much],
-)  # fmt: skip
-def test_no_request_makes_a_server_error(case, token):
-    case.call_and_validate(
-        headers={"Authorization": f"Token {token}"}, checks=[not_a_server_error]
+@HYPOTHESIS
+def test_no_request_makes_a_server_error_or_breaks_the_schema(case, world):
+    case.call_and_validate(headers=world.headers, checks=CHECKS)
+    world.assert_foreign_untouched()
+
+
+@pytest.mark.django_db
+def test_stateful_sequences_keep_to_the_schema(world):
+    class Sequences(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": world.headers}
+
+        def validate_response(self, response, case, **kwargs):
+            case.validate_response(response, checks=CHECKS)
+
+    Sequences.run(
+        settings=settings(
+            HYPOTHESIS, max_examples=30, stateful_step_count=6, database=None
+        )
     )
+    world.assert_foreign_untouched()
+
+
+def test_the_fuzzer_runs_every_phase_and_both_body_kinds():
+    """What the two tests above rely on: the configuration asks for every phase, and
+    the schema offers JSON and multipart bodies for the writes."""
+    phases = schema.config.phases
+    assert all(getattr(phases, name).enabled for name in PHASES)
+    kinds = set()
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for body in operation.body:
+            kinds.add(body.media_type)
+    assert {"application/json", "multipart/form-data"} <= kinds

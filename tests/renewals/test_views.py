@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -12,8 +13,12 @@ from tests.renewals.conftest import clone, day_after, run_on
 
 
 def _ending_in(contract, days: int, **extra) -> None:
+    """Make `contract` a running 12-month term that ends in `days` days. Moving only
+    its end broke on days when the fixture's start (the first of next month) came
+    after that end (issue 19: red on 2 December)."""
+    end = timezone.localdate() + timedelta(days=days)
     Contract.objects.filter(pk=contract.pk).update(
-        end_on=timezone.localdate() + timedelta(days=days), **extra
+        start_on=end - relativedelta(years=1) + timedelta(days=1), end_on=end, **extra
     )
 
 
