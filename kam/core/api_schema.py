@@ -52,6 +52,53 @@ ANSWERS = {
     "415": _answer("The body is in a format this operation does not read.", "Error"),
 }
 METHODS = {"get", "put", "post", "patch", "delete"}
+# what kam.core.drf's date fields take (EARLIEST–LATEST: 1990–2100), as a pattern
+# JSON Schema can check and a generator can follow
+YEARS = r"(199\d|20\d\d|2100)"
+DATE_PATTERNS = {
+    "date": rf"^{YEARS}-\d\d-\d\d$",
+    "date-time": rf"^{YEARS}-\d\d-\d\dT",
+}
+
+
+def _bound_dates(schemas: dict) -> None:
+    """Request bodies state the dates' range (responses show what is stored)."""
+    for name, component in schemas.items():
+        if not name.endswith("Request"):
+            continue
+        for field in component.get("properties", {}).values():
+            pattern = DATE_PATTERNS.get(field.get("format"))
+            if pattern and not field.get("readOnly"):
+                field.setdefault("pattern", pattern)
+                field.setdefault("description", "Between 1990-01-01 and 2100-12-31.")
+
+
+FIRST = "$response.body#/results/0"
+# How a client goes from a list to a write that needs an id from it (OpenAPI links:
+# the stateful fuzzer follows them, and so can a generated client). Each entry:
+# (operation whose 200 answer has the ids, link name, target, request body).
+LINKS = [
+    ("v1_accounts_list", "NewContact", "v1_contacts_create",
+     {"account": f"{FIRST}/id", "last_name": "Meier"}),
+    ("v1_accounts_list", "NewTask", "v1_tasks_create",
+     {"account": f"{FIRST}/id", "title": "Call back", "due_at": "2030-01-15T09:00:00Z"}),
+    ("v1_contacts_list", "NewOffer", "v1_offers_create",
+     {"account": f"{FIRST}/account", "contact": f"{FIRST}/id", "title": "Seats",
+      "valid_until": "2030-01-31"}),
+    ("v1_contacts_list", "Colleague", "v1_contacts_create",
+     {"account": f"{FIRST}/account", "reports_to": f"{FIRST}/id", "last_name": "Roth"}),
+]  # fmt: skip
+
+
+def _link(operations: dict) -> None:
+    for source, name, target, body in LINKS:
+        if source in operations and target in operations:
+            answer = operations[source]["responses"].get("200")
+            if answer is not None:
+                answer.setdefault("links", {})[name] = {
+                    "operationId": target,
+                    "requestBody": body,
+                }
 
 
 def document_errors(result, generator, request, public):
@@ -59,6 +106,7 @@ def document_errors(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in COMPONENTS.items():
         schemas.setdefault(name, schema)
+    _bound_dates(schemas)
     for item in result.get("paths", {}).values():
         for method, operation in item.items():
             if method not in METHODS:
@@ -78,4 +126,12 @@ def document_errors(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for code in codes:
                 responses.setdefault(code, ANSWERS[code])
+    _link(
+        {
+            operation["operationId"]: operation
+            for item in result.get("paths", {}).values()
+            for method, operation in item.items()
+            if method in METHODS and "operationId" in operation
+        }
+    )
     return result

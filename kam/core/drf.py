@@ -56,9 +56,9 @@ class DateTimeField(serializers.DateTimeField):
         return moment
 
 
+# The API's model serializers: dates and date-times within EARLIEST–LATEST. (No
+# docstring: drf-spectacular would print it as every component's description.)
 class ModelSerializer(serializers.ModelSerializer):
-    """The API's model serializers: dates and date-times within EARLIEST–LATEST."""
-
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateField: DateField,

@@ -7,6 +7,8 @@ Whatever it sends, the API answers without a server error, with a status code, a
 content type and a body that the schema documents. The caller is a KAM, and another
 team's account stays out of reach all along."""
 
+from collections import Counter
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -96,32 +98,66 @@ class World:
 
 
 @pytest.fixture
-def world(cast, keep_connection):
+def world(cast):
     return World(cast)
 
 
 @pytest.mark.django_db
 @schema.parametrize()
 @HYPOTHESIS
-def test_no_request_makes_a_server_error_or_breaks_the_schema(case, world):
+def test_no_request_makes_a_server_error_or_breaks_the_schema(case, world, keep_connection):
     case.call_and_validate(headers=world.headers, checks=CHECKS)
     world.assert_foreign_untouched()
 
 
-@pytest.mark.django_db
-def test_stateful_sequences_keep_to_the_schema(world):
-    class Sequences(schema.as_state_machine()):
-        def get_call_kwargs(self, case):
-            return {"headers": world.headers}
+def run_engine(headers: dict, phases: list[str]) -> tuple[list[str], dict]:
+    """Run Schemathesis' own engine (as its command line does) over the schema, with
+    `phases`, the four checks and `headers`; return the failures (with the requests
+    that reproduce them) and how many scenarios each phase ran."""
+    from schemathesis.engine import Status, events, from_schema
 
-        def validate_response(self, response, case, **kwargs):
-            case.validate_response(response, checks=CHECKS)
-
-    Sequences.run(
-        settings=settings(
-            HYPOTHESIS, max_examples=30, stateful_step_count=6, database=None
-        )
+    config = schemathesis.Config.from_dict(
+        {
+            "headers": headers,
+            "phases": {name: {"enabled": name in phases} for name in PHASES},
+            "generation": {"mode": "all", "max-examples": 30, "database": "none"},
+            "checks": {"enabled": False, **{c.__name__: {"enabled": True} for c in CHECKS}},
+            "suppress-health-check": ["all"],
+        }
     )
+    engine_schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/", application, config=config
+    )
+    failures, scenarios, statuses = [], {}, Counter()
+    for event in from_schema(engine_schema).execute():
+        if isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
+            scenarios[event.phase.value] = scenarios.get(event.phase.value, 0) + 1
+            for interaction in event.recorder.interactions.values():
+                if interaction.response is not None:
+                    statuses[interaction.response.status_code] += 1
+            for checks in event.recorder.checks.values():
+                for check in checks:
+                    if check.status == Status.FAILURE and check.failure_info:
+                        info = check.failure_info
+                        failures.append(f"{info.failure.title}: {info.code_sample}")
+        elif isinstance(event, events.NonFatalError | events.FatalError):
+            failures.append(f"error: {getattr(event, 'info', event)!r}")
+    return failures, scenarios, statuses
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stateful_sequences_keep_to_the_schema(world):
+    """Sequences of calls, each feeding ids from the responses before it (Schemathesis
+    infers the links from the schema), run by Schemathesis' engine, which keeps the
+    sequences reproducible while the data they make changes under them. The engine
+    calls from a thread of its own, with a connection of its own: the world is
+    committed for it to see (transaction=True), and each request closes its
+    connection as in production."""
+    failures, scenarios, statuses = run_engine(world.headers, ["stateful"])
+    assert failures == []
+    assert scenarios.get("stateful", 0) >= 1, scenarios
+    # signed in, and things were made and read: not a run of refusals
+    assert statuses[200] and statuses[201], statuses
     world.assert_foreign_untouched()
 
 
