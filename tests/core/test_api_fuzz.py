@@ -105,7 +105,9 @@ def world(cast):
 @pytest.mark.django_db
 @schema.parametrize()
 @HYPOTHESIS
-def test_no_request_makes_a_server_error_or_breaks_the_schema(case, world, keep_connection):
+def test_no_request_makes_a_server_error_or_breaks_the_schema(
+    case, world, keep_connection
+):
     case.call_and_validate(headers=world.headers, checks=CHECKS)
     world.assert_foreign_untouched()
 
@@ -121,7 +123,10 @@ def run_engine(headers: dict, phases: list[str]) -> tuple[list[str], dict]:
             "headers": headers,
             "phases": {name: {"enabled": name in phases} for name in PHASES},
             "generation": {"mode": "all", "max-examples": 30, "database": "none"},
-            "checks": {"enabled": False, **{c.__name__: {"enabled": True} for c in CHECKS}},
+            "checks": {
+                "enabled": False,
+                **{c.__name__: {"enabled": True} for c in CHECKS},
+            },
             "suppress-health-check": ["all"],
         }
     )

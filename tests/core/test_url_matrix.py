@@ -1,15 +1,15 @@
 """Every URL pattern, read from the URLconf, refuses an anonymous visitor unless it
-is public on purpose: a new view is covered without a new test."""
+is public on purpose, and takes no POST without the session's CSRF token: a new view
+is covered without a new test.
 
-import re
+The ids in the URLs are those of rows that exist (tests/core/world.py builds one of
+everything with the same id): a view that forgot its guard would serve the row, and a
+404 would not pass for a refusal."""
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
-from django.urls.resolvers import RoutePattern
 
-from kam.core.roles import Role
-from tests.factories import make_user
+from tests.core.world import PARAMETER, build_world, routes
 
 pytestmark = pytest.mark.django_db
 
@@ -26,33 +26,11 @@ PUBLIC = {
     "admin:login", "admin:logout",  # the admin's own sign-in and sign-out
 }  # fmt: skip
 PUBLIC_PATHS = {"/favicon.ico"}  # a redirect to the static icon
-SAMPLES = {"int": "1", "str": "x", "slug": "x", "path": "x",
-           "uuid": "00000000-0000-0000-0000-000000000000"}  # fmt: skip
+WORLD = 700001  # the id of every object of the world these tests build
+SAMPLES = {"int": str(WORLD), "str": "x", "slug": "x", "path": str(WORLD),
+           "uuid": "00000000-0000-0000-0000-000000000000",
+           "drf_format_suffix": ".json"}  # fmt: skip
 SIGN_IN = ("/auth/login/", "/admin/login/")
-
-
-PARAMETER = re.compile(r"<(?:(\w+):)?\w+>")
-
-
-def routes() -> list[tuple[str, str]]:
-    """(name, route template such as /offers/<int:pk>/) of every URL pattern written
-    as a route; regular expressions (the admin's app index) are left out."""
-
-    def walk(items, prefix, namespace):
-        for item in items:
-            if not isinstance(item.pattern, RoutePattern):
-                continue
-            route = prefix + str(item.pattern)
-            if isinstance(item, URLResolver):
-                inner = item.namespace
-                if inner and namespace:
-                    inner = f"{namespace}:{inner}"
-                yield from walk(item.url_patterns, route, inner or namespace)
-            elif isinstance(item, URLPattern):
-                name = item.name or "<unnamed>"
-                yield (f"{namespace}:{name}" if namespace else name, "/" + route)
-
-    return sorted(set(walk(get_resolver().url_patterns, "", None)))
 
 
 def patterns():
@@ -74,33 +52,54 @@ def test_the_urlconf_is_read_whole():
     assert names >= PUBLIC  # nothing listed that no longer exists
 
 
-@pytest.mark.parametrize(("name", "path"), ALL, ids=[f"{n} {p}" for n, p in ALL])
-def test_anonymous_visitor_is_refused(client, name, path):
-    if name in PUBLIC or path in PUBLIC_PATHS or name.startswith("anymail:"):
-        pytest.skip("public on purpose")  # webhooks check their own secret
-    for method in ("get", "post"):
-        response = getattr(client, method)(path)
-        # then: sent to sign in, or refused, never served and never a server error
-        assert response.status_code in (302, 401, 403, 404, 405), (method, path)
-        if response.status_code == 302:
-            assert response["Location"].startswith(SIGN_IN) or (
-                "login" in response["Location"]
-            ), (method, path, response["Location"])
+@pytest.fixture
+def world(cast):
+    return build_world(cast.kam, WORLD)
+
+
+def test_the_world_is_really_there(client, cast, world):
+    """What the tests below rely on: the sample ids name real rows, which the owner
+    is served."""
+    client.force_login(cast.kam)
+    for url in (f"/accounts/{WORLD}/", f"/offers/{WORLD}/", f"/contracts/{WORLD}/"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_anonymous_visitor_is_refused(client, world):
+    problems, checked = [], 0
+    for name, path in ALL:
+        if name in PUBLIC or path in PUBLIC_PATHS or name.startswith("anymail:"):
+            continue  # public on purpose; webhooks check their own secret
+        checked += 1
+        for method in ("get", "post"):
+            response = getattr(client, method)(path)
+            status = response.status_code
+            # then: sent to sign in, or refused, never served and never a server error
+            if status == 302:
+                location = response["Location"]
+                if not (location.startswith(SIGN_IN) or "login" in location):
+                    problems.append(f"{method} {path} ({name}): 302 to {location}")
+            elif status not in (401, 403, 405):
+                problems.append(f"{method} {path} ({name}): {status}")
+    assert not problems, "\n".join(problems)
+    assert checked > 300, checked
 
 
 # views that take a POST without the session's CSRF token, each for its reason
 CSRF_EXEMPT = {"api-token"}  # trades a password for a token; no session involved
 
 
-@pytest.mark.parametrize(("name", "path"), ALL, ids=[f"{n} {p}" for n, p in ALL])
-def test_every_post_needs_the_csrf_token(name, path):
-    if name in CSRF_EXEMPT or name.startswith("anymail:"):
-        pytest.skip("authenticated by a password or a signature, not by the session")
+def test_every_post_needs_the_csrf_token(cast, world):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_user("admin", Role.ADMINISTRATOR))
-    response = client.post(path, {"name": "x"})
-    if response.status_code == 404:  # a sample that no route takes (a format suffix)
-        return
-    # then: refused before the view runs, whatever the view would do with the POST
-    assert response.status_code == 403, (path, response.status_code)
-    assert b"CSRF" in response.content
+    client.force_login(cast.admin)
+    problems, checked = [], 0
+    for name, path in ALL:
+        if name in CSRF_EXEMPT or name.startswith("anymail:"):
+            continue  # authenticated by a password or a signature, not the session
+        checked += 1
+        response = client.post(path, {"name": "x"})
+        # then: refused before the view runs, whatever the view would do with the POST
+        if response.status_code != 403 or b"CSRF" not in response.content:
+            problems.append(f"{path} ({name}): {response.status_code}")
+    assert not problems, "\n".join(problems)
+    assert checked > 300, checked
