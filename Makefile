@@ -12,7 +12,8 @@ DEPLOY_ENV := DJANGO_SETTINGS_MODULE=kam.settings.production \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 DEFAULT_FROM_EMAIL=kam@kam.example.com \
 	OUTBOX_DELIVERY_BACKEND=anymail.backends.postmark.EmailBackend
 
-.PHONY: run install test lint format checks ci messages bench bench-deps clean
+.PHONY: run install test test-calendar test-year install-smoke lint format checks ci \
+	messages bench bench-deps clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KAM needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -35,6 +36,24 @@ run: $(STAMP)
 ## The whole suite against PostgreSQL and Redis (DATABASE_URL / CELERY_BROKER_URL override).
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The date-sensitive tests again on chosen days (pytest --today; tests/clock.py).
+## CI runs the edge days; `make test-calendar DAYS="2027-03-31 2027-10-31"` any others.
+EDGE_DAYS := 2027-01-31 2027-02-28 2028-02-29 2027-04-30 2026-12-02 2026-12-31
+DAYS ?= $(EDGE_DAYS)
+test-calendar: $(STAMP)
+	@PY=$(PY) bash .ci/calendar $(DAYS)
+
+## The first, 15th and last day of every month of YEAR (not in CI: about 30 minutes).
+YEAR ?= 2027
+test-year: $(STAMP)
+	@PY=$(PY) bash .ci/calendar $$($(PY) -c 'import calendar, sys; y = int(sys.argv[1]); \
+		print(" ".join(f"{y}-{m:02}-{d:02}" for m in range(1, 13) \
+		for d in (1, 15, calendar.monthrange(y, m)[1])))' $(YEAR))
+
+## Build the wheel, install it in a fresh venv elsewhere and serve it (production).
+install-smoke:
+	PYTHON=$(PYTHON) bash .ci/install-smoke
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

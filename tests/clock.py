@@ -81,3 +81,9 @@ def stop() -> None:
 def today() -> date | None:
     """The run's date, or None when the clock was not moved."""
     return _today
+
+
+def noon(day: date, zone: str) -> datetime:
+    """Noon of `day` in `zone`: where a test worked out by hand for one day moves to
+    (time-machine's `time_machine.move_to(noon(TODAY, settings.TIME_ZONE))`)."""
+    return datetime.combine(day, datetime.min.time().replace(hour=12), ZoneInfo(zone))

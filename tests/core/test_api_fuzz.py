@@ -40,7 +40,7 @@ CONFIG = schemathesis.Config.from_dict(
 )  # fmt: skip
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=CONFIG)
 HYPOTHESIS = settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     database=None,  # every run explores afresh; a failure prints its reproduction

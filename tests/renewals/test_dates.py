@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contracts.models import Contract, Subscription
+from contracts.models import Contract, ContractTerm, Subscription
 from kam.core.dates import add_months, period_end
 from tests.renewals.conftest import clone, run_on
 
@@ -26,12 +26,20 @@ def test_renewal_terms_are_consecutive(end, months, renewals):
 
 
 def _renew(standing, end_on: date, months: int):
+    """A copy of `standing` whose term (and its record) runs 28 days up to `end_on`,
+    renewed by the job on the day after. Moving the contract without its term broke
+    when the fixture's own term (from the first of next month) was the very term the
+    job was to make (issue 19: red on 29 February 2028)."""
     contract = clone(standing, 1)[0]
+    start_on = end_on - timedelta(days=27)
     Contract.objects.filter(pk=contract.pk).update(
-        end_on=end_on, renewal_months=months, start_on=end_on - timedelta(days=27)
+        end_on=end_on, renewal_months=months, start_on=start_on
+    )
+    ContractTerm.objects.filter(contract=contract).update(
+        start_on=start_on, end_on=end_on
     )
     Subscription.objects.filter(contract=contract).update(
-        end_on=end_on, next_billing_on=None, start_on=end_on - timedelta(days=27)
+        end_on=end_on, next_billing_on=None, start_on=start_on
     )
     run_on(end_on + timedelta(days=1))
     contract.refresh_from_db()
