@@ -31,6 +31,7 @@ NOON = "12:00"
 
 _traveller: time_machine.travel | None = None
 _today: date | None = None
+_origin: float | None = None  # where this process's clock started, in epoch seconds
 
 
 def parse(value: str, zone: str) -> datetime:
@@ -53,7 +54,7 @@ def parse(value: str, zone: str) -> datetime:
 def start(value: str | None, zone: str) -> date:
     """Move this process to `value` (the real date when None); idempotent. A process
     started by a test (KAM_TEST_CLOCK_SHIFT set) joins the parent's clock instead."""
-    global _traveller, _today
+    global _traveller, _today, _origin
     if _traveller is not None:
         return _today
     shift = os.environ.get(SHIFT_ENV)
@@ -64,6 +65,7 @@ def start(value: str | None, zone: str) -> date:
             value = datetime.now(ZoneInfo(zone)).date().isoformat()
         destination = parse(value, zone).timestamp()
         os.environ[SHIFT_ENV] = repr(destination - time.time())
+    _origin = destination
     _traveller = time_machine.travel(destination, tick=True)
     _traveller.start()
     _today = datetime.now(ZoneInfo(zone)).date()
@@ -72,15 +74,20 @@ def start(value: str | None, zone: str) -> date:
 
 
 def stop() -> None:
-    global _traveller, _today
+    global _traveller, _today, _origin
     if _traveller is not None:
         _traveller.stop()
-    _traveller = _today = None
+    _traveller = _today = _origin = None
 
 
 def today() -> date | None:
     """The run's date, or None when the clock was not moved."""
     return _today
+
+
+def origin() -> float | None:
+    """When (epoch seconds, on the moved clock) this process's clock started."""
+    return _origin
 
 
 def noon(day: date, zone: str) -> datetime:
