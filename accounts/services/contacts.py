@@ -76,7 +76,7 @@ def contact_delete(*, contact: Contact) -> None:
     except ProtectedError as exc:
         raise ConflictError(
             _(
-                "%(contact)s cannot be removed: %(references)s still name them. "
+                "%(contact)s cannot be removed: they are named on %(references)s. "
                 "Mark them as “do not contact” instead."
             )
             % {"contact": contact, "references": name_references(exc.protected_objects)}

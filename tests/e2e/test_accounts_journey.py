@@ -64,3 +64,30 @@ def test_kam_logs_a_call_and_gets_the_task_reminder(page, screenshot, cast):
     page.get_by_role("link", name="Home").click()
     expect(page.get_by_test_id("bell-count")).to_have_count(0)
     assert page.console_errors == []
+
+
+def test_removing_a_contact_an_offer_names_is_refused_with_the_reason(
+    page, screenshot, cast
+):
+    """Issue 19: the removal was a server error; now the 360 says which offer still
+    names the contact, and the contact stays."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import Contact
+    from offers.services import offer_create
+
+    account = AccountFactory(owner=cast.kam, name="Nordlicht Media")
+    vera = ContactFactory(account=account, first_name="Vera", last_name="Meier")
+    offer = offer_create(account=account, contact=vera, actor=cast.kam, title="Seats",
+                         valid_until=timezone.localdate() + timedelta(days=30))  # fmt: skip
+    login(page, "kam")
+    page.goto(f"/accounts/{account.pk}/contacts/{vera.pk}/")
+    page.get_by_role("button", name="Remove this contact").click()
+    alert = page.get_by_role("alert").first
+    expect(alert).to_contain_text("Vera Meier cannot be removed: they are named on offer")
+    expect(alert).to_contain_text(offer.number)
+    screenshot("contact-removal-refused")
+    assert Contact.objects.filter(pk=vera.pk).exists()
+    assert page.console_errors == []
