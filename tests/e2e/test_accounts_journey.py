@@ -86,7 +86,9 @@ def test_removing_a_contact_an_offer_names_is_refused_with_the_reason(
     page.goto(f"/accounts/{account.pk}/contacts/{vera.pk}/")
     page.get_by_role("button", name="Remove this contact").click()
     alert = page.get_by_role("alert").first
-    expect(alert).to_contain_text("Vera Meier cannot be removed: they are named on offer")
+    expect(alert).to_contain_text(
+        "Vera Meier cannot be removed: they are named on offer"
+    )
     expect(alert).to_contain_text(offer.number)
     screenshot("contact-removal-refused")
     assert Contact.objects.filter(pk=vera.pk).exists()
