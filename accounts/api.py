@@ -1,5 +1,5 @@
 from django.db import transaction
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
@@ -150,6 +150,18 @@ class ContactSerializer(ModelSerializer):
         return fields
 
 
+@extend_schema_view(
+    destroy=extend_schema(
+        responses={
+            204: OpenApiResponse(description="Removed."),
+            409: OpenApiResponse(
+                response=ConflictSerializer,
+                description="Offers or contracts still name the contact; "
+                "`detail` says which. Nothing was changed.",
+            ),
+        }
+    )
+)
 class ContactViewSet(viewsets.ModelViewSet):
     serializer_class = ContactSerializer
     filterset_fields = ["account", "role", "attitude"]
@@ -180,19 +192,6 @@ class ContactViewSet(viewsets.ModelViewSet):
         serializer.instance = contact_services.contact_update(
             contact=serializer.instance, **data
         )
-
-    @extend_schema(
-        responses={
-            204: OpenApiResponse(description="Removed."),
-            409: OpenApiResponse(
-                response=ConflictSerializer,
-                description="Offers or contracts still name the contact; "
-                "`detail` says which. Nothing was changed.",
-            ),
-        }
-    )
-    def destroy(self, request, *args, **kwargs):
-        return super().destroy(request, *args, **kwargs)
 
     def perform_destroy(self, instance):
         self._check(instance.account)

@@ -12,6 +12,8 @@ particular to one operation (409 for a contact that offers still name) are decla
 on the view with `extend_schema`.
 """
 
+from kam.core.drf import EARLIEST, LATEST
+
 ERROR = {
     "type": "object",
     "properties": {"detail": {"type": "string"}},
@@ -52,13 +54,14 @@ ANSWERS = {
     "415": _answer("The body is in a format this operation does not read.", "Error"),
 }
 METHODS = {"get", "put", "post", "patch", "delete"}
-# what kam.core.drf's date fields take (EARLIEST–LATEST: 1990–2100), as a pattern
-# JSON Schema can check and a generator can follow
-YEARS = r"(199\d|20\d\d|2100)"
+# what kam.core.drf's date fields take (EARLIEST–LATEST), as a pattern JSON Schema
+# can check and a generator can follow: derived from the same two dates
+YEARS = "(" + "|".join(str(y) for y in range(EARLIEST.year, LATEST.year + 1)) + ")"
 DATE_PATTERNS = {
     "date": rf"^{YEARS}-\d\d-\d\d$",
     "date-time": rf"^{YEARS}-\d\d-\d\dT",
 }
+DATE_RANGE = f"Between {EARLIEST.isoformat()} and {LATEST.isoformat()}."
 
 
 def _bound_dates(schemas: dict) -> None:
@@ -70,7 +73,7 @@ def _bound_dates(schemas: dict) -> None:
             pattern = DATE_PATTERNS.get(field.get("format"))
             if pattern and not field.get("readOnly"):
                 field.setdefault("pattern", pattern)
-                field.setdefault("description", "Between 1990-01-01 and 2100-12-31.")
+                field.setdefault("description", DATE_RANGE)
 
 
 FIRST = "$response.body#/results/0"

@@ -1,3 +1,6 @@
+from django.utils.translation import gettext as _
+
+
 class ApplicationError(Exception):
     """A business rule refused the operation; the message is shown to the user."""
 
@@ -15,13 +18,11 @@ class ConflictError(ApplicationError):
 def name_references(objects, *, limit: int = 3) -> str:
     """'offer OF-2026-00033-1 Seats, contract CT-2026-0001 and 2 more': what still
     refers to something, for a refusal's message."""
-    named = [f"{o._meta.verbose_name} {o}" for o in list(objects)[: limit + 1]]
-    total = len(objects)
-    if total > limit:
-        from django.utils.translation import gettext as _
-
-        return _("%(names)s and %(count)d more") % {
-            "names": ", ".join(named[:limit]),
-            "count": total - limit,
-        }
-    return ", ".join(named)
+    objects = list(objects)
+    names = ", ".join(f"{o._meta.verbose_name} {o}" for o in objects[:limit])
+    if len(objects) <= limit:
+        return names
+    return _("%(names)s and %(count)d more") % {
+        "names": names,
+        "count": len(objects) - limit,
+    }
