@@ -273,9 +273,11 @@ def contact_delete(request, account_pk, pk):
     try:
         contacts.contact_delete(contact=contact)
     except ApplicationError as exc:
+        # back where the button was, with the reason on top (the 360's #contacts
+        # anchor would scroll the message out of sight)
         messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Contact removed."))
+        return redirect("accounts:contact-edit", account.pk, contact.pk)
+    messages.success(request, _("Contact removed."))
     return redirect(reverse("accounts:detail", args=[account.pk]) + "#contacts")
 
 
