@@ -113,9 +113,9 @@ def build(n: int, lines: int):
                 cursor.execute(
                     "INSERT INTO contracts_contractline (contract_id, product_id, "
                     "package_version_id, description, quantity, unit_price, "
-                    "discount_percent, tax_rate, position) SELECT c.id, l.product_id, "
-                    "NULL, l.description, l.quantity, l.unit_price, l.discount_percent, "
-                    "l.tax_rate, l.position FROM contracts_contract c, "
+                    "discount_percent, tax_rate, position, price_unit) SELECT c.id, "
+                    "l.product_id, NULL, l.description, l.quantity, l.unit_price, "
+                    "l.discount_percent, l.tax_rate, l.position, l.price_unit FROM contracts_contract c, "
                     "contracts_contractline l WHERE c.number LIKE 'CT-B-%%' "
                     "AND l.id = %s",
                     [line.pk],

@@ -127,7 +127,8 @@ def build(n_accounts: int) -> dict:
                                   "description": "Seat", "quantity": qty,
                                   "unit_price": mrr * 12 / qty,
                                   "discount_percent": Decimal(0),
-                                  "tax_rate": Decimal(19), "position": j + 1})  # fmt: skip
+                                  "tax_rate": Decimal(19), "position": j + 1,
+                                  "price_unit": "yearly"})  # fmt: skip
                 sub_rows.append((c, row, product, mrr, qty))
                 arr[c] = arr.get(c, 0) + mrr * 12
         line_ids = load(ContractLine, line_rows, returning=True)
@@ -187,7 +188,7 @@ def build(n_accounts: int) -> dict:
              "description": "Seat", "quantity": Decimal(rng.randint(1, 20)),
              "unit_price": Decimal(rng.randint(100, 600)),
              "discount_percent": Decimal(rng.choice([0, 0, 5, 10, 15, 25])),
-             "tax_rate": Decimal(19), "position": j + 1}
+             "tax_rate": Decimal(19), "position": j + 1, "price_unit": "yearly"}
             for opt in option_ids for j in range(3)
         ])  # fmt: skip
         events = []

@@ -10,21 +10,21 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Contact, Document
+from catalog import pricing
 from catalog.models import BillingPeriod, Currency, PackageVersion, Product
 from kam.core.access import AccessPaths
 from kam.core.links import object_url
 from kam.core.models import OutboundMessage, TimeStampedModel
-from offers.models import HUNDRED, Offer, OfferOption, PricedLine, round_money
+from offers.models import (
+    HUNDRED,
+    Offer,
+    OfferOption,
+    PricedLine,
+    round_money,
+    totals_of,
+)
 
-PERIOD_MONTHS = {
-    BillingPeriod.MONTHLY: 1,
-    BillingPeriod.QUARTERLY: 3,
-    BillingPeriod.YEARLY: 12,
-}
-
-
-def period_months(period: str) -> int:
-    return PERIOD_MONTHS.get(period, 12)
+period_months = pricing.period_months
 
 
 class Contract(TimeStampedModel):
@@ -250,11 +250,18 @@ class Contract(TimeStampedModel):
         """Finalized and later contracts are read-only."""
         return self.status not in self.OPEN
 
+    def figures(self) -> pricing.Figures:
+        """The signed figures of the first term (catalog.pricing): per billing
+        period, per year and for the term; a trial is not part of what is signed."""
+        return pricing.figures(
+            self.lines.all(),
+            start_on=self.start_on,
+            months=self.duration_months,
+            billing_period=self.billing_period,
+        )
+
     def totals(self) -> dict:
-        lines = list(self.lines.all())
-        net = sum((line.net for line in lines), Decimal(0))
-        tax = sum((line.tax for line in lines), Decimal(0))
-        return {"net": net, "tax": tax, "gross": net + tax}
+        return totals_of(self.figures())
 
 
 class ContractLine(PricedLine):
@@ -287,6 +294,12 @@ class ContractLine(PricedLine):
             models.CheckConstraint(
                 condition=models.Q(discount_percent__gte=0, discount_percent__lte=100),
                 name="contract_line_discount_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    price_unit__in=["one_off", "monthly", "quarterly", "yearly"]
+                ),
+                name="contract_line_price_unit_valid",
             ),
         ]
 
@@ -646,6 +659,13 @@ class InvoiceLine(models.Model):
     description = models.CharField(_("description"), max_length=250)
     period_start = models.DateField(_("period from"), null=True, blank=True)
     period_end = models.DateField(_("period to"), null=True, blank=True)
+    # a prorated period: the days billed of the days in its whole period
+    prorated_days = models.PositiveSmallIntegerField(
+        _("days billed"), null=True, blank=True
+    )
+    period_days = models.PositiveSmallIntegerField(
+        _("days in the period"), null=True, blank=True
+    )
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
     net = models.DecimalField(_("net"), max_digits=14, decimal_places=2)
     tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2)
@@ -674,3 +694,7 @@ class InvoiceLine(models.Model):
 
     def __str__(self):
         return self.description
+
+    @property
+    def is_prorated(self) -> bool:
+        return self.prorated_days is not None

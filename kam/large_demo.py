@@ -239,6 +239,7 @@ def seed_large(ctx, *, factor: float = 1.0, say: Callable[[str], None] = print) 
          "description": f"Seats {j + 1}", "quantity": Decimal(rng.randint(1, 40)),
          "unit_price": prices[p], "discount_percent":
          Decimal(rng.choice([0, 0, 5, 10, 15, 25])), "tax_rate": Decimal(19),
+         "price_unit": "yearly",
          "position": j + 1}
         for i, opt in enumerate(options) for j in range(k)
     ))  # fmt: skip
@@ -305,7 +306,8 @@ def seed_large(ctx, *, factor: float = 1.0, say: Callable[[str], None] = print) 
     line_ids = _load(ContractLine, (
         {"contract_id": c, "product_id": product, "description": f"Seats {j + 1}",
          "quantity": qty, "unit_price": prices[product],
-         "discount_percent": Decimal(0), "tax_rate": Decimal(19), "position": j + 1}
+         "discount_percent": Decimal(0), "tax_rate": Decimal(19), "position": j + 1,
+         "price_unit": "yearly"}
         for c, _row, product, qty, _yearly, j, _trial in lines
     ), returning=True)  # fmt: skip
     _load(Subscription, (

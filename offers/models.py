@@ -1,4 +1,4 @@
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -6,23 +6,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Document
+from catalog import pricing
 from catalog.models import BillingPeriod, PackageVersion, Product
+from catalog.pricing import (  # noqa: F401 (the money rules, for the apps above)
+    CENT,
+    HUNDRED,
+    PriceUnit,
+    line_net,
+    round_money,
+)
 from kam.core.access import AccessPaths
 from kam.core.links import object_url
 from kam.core.models import OutboundMessage, TimeStampedModel
-
-CENT = Decimal("0.01")
-HUNDRED = Decimal("100")
-
-
-def round_money(value: Decimal) -> Decimal:
-    """The one rounding rule: half up to cents, per line; totals are sums of lines."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def line_net(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal):
-    """A line's net after its discount, rounded per line (offers and contracts)."""
-    return round_money(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)
 
 
 class Offer(TimeStampedModel):
@@ -244,25 +239,33 @@ class OfferOption(models.Model):
     def __str__(self):
         return self.name
 
+    def figures(self) -> pricing.Figures:
+        """What the customer is offered: per billing period, per year and for the
+        term the offer proposes (catalog.pricing, the one price model)."""
+        offer = self.offer
+        return pricing.figures(
+            self.lines.all(),
+            start_on=offer.start_on,
+            months=offer.duration_months,
+            billing_period=offer.billing_period,
+        )
+
     def totals(self) -> dict:
-        """Net, tax and gross: each line rounded first, then summed."""
-        net = tax = list_total = Decimal("0")
-        for line in self.lines.all():
-            net += line.net
-            tax += line.tax
-            list_total += line.list_net
-        return {
-            "list": list_total,
-            "discount": list_total - net,
-            "net": net,
-            "tax": tax,
-            "gross": net + tax,
-            "discount_percent": (
-                ((list_total - net) / list_total * HUNDRED).quantize(Decimal("0.1"))
-                if list_total
-                else Decimal("0")
-            ),
-        }
+        """The term's net, tax and gross (the sums of its planned invoices), the
+        list value and discount over the term, and the figures behind them."""
+        return totals_of(self.figures())
+
+
+def totals_of(figures: pricing.Figures) -> dict:
+    return {
+        "list": figures.list_term,
+        "discount": figures.discount,
+        "net": figures.term.net,
+        "tax": figures.term.tax,
+        "gross": figures.term.gross,
+        "discount_percent": figures.discount_percent,
+        "figures": figures,
+    }
 
 
 class PricedLine(models.Model):
@@ -273,6 +276,9 @@ class PricedLine(models.Model):
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
     discount_percent = models.DecimalField(
         _("discount %"), max_digits=5, decimal_places=2, default=Decimal("0")
+    )
+    price_unit = models.CharField(
+        _("price per"), max_length=10, choices=PriceUnit.choices
     )
     tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2)
     position = models.PositiveSmallIntegerField(default=1)
@@ -289,8 +295,12 @@ class PricedLine(models.Model):
 
     @property
     def net(self) -> Decimal:
-        """Net per price-list period, rounded per line."""
+        """Net per price unit (a month, a quarter, a year, or once), rounded."""
         return line_net(self.quantity, self.unit_price, self.discount_percent)
+
+    @property
+    def is_recurring(self) -> bool:
+        return pricing.is_recurring(self.price_unit)
 
     @property
     def tax(self) -> Decimal:
@@ -325,6 +335,12 @@ class OfferLine(PricedLine):
             models.CheckConstraint(
                 condition=models.Q(discount_percent__gte=0, discount_percent__lte=100),
                 name="offer_line_discount_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    price_unit__in=["one_off", "monthly", "quarterly", "yearly"]
+                ),
+                name="offer_line_price_unit_valid",
             ),
         ]
 

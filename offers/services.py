@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Contact, TimelineEntry
 from accounts.services import activity
 from accounts.services import tasks as task_services
+from catalog import pricing
 from catalog.models import PackageVersion, Product
 from catalog.services import package_version_lock
 from kam.core import services as core_services
@@ -258,6 +259,7 @@ def line_add(
         if unit_price is not None
         else _price(product, offer.currency),
         discount_percent=discount_percent,
+        price_unit=pricing.unit_of(product),
         tax_rate=product.tax_rate,
         position=position,
     )
@@ -295,6 +297,7 @@ def package_add(
                 quantity=item.quantity,
                 unit_price=_price(item.product, offer.currency),
                 discount_percent=discount,
+                price_unit=pricing.unit_of(item.product),
                 tax_rate=item.product.tax_rate,
                 position=position + i,
             )

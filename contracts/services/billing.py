@@ -12,44 +12,39 @@ from django.utils.translation import gettext as _
 
 from accounts.models import TimelineEntry
 from accounts.services import activity
+from catalog import pricing
 from contracts.models import (
     Contract,
     ContractLine,
     Invoice,
     InvoiceLine,
     Subscription,
-    period_months,
 )
 from kam.core import services as core_services
-from kam.core.dates import period_end
 from kam.core.exceptions import ApplicationError
 from kam.core.pdf import html_to_pdf
 from kam.core.queueing import enqueue_on_commit
-from offers.models import HUNDRED, round_money
 
 INVOICE_SERIES = "INV"
 CREDIT_SERIES = "CN"
 
 
-def amount_for_period(net: Decimal, price_period: str, billing_period: str) -> Decimal:
-    """Convert a net per price period (the product's) into a net per billing period."""
-    return round_money(
-        net * period_months(billing_period) / period_months(price_period)
-    )
-
-
 def period_amount(line: ContractLine, billing_period: str) -> Decimal:
-    """Net per billing period: the line's net is per the product's price period."""
-    return amount_for_period(line.net, line.product.billing_period, billing_period)
+    """Net per full billing period of a recurring line (catalog.pricing)."""
+    return pricing.per_period(line.net, line.price_unit, billing_period)
 
 
 def monthly_amount(line: ContractLine) -> Decimal:
     """MRR of a subscription line."""
-    return amount_for_period(line.net, line.product.billing_period, "monthly")
+    return pricing.per_period(line.net, line.price_unit, "monthly")
 
 
-def billing_period_end(start: date, billing_period: str) -> date:
-    return period_end(start, period_months(billing_period))
+def subscription_period(subscription: Subscription, start: date) -> pricing.Period:
+    """The period billed from `start`: anchored to the subscription's first day,
+    cut at the end of its term (catalog.pricing, kam.core.dates)."""
+    return pricing.period_at(
+        subscription.start_on, start, subscription.end_on, subscription.billing_period
+    )
 
 
 def bill_to_text(name, legal_name, street, postal_code, city, country) -> str:
@@ -69,17 +64,7 @@ def _bill_to(account) -> str:
     )
 
 
-def invoice_totals(lines) -> tuple[Decimal, Decimal]:
-    """Net and tax of (net, tax rate) pairs: tax rounded once per rate, as printed."""
-    rates: dict[Decimal, Decimal] = {}
-    for net, rate in lines:
-        rates[rate] = rates.get(rate, Decimal(0)) + net
-    net = sum(rates.values(), Decimal(0))
-    tax = sum(
-        (round_money(amount * rate / HUNDRED) for rate, amount in rates.items()),
-        Decimal(0),
-    )
-    return net, tax
+invoice_totals = pricing.invoice_totals
 
 
 def _invoice_create(
@@ -151,25 +136,25 @@ def invoice_first(
     """
     lines = []
     for subscription in subscriptions:
-        start = subscription.next_billing_on
-        end = min(
-            billing_period_end(start, subscription.billing_period), subscription.end_on
-        )
+        period = subscription_period(subscription, subscription.next_billing_on)
         lines.append(
             {
                 "subscription": subscription,
                 "contract_line": subscription.contract_line,
                 "description": subscription.contract_line.description,
-                "period_start": start,
-                "period_end": end,
+                "period_start": period.start,
+                "period_end": period.end,
+                "prorated_days": period.days if period.is_prorated else None,
+                "period_days": period.full_days if period.is_prorated else None,
                 "quantity": subscription.quantity,
-                "net": subscription.period_amount,
+                "net": pricing.prorate(subscription.period_amount, period),
                 "tax_rate": subscription.tax_rate,
             }
         )
-        subscription.next_billing_on = end + timedelta(days=1)
-        if subscription.next_billing_on > subscription.end_on:
-            subscription.next_billing_on = None  # the renewal decides what follows
+        # None past the term: the renewal decides what follows
+        subscription.next_billing_on = (
+            period.end + timedelta(days=1) if period.end < subscription.end_on else None
+        )
         subscription.save(update_fields=["next_billing_on", "updated_at"])
     for line in one_off_lines:
         lines.append(
@@ -326,6 +311,8 @@ def invoice_credit(*, invoice: Invoice, actor, reason: str) -> Invoice:
                 "description": line.description,
                 "period_start": line.period_start,
                 "period_end": line.period_end,
+                "prorated_days": line.prorated_days,
+                "period_days": line.period_days,
                 "quantity": line.quantity,
                 "net": -line.net,
                 "tax_rate": line.tax_rate,

@@ -184,6 +184,7 @@ def contract_create_from_offer(*, offer: Offer, actor=None) -> Contract:
             quantity=line.quantity,
             unit_price=line.unit_price,
             discount_percent=line.discount_percent,
+            price_unit=line.price_unit,
             tax_rate=line.tax_rate,
             position=line.position,
         )

@@ -1,12 +1,22 @@
 """The one date rule for terms and billing periods.
 
-Adding months keeps the day of the month and clips it to the month's last day when
-the target month is shorter: 31 Jan + 1 month = 28 Feb (29 Feb in a leap year);
-29 Feb + 1 year = 28 Feb. A period that starts on `start` and lasts n months ends
-the day before `add_months(start, n)`, so consecutive periods never overlap nor
-leave a gap, and n periods of one month equal one period of n months.
+Every period is anchored to the day its contract started, and never drifts.
+
+* A period of n months that starts on day d ends the day before day d of the
+  n-th month after, and on that month's last day when the month has no day d
+  (as § 188 (3) BGB counts months): 31 Jan + 1 month ends on 28 Feb (29 Feb in a
+  leap year), and a year from 29 Feb 2028 ends on 28 Feb 2029.
+* The next period starts the day after, so periods never overlap nor leave a gap.
+* Billing periods count from the anchor (the contract's first day), not from the
+  last period: a monthly contract from 31 Jan has periods 31 Jan–28 Feb,
+  1 Mar–30 Mar, 31 Mar–30 Apr, 1 May–30 May, … 31 Dec–30 Jan, twelve in its
+  year, and the next term starts again on 31 Jan.
+
+`boundary(anchor, n)` is the first day of the period that starts n months after
+the anchor; the periods are the spans between consecutive boundaries.
 """
 
+import calendar
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -16,13 +26,48 @@ from django.utils import timezone
 
 @lru_cache(maxsize=8192)  # pure, and batch jobs ask for the same dates again and again
 def add_months(day: date, months: int) -> date:
-    """Move by whole months, clipping to the end of a shorter month."""
+    """Move by whole months, clipping to the end of a shorter month (due dates)."""
     return day + relativedelta(months=months)
+
+
+@lru_cache(maxsize=8192)
+def boundary(anchor: date, months: int) -> date:
+    """The day a period starts `months` months after `anchor`.
+
+    The anchor's day of the month in the target month, or the first of the month
+    after when the target month is too short (so the period before ends on the
+    short month's last day).
+    """
+    index = anchor.year * 12 + anchor.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    if anchor.day <= calendar.monthrange(year, month)[1]:
+        return date(year, month, anchor.day)
+    return date(year, month, 1) + relativedelta(months=1)
 
 
 def period_end(start: date, months: int) -> date:
     """The last day of a period of `months` months that starts on `start`."""
-    return add_months(start, months) - timedelta(days=1)
+    return boundary(start, months) - timedelta(days=1)
+
+
+def months_index(anchor: date, day: date) -> int:
+    """The number n of whole months from `anchor` with boundary(anchor, n) <= day."""
+    n = (day.year - anchor.year) * 12 + day.month - anchor.month
+    while n > 0 and boundary(anchor, n) > day:
+        n -= 1
+    while boundary(anchor, n + 1) <= day:
+        n += 1
+    return n
+
+
+def anchored_period(anchor: date, day: date, months: int) -> tuple[date, date]:
+    """The whole billing period (first and last day) of `months` months, counted
+    from `anchor`, that contains `day`."""
+    k = months_index(anchor, day) // months
+    return boundary(anchor, k * months), boundary(anchor, (k + 1) * months) - timedelta(
+        days=1
+    )
 
 
 def local_datetime(day: date, hour: int = 0) -> datetime:

@@ -12,14 +12,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
-    Case,
     DateField,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -27,6 +25,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, TimelineEntry
 from accounts.services import tasks as task_services
+from catalog import pricing
+from catalog.pricing import HUNDRED, line_net, round_money
 from catalog.selectors import sale_prices
 from contracts.models import (
     Contract,
@@ -35,7 +35,6 @@ from contracts.models import (
     Invoice,
     InvoiceLine,
     Subscription,
-    period_months,
 )
 from contracts.services import billing
 from contracts.services import contracts as contract_services
@@ -48,8 +47,7 @@ from kam.core.bulk import (
     reserve_ids,
     update_rows,
 )
-from kam.core.dates import local_datetime, period_end
-from offers.models import HUNDRED, line_net, round_money
+from kam.core.dates import local_datetime
 from renewals.models import Churn, RenewalConfig
 
 ACTIVE = Subscription.Status.ACTIVE
@@ -190,16 +188,16 @@ def _reprice(ids: list[int], config: RenewalConfig, now) -> None:
         "contract_line__quantity",
         "contract_line__unit_price",
         "contract_line__discount_percent",
-        "contract_line__product__billing_period",
+        "contract_line__price_unit",
     )
     rows = []
-    for pk, period, quantity, unit_price, discount, price_period in subs:
+    for pk, period, quantity, unit_price, discount, unit in subs:
         net = line_net(quantity, unit_price, discount)
         rows.append(
             (
                 pk,
-                billing.amount_for_period(net, price_period, period),
-                billing.amount_for_period(net, price_period, "monthly"),
+                pricing.per_period(net, unit, period),
+                pricing.per_period(net, unit, "monthly"),
             )
         )
     update_rows(Subscription, ["period_amount", "mrr"], rows)
@@ -223,7 +221,13 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
         renew_due(day)
         .filter(pk__in=id_list(ids))
         .values_list(
-            "pk", "account_id", "number", "end_on", "renewal_months", "notice_days"
+            "pk",
+            "account_id",
+            "number",
+            "end_on",
+            "renewal_months",
+            "notice_days",
+            "start_on",
         )
     )
     if not contracts:
@@ -244,13 +248,18 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
         .values_list("contract_id", "pk", "sequence")
     }
     groups = defaultdict(list)
-    for pk, _account, _number, end_on, months, notice in contracts:
-        groups[(end_on, months, notice)].append(pk)
+    anchors = {}
+    for pk, _account, _number, end_on, months, notice, anchor in contracts:
+        # a term's end depends on the anchor's day of the month only
+        groups[(end_on, months, notice, anchor.day)].append(pk)
+        anchors[(end_on, months, notice, anchor.day)] = anchor
     new_terms = {}
-    for (end_on, months, notice), group in groups.items():
-        # the one date rule (kam.core.dates), computed once per group of equal dates
+    for key, group in groups.items():
+        end_on, months, notice, _day = key
+        # the one date rule (kam.core.dates), computed once per group of equal dates:
+        # counted from the contract's first day, so terms never drift
         start_on = end_on + timedelta(days=1)
-        new_end = period_end(start_on, months)
+        new_end = pricing.term_end(anchors[key], start_on, months)
         cancel_by = contract_services.cancel_by_date(
             end_on=new_end, notice_days=notice, auto_renew=True
         )
@@ -274,7 +283,7 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
     title = _("Contract %(number)s renewed until %(date)s")
     new_term = _("New term %(start)s – %(end)s.")
     prices = _("Prices %(change)s %%.")
-    for pk, account_id, number, _end, _months, _notice in contracts:
+    for pk, account_id, number, _end, _months, _notice, _anchor in contracts:
         start_on, new_end, cancel_by = new_terms[pk]
         before = (old_arr.get(pk) or Decimal(0)) * 12
         after = (new_arr.get(pk) or Decimal(0)) * 12
@@ -351,7 +360,12 @@ def billing_due(day: date, after: int = 0) -> QuerySet:
 
 
 def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
-    """Bill the earliest due period of every due subscription; False if none."""
+    """Bill the earliest due period of every due subscription; False if none.
+
+    The periods and their amounts come from the price model (catalog.pricing),
+    as on the first invoice (contracts.services.billing): anchored to the
+    subscription's first day, a period cut short by the term prorated by days.
+    """
     subs = list(
         _billable(day)
         .filter(contract_id__in=id_list(ids))
@@ -367,6 +381,7 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
             "quantity",
             "contract_line_id",
             "contract_line__description",
+            "start_on",
         )
     )
     if not subs:
@@ -390,35 +405,41 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
             "account__vat_id",
         )
     }
+    spans = {sub[0]: pricing.period_at(sub[10], sub[2], sub[4], sub[3]) for sub in subs}
     invoices = defaultdict(list)  # (contract, period start) -> lines
     for sub in subs:
         invoices[(sub[1], sub[2])].append(sub)
     keys = sorted(invoices)
-    moves = defaultdict(list)  # (period start, billing period) -> subscription ids
-    for sub in subs:
-        moves[(sub[2], sub[3])].append(sub[0])
     # the billing cursor moves in the transaction that writes the invoices;
     # moved before the numbers are taken, so the series lock is held briefly
-    for (start_on, period), sub_ids in moves.items():
-        following = period_end(start_on, period_months(period)) + timedelta(days=1)
-        Subscription.objects.filter(pk__in=id_list(sub_ids)).update(
-            next_billing_on=Case(
-                When(end_on__lt=following, then=Value(None)),
-                default=Value(following),
-                output_field=DateField(),
-            ),
-            updated_at=now,
-        )
+    update_rows(
+        Subscription,
+        ["next_billing_on", "updated_at"],
+        [
+            (
+                sub[0],
+                spans[sub[0]].end + timedelta(days=1)
+                if spans[sub[0]].end < sub[4]
+                else None,
+                now,
+            )
+            for sub in subs
+        ],
+        casts={"next_billing_on": "date", "updated_at": "timestamptz"},
+    )
     invoice_ids = reserve_ids(Invoice, len(keys))
     # The invoices' numbers are gapless: the series row stays locked from taking a
     # block until the chunk commits, and the other workers' chunks wait for it. So
     # everything that needs no number is written first (the lines: foreign keys
     # are checked at commit), and the lock is taken last.
     line_rows = []
+    amounts = {}  # subscription id -> net billed for its period
     for invoice_id, key in zip(invoice_ids, keys, strict=True):
         for position, sub in enumerate(invoices[key], start=1):
-            pk, _c, start_on, period, end_on, amount, rate, qty, line_id, text = sub
-            last = min(period_end(start_on, period_months(period)), end_on)
+            pk, _c, _start, _period, _end, amount, rate, qty, line_id, text, _a = sub
+            span = spans[pk]
+            net = pricing.prorate(amount, span)
+            amounts[pk] = net
             line_rows.append(
                 (
                     invoice_id,
@@ -426,10 +447,12 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
                     line_id,
                     False,
                     text,
-                    start_on,
-                    last,
+                    span.start,
+                    span.end,
+                    span.days if span.is_prorated else None,
+                    span.full_days if span.is_prorated else None,
                     qty,
-                    amount,
+                    net,
                     rate,
                     position,
                 )
@@ -444,6 +467,8 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
             "description",
             "period_start",
             "period_end",
+            "prorated_days",
+            "period_days",
             "quantity",
             "net",
             "tax_rate",
@@ -463,7 +488,7 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
             *address,
             vat_id,
         ) = contracts[contract_id]
-        net, tax = billing.invoice_totals((s[5], s[6]) for s in invoices[key])
+        net, tax = billing.invoice_totals((amounts[s[0]], s[6]) for s in invoices[key])
         unnumbered.append(
             (
                 invoice_id,
@@ -544,7 +569,7 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
         now,
     )
     # another pass only when a period is still due (catch-up of missed periods)
-    again = any(period_end(s[2], period_months(s[3])) < min(day, s[4]) for s in subs)
+    again = any(spans[s[0]].end < min(day, s[4]) for s in subs)
     # no history rows here: the invoice and its lines are the record of the
     # billing (who, which period), and invoices never change once issued
     result.invoice_ids.extend(invoice_ids)

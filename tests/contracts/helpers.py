@@ -46,3 +46,66 @@ def contract_for(
     if finalize_by:
         contract = contracts.contract_finalize(contract=contract, actor=finalize_by)
     return contract
+
+
+def contract_with(
+    kam,
+    cs,
+    *,
+    start_on,
+    lines,
+    months=12,
+    billing_period="monthly",
+    currency="EUR",
+    auto_renew=True,
+) -> Contract:
+    """A contract made and finalized through the offer flow with priced lines.
+
+    `lines` are (code, price unit, list price, quantity, discount %); the unit is
+    one_off (a service) or the product's billing period.
+    """
+    account = AccountFactory(
+        owner=kam, street="Hafenstr. 1", postal_code="20457", city="Hamburg",
+        country="DE", legal_name="Hafen Medien GmbH", currency=currency,
+    )  # fmt: skip
+    contact = ContactFactory(account=account, email="buyer@customer.example")
+    offer = offer_services.offer_create(
+        account=account,
+        contact=contact,
+        actor=kam,
+        title="Priced",
+        start_on=start_on,
+        duration_months=months,
+        billing_period=billing_period,
+        auto_renew=auto_renew,
+    )
+    option = offer.options.get()
+    for code, unit, price, quantity, discount in lines:
+        kind = {"one_off": "service"}.get(unit, "subscription")
+        item = ProductFactory(
+            code=code, kind=kind, billing_period="" if unit == "one_off" else unit
+        )
+        if not item.prices.filter(currency=currency).exists():
+            PriceFactory(product=item, currency=currency, list_price=Decimal(price))
+        offer_services.line_add(
+            option=option,
+            actor=kam,
+            product=item,
+            quantity=Decimal(quantity),
+            discount_percent=Decimal(discount),
+        )
+    offer.refresh_from_db()
+    if offer.needs_approval or offer_services.approval_reasons(offer):
+        from offers.models import Offer
+
+        Offer.objects.filter(pk=offer.pk).update(
+            needs_approval=True, approved_by=cs, status="approved"
+        )
+        offer.refresh_from_db()
+    offer_services.offer_send(offer=offer, actor=kam)
+    offer_services.offer_accept(
+        offer=offer, option=option, name="Buyer", ip="192.0.2.1"
+    )
+    contract = contracts.contract_send(contract=Contract.objects.get(offer=offer))
+    contract = contracts.contract_sign(contract=contract, name="Buyer", agreed=True)
+    return contracts.contract_finalize(contract=contract, actor=cs)

@@ -28,8 +28,9 @@ def pdf_text(pdf: bytes) -> str:
     ("start", "months", "end"),
     [
         (date(2026, 1, 1), 12, date(2026, 12, 31)),
-        (date(2026, 1, 31), 1, date(2026, 2, 27)),
-        (date(2028, 1, 31), 1, date(2028, 2, 28)),  # leap year
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),  # § 188 (3) BGB
+        (date(2028, 1, 31), 1, date(2028, 2, 29)),  # leap year
+        (date(2028, 2, 29), 12, date(2029, 2, 28)),
         (date(2026, 3, 15), 6, date(2026, 9, 14)),
     ],
 )
@@ -241,6 +242,7 @@ def test_one_off_lines_are_invoiced_once(cast, accepted, setup_fee):
         description="Onboarding",
         quantity=1,
         unit_price=Decimal("500.00"),
+        price_unit="one_off",
         tax_rate=Decimal("19"),
     )
     billing.invoice_first(

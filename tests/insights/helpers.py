@@ -74,7 +74,7 @@ def subscribe(
     line = ContractLine.objects.create(
         contract=on, product=product, description=product.name,
         quantity=Decimal(quantity), unit_price=mrr * 12 / Decimal(quantity),
-        tax_rate=Decimal("19.00"),
+        price_unit="yearly", tax_rate=Decimal("19.00"),
     )  # fmt: skip
     return Subscription.objects.create(
         contract=on, contract_line=line, account=account, product=product,

@@ -52,7 +52,7 @@ def test_the_renewal_diff_shows_price_changes_and_items_no_longer_sold(cast, fix
     gone = product(code="ARCHIVE", price="100.00")
     fixed.lines.create(
         product=gone, description="Archive", quantity=1, unit_price="100.00",
-        tax_rate="19.00", position=2,
+        tax_rate="19.00", position=2, price_unit="yearly",
     )  # fmt: skip
     gone.is_active = False
     gone.save()
