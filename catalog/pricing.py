@@ -256,6 +256,26 @@ class Figures:
     def prorated(self) -> list[PlannedInvoice]:
         return [i for i in self.invoices if i.is_prorated]
 
+    def as_dict(self) -> dict[str, str]:
+        """The figures as strings (the API's totals)."""
+        return {
+            "list": str(self.list_term),
+            "discount": str(self.discount),
+            "discount_percent": str(self.discount_percent),
+            "net": str(self.term.net),
+            "tax": str(self.term.tax),
+            "gross": str(self.term.gross),
+            "billing_period": self.billing_period,
+            "period_net": str(self.period.net),
+            "period_gross": str(self.period.gross),
+            "year_net": str(self.year.net),
+            "year_gross": str(self.year.gross),
+            "one_off_net": str(self.one_off.net),
+            "term_start": self.start_on.isoformat(),
+            "term_end": self.end_on.isoformat(),
+            "invoices": str(len(self.invoices)),
+        }
+
 
 def _net(line, discounted: bool = True) -> Decimal:
     discount = line.discount_percent if discounted else ZERO

@@ -19,6 +19,7 @@ class ContractLineSerializer(ModelSerializer):
             "quantity",
             "unit_price",
             "discount_percent",
+            "price_unit",
             "tax_rate",
             "net",
         ]
@@ -87,6 +88,8 @@ class InvoiceLineSerializer(ModelSerializer):
             "description",
             "period_start",
             "period_end",
+            "prorated_days",
+            "period_days",
             "quantity",
             "net",
             "tax_rate",

@@ -21,9 +21,11 @@ class LineSerializer(ModelSerializer):
             "quantity",
             "unit_price",
             "discount_percent",
+            "price_unit",
             "tax_rate",
             "net",
         ]
+        read_only_fields = ["price_unit"]
 
 
 class OptionSerializer(ModelSerializer):
@@ -34,8 +36,10 @@ class OptionSerializer(ModelSerializer):
         model = OfferOption
         fields = ["id", "name", "position", "lines", "totals"]
 
-    def get_totals(self, option) -> dict:
-        return {k: str(v) for k, v in option.totals().items()}
+    def get_totals(self, option) -> dict[str, str]:
+        """The term's totals and the figures per billing period and year, as the
+        customer sees them (catalog.pricing)."""
+        return option.figures().as_dict()
 
 
 class OfferSerializer(ModelSerializer):

@@ -620,6 +620,10 @@ def contract_checks(contract: Contract) -> list[Check]:
 
 
 def _price_check(contract: Contract) -> Check:
+    """What will be billed equals what the customer accepted and signed: the same
+    lines with the same price units, and the same figures per billing period, per
+    year and for the term; once billing started, each subscription bills the
+    signed amount per period."""
     if contract.option_id is None:
         return Check(_("Prices"), True, _("No offer: nothing to compare."))
     key = lambda line: (  # noqa: E731
@@ -627,17 +631,55 @@ def _price_check(contract: Contract) -> Check:
         line.quantity,
         line.unit_price,
         line.discount_percent,
+        line.price_unit,
+        line.tax_rate,
     )
     offered = sorted(key(line) for line in contract.option.lines.all())
     contracted = sorted(key(line) for line in contract.lines.all())
-    if offered == contracted:
-        return Check(_("Prices"), True)
-    return Check(
-        _("Prices"),
-        False,
-        _("The contract lines differ from the accepted option %(option)s.")
-        % {"option": contract.option.name},
-    )
+    if offered != contracted:
+        return Check(
+            _("Prices"),
+            False,
+            _("The contract lines differ from the accepted option %(option)s.")
+            % {"option": contract.option.name},
+        )
+    signed = contract.option.figures()
+    billed = contract.figures()
+    pairs = [
+        (_("per billing period"), signed.period.gross, billed.period.gross),
+        (_("per year"), signed.year.gross, billed.year.gross),
+        (_("one-off"), signed.one_off.gross, billed.one_off.gross),
+        (_("for the term"), signed.term.gross, billed.term.gross),
+    ]
+    if signed.billing_period != billed.billing_period:
+        pairs.append((_("billing period"), signed.billing_period, billed.billing_period))
+    for name, was, now in pairs:
+        if was != now:
+            return Check(
+                _("Prices"),
+                False,
+                _("Billed %(what)s: %(billed)s, but %(signed)s was signed.")
+                % {"what": name, "billed": now, "signed": was},
+            )
+    per_line = {
+        figure.line.pk: figure.per_period
+        for figure in billed.lines
+        if figure.is_recurring
+    }
+    for subscription in contract.subscriptions.all():
+        expected = per_line.get(subscription.contract_line_id)
+        if expected is not None and subscription.period_amount != expected:
+            return Check(
+                _("Prices"),
+                False,
+                _("%(item)s bills %(billed)s a period, but %(signed)s was signed.")
+                % {
+                    "item": subscription.product.name,
+                    "billed": subscription.period_amount,
+                    "signed": expected,
+                },
+            )
+    return Check(_("Prices"), True)
 
 
 @transaction.atomic
