@@ -338,8 +338,10 @@ def figures(
     billing_period: str,
     anchor: date | None = None,
     billable_from: date | None = None,
+    first_term: bool = True,
 ) -> Figures:
-    """The signed figures of one term of `months` months from `start_on`."""
+    """The signed figures of one term of `months` months from `start_on`; a
+    later term (`first_term=False`, counted from `anchor`) bills no one-offs."""
     lines = list(lines)
     anchor = anchor or start_on
     end_on = term_end(anchor, start_on, months)
@@ -350,6 +352,7 @@ def figures(
         end_on=end_on,
         billing_period=billing_period,
         billable_from=billable_from,
+        one_offs=first_term,
     )
     at_list = plan(
         lines,
@@ -357,6 +360,7 @@ def figures(
         start_on=start_on,
         end_on=end_on,
         billing_period=billing_period,
+        one_offs=first_term,
         discounted=False,
     )
     result = Figures(
@@ -393,9 +397,10 @@ def figures(
                 )
             )
         else:
-            one_off_rates[line.tax_rate] = one_off_rates.get(line.tax_rate, ZERO) + net
+            once = net if first_term else ZERO
+            one_off_rates[line.tax_rate] = one_off_rates.get(line.tax_rate, ZERO) + once
             result.lines.append(
-                LineFigures(line, line.price_unit, net, ZERO, ZERO, net)
+                LineFigures(line, line.price_unit, net, ZERO, ZERO, once)
             )
     result.period = Amounts(sum(period_rates.values(), ZERO), tax_of(period_rates))
     result.year = Amounts(result.period.net * per_year, result.period.tax * per_year)

@@ -652,7 +652,9 @@ def _price_check(contract: Contract) -> Check:
         (_("for the term"), signed.term.gross, billed.term.gross),
     ]
     if signed.billing_period != billed.billing_period:
-        pairs.append((_("billing period"), signed.billing_period, billed.billing_period))
+        pairs.append(
+            (_("billing period"), signed.billing_period, billed.billing_period)
+        )
     for name, was, now in pairs:
         if was != now:
             return Check(

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 
 from contracts.models import Contract, ContractTerm, Invoice, InvoiceLine, Subscription
 from renewals.models import RenewalRun
@@ -86,12 +87,16 @@ def test_a_contract_without_standing_order_is_not_renewed(cast, fixed):
 
 
 def _monthly_standing(cast):
-    from contracts.services import contracts
-    from tests.contracts.helpers import contract_for
+    """5 seats at 360 a year, invoiced monthly, as offered and signed."""
+    from tests.contracts.helpers import contract_with
 
-    contract = contract_for(cast.kam)
-    Contract.objects.filter(pk=contract.pk).update(billing_period="monthly")
-    return contracts.contract_finalize(contract=contract, actor=cast.cs)
+    return contract_with(
+        cast.kam,
+        cast.cs,
+        start_on=timezone.localdate(),
+        billing_period="monthly",
+        lines=[("SEAT", "yearly", "360.00", 5, 0)],
+    )
 
 
 def test_billing_catches_up_every_missed_period_once_in_order(cast):
@@ -100,9 +105,9 @@ def test_billing_catches_up_every_missed_period_once_in_order(cast):
     sub = contract.subscriptions.get()
     assert sub.period_amount == Decimal("150.00")  # 5 × 360 a year / 12
     # when the job runs 3 months later (one date, nothing run in between)
-    from kam.core.dates import add_months
+    from kam.core.dates import boundary
 
-    day = add_months(contract.start_on, 3)
+    day = boundary(contract.start_on, 3)
     batch = run_on(day)
     # then months 2, 3 and 4 are billed, each once, without gaps
     periods = list(
@@ -114,7 +119,7 @@ def test_billing_catches_up_every_missed_period_once_in_order(cast):
     for (_s1, e1), (s2, _e2) in itertools.pairwise(periods):
         assert s2 == e1 + timedelta(days=1)
     sub.refresh_from_db()
-    assert sub.next_billing_on == add_months(contract.start_on, 4)
+    assert sub.next_billing_on == boundary(contract.start_on, 4)
     assert run_on(day).counts["invoices"] == 0
 
 
