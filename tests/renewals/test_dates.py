@@ -2,6 +2,7 @@
 rule, kam.core.dates): they never drift at month ends nor in leap years, each term
 has exactly its number of periods, and the job bills each period once."""
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -62,7 +63,7 @@ def test_each_term_has_its_number_of_periods_on_the_anchor_day(
             # month too short for it; it ends the day before the next
             assert span.start == boundary(anchor, (term * 12) + k * step)
             assert span.start.day in (anchor.day, 1)
-        for a, b in zip(spans, spans[1:], strict=False):
+        for a, b in itertools.pairwise(spans):
             assert b.start == a.end + timedelta(days=1)
         term_start = term_end + timedelta(days=1)
     assert term_start == boundary(anchor, 36)
