@@ -85,6 +85,10 @@ def _editable(offer: Offer, actor) -> Offer:
 # --- building -------------------------------------------------------------
 
 
+# ten years: every page plans a term's invoices, one per billing period
+MAX_DURATION_MONTHS = 120
+
+
 def _check_header(
     *, valid_until: date, duration_months: int, contact: Contact, account: Account
 ):
@@ -93,7 +97,15 @@ def _check_header(
             _("The validity date lies in the past."), extra={"field": "valid_until"}
         )
     if duration_months < 1:
-        raise ApplicationError(_("The duration must be at least one month."))
+        raise ApplicationError(
+            _("The duration must be at least one month."),
+            extra={"field": "duration_months"},
+        )
+    if duration_months > MAX_DURATION_MONTHS:
+        raise ApplicationError(
+            _("A term lasts at most %(n)d months.") % {"n": MAX_DURATION_MONTHS},
+            extra={"field": "duration_months"},
+        )
     if contact.account_id != account.pk:
         raise ApplicationError(
             _("Choose a contact of this account."), extra={"field": "contact"}

@@ -112,6 +112,9 @@ def test_no_request_makes_a_server_error_or_breaks_the_schema(
     world.assert_foreign_untouched()
 
 
+STATEFUL_SEED = 20261203
+
+
 def run_stateful(headers: dict) -> tuple[list[str], int, Counter]:
     """Run Schemathesis' own engine (as its command line does) over the schema, in
     its stateful phase only, with the four checks and `headers`; return the failures
@@ -120,6 +123,9 @@ def run_stateful(headers: dict) -> tuple[list[str], int, Counter]:
 
     config = schemathesis.Config.from_dict(
         {
+            # a fixed seed: the same sequences each run (unseeded, a run now and
+            # then drew no valid create at all and the test failed by chance)
+            "seed": STATEFUL_SEED,
             "headers": headers,
             "phases": {name: {"enabled": name == "stateful"} for name in PHASES},
             "generation": {"mode": "all", "max-examples": 30, "database": "none"},

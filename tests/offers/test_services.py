@@ -328,3 +328,17 @@ def test_comparison_rows_put_the_same_item_side_by_side(cast, offer, products):
     text = pdf_text(services.offer_pdf(offer))
     seat_row = next(line for line in text.splitlines() if "Enterprise seat" in line)
     assert "10 ×" in seat_row and "20 ×" in seat_row  # both options on one row
+
+
+@pytest.mark.parametrize("months", [0, services.MAX_DURATION_MONTHS + 1, 30000])
+def test_a_term_outside_one_month_to_ten_years_is_refused(cast, offer, months):
+    with pytest.raises(ApplicationError) as refused:
+        services.offer_create(
+            account=offer.account,
+            contact=offer.contact,
+            actor=cast.kam,
+            title="Too long",
+            duration_months=months,
+        )
+    assert refused.value.extra["field"] == "duration_months"
+    assert Offer.objects.filter(title="Too long").count() == 0
