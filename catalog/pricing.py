@@ -157,10 +157,10 @@ def term_end(anchor: date, start_on: date, months: int) -> date:
     return boundary(anchor, months_index(anchor, start_on) + months) - timedelta(days=1)
 
 
-def next_billing_day(anchor: date, start: date, end_on: date, billing_period: str):
-    """The first day after the period billed from `start`, None past the term."""
-    following = period_at(anchor, start, end_on, billing_period).end + timedelta(days=1)
-    return following if following <= end_on else None
+def next_start(period: Period, end_on: date) -> date | None:
+    """The first day after `period`, or None when it was the term's last (the
+    billing cursor of both billing paths)."""
+    return period.end + timedelta(days=1) if period.end < end_on else None
 
 
 # --- what the customer signs -----------------------------------------------
@@ -178,10 +178,6 @@ class LineFigures:
     @property
     def is_recurring(self) -> bool:
         return is_recurring(self.unit)
-
-    @property
-    def unit_label(self) -> str:
-        return PriceUnit(self.unit).label
 
 
 @dataclass

@@ -152,9 +152,7 @@ def invoice_first(
             }
         )
         # None past the term: the renewal decides what follows
-        subscription.next_billing_on = (
-            period.end + timedelta(days=1) if period.end < subscription.end_on else None
-        )
+        subscription.next_billing_on = pricing.next_start(period, subscription.end_on)
         subscription.save(update_fields=["next_billing_on", "updated_at"])
     for line in one_off_lines:
         lines.append(

@@ -415,16 +415,7 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
     update_rows(
         Subscription,
         ["next_billing_on", "updated_at"],
-        [
-            (
-                sub[0],
-                spans[sub[0]].end + timedelta(days=1)
-                if spans[sub[0]].end < sub[4]
-                else None,
-                now,
-            )
-            for sub in subs
-        ],
+        [(sub[0], pricing.next_start(spans[sub[0]], sub[4]), now) for sub in subs],
         casts={"next_billing_on": "date", "updated_at": "timestamptz"},
     )
     invoice_ids = reserve_ids(Invoice, len(keys))
