@@ -94,3 +94,19 @@ def noon(day: date, zone: str) -> datetime:
     """Noon of `day` in `zone`: where a test worked out by hand for one day moves to
     (time-machine's `time_machine.move_to(noon(TODAY, settings.TIME_ZONE))`)."""
     return datetime.combine(day, datetime.min.time().replace(hour=12), ZoneInfo(zone))
+
+
+def upcoming(month: int, day: int, after: date | None = None) -> date:
+    """The first `month`/`day` after `after` (the run's date by default): a test
+    about a calendar day (31 January, a leap day) starts there, on whatever day the
+    suite runs, instead of on a fixed date the run may already have passed."""
+    after = after or date.today()
+    year = after.year
+    while True:
+        try:
+            candidate = date(year, month, day)
+        except ValueError:  # 29 February outside a leap year
+            candidate = None
+        if candidate is not None and candidate > after:
+            return candidate
+        year += 1

@@ -21,6 +21,7 @@ def test_kam_logs_a_call_and_gets_the_task_reminder(page, screenshot, cast):
 
     # find the account
     page.get_by_role("link", name="Accounts", exact=True).click()
+    page.wait_for_url("**/accounts/")  # the home page also lists #account-rows
     page.get_by_label("Search").fill("nordl")
     expect(page.locator("#account-rows tr")).to_have_count(1)
     page.get_by_role("link", name="Nordlicht Media").click()

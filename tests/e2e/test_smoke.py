@@ -84,6 +84,7 @@ def test_kam_searches_the_account_list(page, screenshot, cast):
     AccountFactory(name="Foreign Bank AG", owner=cast.kam3)
     login(page, "kam")
     page.get_by_role("link", name="Accounts").first.click()
+    page.wait_for_url("**/accounts/")  # the home page also lists #account-rows
     rows = page.locator("#account-rows tr")
     expect(rows).to_have_count(2)  # not the other team's account
     page.get_by_label("Search").fill("nordl")
