@@ -10,6 +10,7 @@ DEPLOY_ENV := DJANGO_SETTINGS_MODULE=kam.settings.production \
 	DJANGO_SECRET_KEY=ci-dummy-5f0c8e2a9b7d4c1e8f3a6b2d9c7e1f4a0b8d6c3e2f1a9b7c \
 	DJANGO_ALLOWED_HOSTS=kam.example.com DATABASE_URL=postgres://kam@127.0.0.1:5432/kam \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 DEFAULT_FROM_EMAIL=kam@kam.example.com \
+	KAM_BASE_URL=https://kam.example.com \
 	OUTBOX_DELIVERY_BACKEND=anymail.backends.postmark.EmailBackend
 
 .PHONY: run install test test-calendar test-year install-smoke lint format checks ci \
@@ -31,7 +32,7 @@ run: $(STAMP)
 	@$(PY) manage.py seed_demo --if-empty --password '$(DEMO_PASSWORD)'
 	@$(PY) manage.py setup_periodic_tasks
 	@$(PY) manage.py collectstatic --noinput -v0
-	PORT=$(PORT) DEMO_PASSWORD='$(DEMO_PASSWORD)' $(VENV)/bin/honcho -f Procfile.dev start -p $(PORT)
+	PORT=$(PORT) KAM_PORT=$(PORT) DEMO_PASSWORD='$(DEMO_PASSWORD)' $(VENV)/bin/honcho -f Procfile.dev start -p $(PORT)
 
 ## The whole suite against PostgreSQL and Redis (DATABASE_URL / CELERY_BROKER_URL override).
 test: $(STAMP)

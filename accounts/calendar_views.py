@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -15,6 +14,7 @@ from icalendar import Calendar, Event
 
 from accounts.models import Task
 from kam.core import services as core_services
+from kam.core.links import absolute_url, base_url
 from kam.core.models import User
 
 FEED_DAYS_BACK = 90
@@ -22,7 +22,7 @@ FEED_DAYS_BACK = 90
 
 def feed_url(user) -> str:
     path = reverse("accounts:calendar-feed", args=[user.calendar_token])
-    return settings.KAM_BASE_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 def calendar_feed(request, token):
@@ -39,7 +39,7 @@ def calendar_feed(request, token):
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"KAM · {user}")
     cal.add("x-published-ttl", "PT1H")
-    base = settings.KAM_BASE_URL.rstrip("/")
+    base = base_url()
     for task in tasks:
         event = Event()
         event.add("uid", f"task-{task.pk}@kam")

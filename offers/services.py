@@ -22,6 +22,7 @@ from catalog.models import PackageVersion, Product
 from catalog.services import package_version_lock
 from kam.core import services as core_services
 from kam.core.exceptions import ApplicationError
+from kam.core.links import absolute_url
 from kam.core.pdf import html_to_pdf
 from kam.core.roles import Role
 from offers import placeholders
@@ -451,7 +452,7 @@ def offer_request_approval(*, offer: Offer, actor) -> Offer:
                         "",
                         *reasons,
                         "",
-                        settings.KAM_BASE_URL.rstrip("/") + url,
+                        absolute_url(url),
                     ]
                 ),
                 related=offer,
@@ -545,8 +546,9 @@ def _values(offer: Offer) -> dict:
         "kam_name": str(kam),
         "kam_email": kam.email,
         "kam_phone": kam.phone,
-        "acceptance_link": settings.KAM_BASE_URL.rstrip("/")
-        + reverse("offers:accept", args=[acceptance_token(offer)]),
+        "acceptance_link": absolute_url(
+            reverse("offers:accept", args=[acceptance_token(offer)])
+        ),
         "start_date": offer.start_on.isoformat(),
         "duration_months": str(offer.duration_months),
     }

@@ -2,7 +2,6 @@
 
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -15,6 +14,7 @@ from kam.core import services as core_services
 from kam.core.access import can_see
 from kam.core.dates import local_datetime
 from kam.core.exceptions import ApplicationError
+from kam.core.links import absolute_url, base_url
 from kam.core.models import User
 
 FIELDS = ["title", "notes", "due_at", "assignee", "account"]
@@ -110,10 +110,6 @@ def task_set_done(*, task: Task, done: bool) -> Task:
     return task
 
 
-def _absolute(path: str) -> str:
-    return settings.KAM_BASE_URL.rstrip("/") + path
-
-
 def task_reminders_send(*, now: datetime | None = None, limit: int = 500) -> int:
     """Remind assignees of tasks that fell due: a bell notification and an email."""
     now = now or timezone.now()
@@ -149,7 +145,7 @@ def _remind(task: Task, now: datetime) -> None:
         dedupe_key=f"task-reminder:{task.pk}:{task.due_at:%Y%m%d%H%M}",
     )
     if user.email:
-        context = {"task": task, "user": user, "url": _absolute(url)}
+        context = {"task": task, "user": user, "url": absolute_url(url)}
         core_services.message_queue(
             to=[user.email],
             subject=title,
@@ -186,7 +182,7 @@ def task_digest_send(*, day: date | None = None) -> int:
                     "day": day,
                     "overdue": [t for t in user_tasks if t.due_at < start_of_day],
                     "today": [t for t in user_tasks if t.due_at >= start_of_day],
-                    "base_url": settings.KAM_BASE_URL.rstrip("/"),
+                    "base_url": base_url(),
                 }
                 core_services.message_queue(
                     to=[user.email],

@@ -35,6 +35,7 @@ from kam.core import services as core_services
 from kam.core.bulk import history_snapshot
 from kam.core.dates import period_end
 from kam.core.exceptions import ApplicationError
+from kam.core.links import absolute_url
 from kam.core.pdf import html_to_pdf
 from kam.core.queueing import enqueue, enqueue_on_commit
 from kam.core.roles import Role
@@ -114,7 +115,7 @@ def _notify_customer_services(contract: Contract, title: str, body: str = "") ->
         core_services.message_queue(
             to=addresses,
             subject=title,
-            body_text=f"{body}\n\n{settings.KAM_BASE_URL.rstrip('/')}{url}\n",
+            body_text=f"{body}\n\n{absolute_url(url)}\n",
             related=contract,
         )
 
@@ -247,9 +248,7 @@ def contract_for_token(token: str) -> Contract | None:
 
 
 def signing_url(contract: Contract) -> str:
-    return settings.KAM_BASE_URL.rstrip("/") + reverse(
-        "contracts:sign", args=[signing_token(contract)]
-    )
+    return absolute_url(reverse("contracts:sign", args=[signing_token(contract)]))
 
 
 UNSENT_AFTER = timedelta(minutes=10)

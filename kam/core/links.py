@@ -4,6 +4,7 @@ per row, which took a tenth of a 350-row report's rendering."""
 
 from functools import lru_cache
 
+from django.conf import settings
 from django.urls import get_script_prefix, reverse
 
 _SENTINEL = "9876543210"
@@ -19,3 +20,15 @@ def object_url(name: str, pk: int) -> str:
     """`reverse(name, args=[pk])` for a URL whose one argument is an integer id."""
     head, tail = _template(name, get_script_prefix())
     return f"{head}{int(pk)}{tail}"
+
+
+def base_url() -> str:
+    """Where people reach this KAM (settings.KAM_BASE_URL), without a trailing slash:
+    emailed links and the calendar feed are made from it, often by a worker, which
+    has no request to ask."""
+    return settings.KAM_BASE_URL.rstrip("/")
+
+
+def absolute_url(path: str) -> str:
+    """`path` (from `reverse()`) as an address to open from an email or a calendar."""
+    return base_url() + path

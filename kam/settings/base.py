@@ -231,8 +231,9 @@ ANYMAIL = {
 }
 ADMINS = [("KAM administrators", a) for a in env.list("KAM_ADMIN_EMAILS", default=[])]
 
-# Celery. Embedded default: kombu's filesystem transport, so no broker server
-# is needed; CELERY_BROKER_URL=redis://... switches to Redis.
+# Celery. Embedded default: kombu's filesystem transport (made safe for several
+# processes in kam/core/broker.py), so no broker server is needed;
+# CELERY_BROKER_URL=redis://... switches to Redis.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -240,6 +241,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded broker is a folder; make sure it exists for every process.
     (VAR_DIR / "celery" / "queue").mkdir(parents=True, exist_ok=True)
     (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT = "kam.core.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": _queue_dir,
         "data_folder_out": _queue_dir,

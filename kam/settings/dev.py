@@ -8,6 +8,11 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env(
     "DJANGO_SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production"
 )
+# Emailed links and the calendar feed point at the served address: `make run` passes
+# its PORT on as KAM_PORT to every process (the worker writes most links).
+KAM_BASE_URL = env(
+    "KAM_BASE_URL", default=f"http://127.0.0.1:{env.int('KAM_PORT', default=8000)}"
+)
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"]
 )

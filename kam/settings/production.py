@@ -1,5 +1,9 @@
 """Production: every secret and address must come from the environment."""
 
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -18,6 +22,16 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # e.g. anymail.backends.postmark.EmailBackend
 OUTBOX_DELIVERY_BACKEND = env("OUTBOX_DELIVERY_BACKEND")
+
+# Where people reach KAM: every emailed link (acceptance, signing, reminders) and the
+# calendar feed start with it, and workers have no request to take it from.
+KAM_BASE_URL = env("KAM_BASE_URL")
+_base = urlsplit(KAM_BASE_URL)
+if _base.scheme not in ("http", "https") or not _base.hostname or _base.query:
+    raise ImproperlyConfigured(
+        f"KAM_BASE_URL must be the address people open KAM at, such as "
+        f"https://kam.example.com, not {KAM_BASE_URL!r}."
+    )
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.core import services as core_services
+from kam.core.links import absolute_url
 from kam.core.roles import Role
 from renewals.models import RenewalConfig, RenewalFailure, RenewalRun
 from renewals.services import steps
@@ -207,7 +208,7 @@ def _notify_admins(run: RenewalRun) -> None:
     addresses = sorted(set(admins))
     if not addresses:
         return
-    url = settings.KAM_BASE_URL.rstrip("/") + reverse("renewals:run", args=[run.pk])
+    url = absolute_url(reverse("renewals:run", args=[run.pk]))
     core_services.message_queue(
         to=addresses,
         subject=_("Renewal run %(date)s: %(count)d failures")
@@ -261,7 +262,7 @@ def _notify_kams(day: date) -> None:
                         "numbers": numbers[:200],
                         "more": max(0, len(numbers) - 200),
                         "day": day,
-                        "url": settings.KAM_BASE_URL.rstrip("/") + url,
+                        "url": absolute_url(url),
                     },
                 ),
             )

@@ -116,13 +116,14 @@ PRODUCTION_ENV = {
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "DEFAULT_FROM_EMAIL": "kam@kam.example.com",
     "OUTBOX_DELIVERY_BACKEND": "anymail.backends.postmark.EmailBackend",
+    "KAM_BASE_URL": "https://kam.example.com",
 }
 
 
-def run_django_setup(*, without=None):
+def run_django_setup(*, without=None, **values):
     """Start Django under production settings with all variables but `without`."""
     env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
-    env |= {k: v for k, v in PRODUCTION_ENV.items() if k != without}
+    env |= {k: v for k, v in PRODUCTION_ENV.items() if k != without} | values
     env["DJANGO_SETTINGS_MODULE"] = "kam.settings.production"
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('ok')"],
@@ -143,3 +144,11 @@ def test_production_settings_name_a_missing_variable(missing):
 def test_production_settings_load_with_every_variable():
     result = run_django_setup()
     assert result.stdout.strip() == "ok", result.stderr
+
+
+@pytest.mark.parametrize("value", ["kam.example.com", "ftp://kam.example.com", "https://"])
+def test_production_refuses_a_base_url_that_is_no_address(value):
+    result = run_django_setup(KAM_BASE_URL=value)
+    assert result.returncode != 0
+    assert "KAM_BASE_URL must be the address people open KAM at" in result.stderr
+    assert repr(value) in result.stderr
