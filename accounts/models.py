@@ -405,6 +405,8 @@ class Task(TimeStampedModel):
     related_object_id = models.CharField(max_length=64, blank=True)
     related = GenericForeignKey("related_content_type", "related_object_id")
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    # what a planned task is for (e.g. "check-in:handoff:30"): one per account and key
+    key = models.CharField(max_length=80, blank=True, default="", editable=False)
     reminder_sent_at = models.DateTimeField(
         _("reminder sent at"), null=True, blank=True
     )
@@ -426,6 +428,13 @@ class Task(TimeStampedModel):
             models.Index(
                 fields=["reminder_sent_at", "due_at"], name="task_reminder_idx"
             ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "key"],
+                condition=~models.Q(key=""),
+                name="task_one_per_account_and_key",
+            )
         ]
 
     def __str__(self):

@@ -1,6 +1,6 @@
 """Sales handoff: a newly won customer goes to key account or outbound management."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -15,12 +15,6 @@ from kam.core.exceptions import ApplicationError
 from kam.core.models import Team, User
 from kam.core.roles import Role
 
-CHECK_IN_DAYS = (30, 60, 90)
-
-
-def _at_nine(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(9, 0)))
-
 
 def _outbound_owner(team: Team) -> User:
     """The outbound team member with the fewest accounts (ties: by name)."""
@@ -31,20 +25,6 @@ def _outbound_owner(team: Team) -> User:
         .first()
     )
     return member or team.manager
-
-
-def _check_ins(account: Account, owner: User, actor: User) -> None:
-    today = timezone.localdate()
-    for days in CHECK_IN_DAYS:
-        task_services.task_create(
-            title=_("%(days)d-day check-in with %(account)s")
-            % {"days": days, "account": account},
-            due_at=_at_nine(today + timedelta(days=days)),
-            assignee=owner,
-            account=account,
-            actor=actor,
-            notes=_("Planned after the sales handoff: how is the start going?"),
-        )
 
 
 @transaction.atomic
@@ -129,7 +109,13 @@ def handoff_submit(
             actor=actor,
             related=handoff,
         )
-    _check_ins(account, owner, actor)
+    task_services.check_ins_plan(
+        account=account,
+        occasion="handoff",
+        start_on=timezone.localdate(),
+        actor=actor,
+        notes=_("Planned after the sales handoff: how is the start going?"),
+    )
     return handoff
 
 

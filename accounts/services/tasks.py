@@ -45,8 +45,10 @@ def task_create(
     account: Account | None = None,
     notes: str = "",
     related=None,
+    key: str = "",
 ) -> Task:
-    """Create a task (optionally about an account and any other object)."""
+    """Create a task (optionally about an account and any other object). A task
+    with a `key` is planned once per account: the existing one is returned."""
     task = Task(
         title=title.strip(),
         due_at=due_at,
@@ -54,12 +56,20 @@ def task_create(
         account=account,
         notes=notes,
         created_by=actor,
+        key=key,
     )
     if related is not None:
         task.related_content_type = ContentType.objects.get_for_model(related)
         task.related_object_id = str(related.pk)
     _validate(task)
-    task.save()
+    if key:
+        try:
+            with transaction.atomic():
+                task.save()
+        except IntegrityError:  # task_one_per_account_and_key
+            return Task.objects.get(account=account, key=key)
+    else:
+        task.save()
     if account is not None:
         TimelineEntry.objects.create(
             account=account,
@@ -75,6 +85,50 @@ def task_create(
             related_object_id=str(task.pk),
         )
     return task
+
+
+CHECK_IN_DAYS = (30, 60, 90)
+
+
+@transaction.atomic
+def check_ins_plan(
+    *,
+    account: Account,
+    occasion: str,
+    start_on: date,
+    actor: User | None,
+    notes: str,
+    related=None,
+) -> list[Task]:
+    """Plan the 30/60/90-day check-ins after `occasion` (a handoff, a new contract):
+    one set per account and occasion, and none while a set is still running."""
+    keys = [f"check-in:{occasion}:{days}" for days in CHECK_IN_DAYS]
+    running = (
+        Task.objects.filter(
+            account=account,
+            key__startswith="check-in:",
+            done_at__isnull=True,
+            due_at__gte=timezone.now(),
+        )
+        .exclude(key__in=keys)
+        .exists()
+    )
+    if running:
+        return []
+    return [
+        task_create(
+            title=_("%(days)d-day check-in with %(account)s")
+            % {"days": days, "account": account.name},
+            due_at=local_datetime(start_on + timedelta(days=days), 9),
+            assignee=account.owner,
+            account=account,
+            actor=actor,
+            notes=notes,
+            related=related,
+            key=key,
+        )
+        for days, key in zip(CHECK_IN_DAYS, keys, strict=True)
+    ]
 
 
 @transaction.atomic

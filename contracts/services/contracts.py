@@ -766,14 +766,17 @@ def contract_finalize(*, contract: Contract, actor) -> Contract:
         % {"subs": len(subscriptions), "invoices": 1 if invoice else 0},
         actor,
     )
-    for days in (30, 60, 90):
-        task_services.task_create(
-            title=_("%(days)d-day check-in: %(account)s")
-            % {"days": days, "account": contract.account.name},
-            due_at=timezone.now() + timedelta(days=days),
-            assignee=contract.account.owner,
+    if contract.previous_id is None:  # a renewal is no new start
+        task_services.check_ins_plan(
             account=contract.account,
+            occasion=f"contract:{contract.number}",
+            start_on=max(contract.start_on, today),
             actor=actor,
+            notes=_(
+                "Planned when contract %(number)s was finalized: how is the "
+                "start going?"
+            )
+            % {"number": contract.number},
             related=contract,
         )
     if invoice:
