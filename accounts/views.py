@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -131,7 +132,7 @@ def account_detail(request, pk):
     )
     situation = selectors.order_situation(account=account)
     chart = {
-        "labels": [m.strftime("%m/%Y") for m in situation.months],
+        "labels": [formats.date_format(m, "M Y") for m in situation.months],
         "datasets": [
             {
                 "label": _("Net revenue (%(currency)s)")

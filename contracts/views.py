@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -11,6 +13,7 @@ from contracts.forms import NoticeForm, SignForm
 from contracts.models import Contract
 from contracts.services import contracts
 from kam.core.access import can_change
+from kam.core.dates import show_date
 from kam.core.exceptions import ApplicationError
 from kam.core.forms import run_service
 from kam.core.middleware import client_ip
@@ -32,6 +35,8 @@ def contract_detail(request, pk):
             if contract.renewal_offer_id
             else None,
             "terms": list(contract.terms.all()),
+            # where a term is fully billed, the next bill comes with the renewal
+            "renews_on": contract.end_on + timedelta(days=1),
         },
     )
 
@@ -56,7 +61,7 @@ def contract_notice(request, pk):
         messages.success(
             request,
             _("Notice recorded: %(number)s ends on %(date)s and does not renew.")
-            % {"number": contract.number, "date": contract.end_on.isoformat()},
+            % {"number": contract.number, "date": show_date(contract.end_on)},
         )
         return redirect(contract)
     return render(

@@ -21,6 +21,7 @@ from catalog import pricing
 from catalog.models import PackageVersion, Product
 from catalog.services import package_version_lock
 from kam.core import services as core_services
+from kam.core.dates import show_date
 from kam.core.exceptions import ApplicationError
 from kam.core.links import absolute_url
 from kam.core.pdf import html_to_pdf
@@ -537,19 +538,24 @@ def offer_for_token(token: str) -> Offer | None:
 
 def _values(offer: Offer) -> dict:
     kam = offer.account.owner
+    with translation.override(offer.language):  # dates as the customer reads them
+        valid_until, start_date = (
+            show_date(offer.valid_until),
+            show_date(offer.start_on),
+        )
     return {
         "customer_name": offer.account.legal_name or offer.account.name,
         "contact_name": str(offer.contact),
         "offer_number": offer.label,
         "offer_title": offer.title,
-        "valid_until": offer.valid_until.isoformat(),
+        "valid_until": valid_until,
         "kam_name": str(kam),
         "kam_email": kam.email,
         "kam_phone": kam.phone,
         "acceptance_link": absolute_url(
             reverse("offers:accept", args=[acceptance_token(offer)])
         ),
-        "start_date": offer.start_on.isoformat(),
+        "start_date": start_date,
         "duration_months": str(offer.duration_months),
     }
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Contact, OrderLine
 from accounts.validators import normalize_vat, vat_error
 from catalog.models import Currency, Product
+from kam.core.dates import show_date
 from kam.core.models import User
 from kam.core.queueing import enqueue_on_commit
 from kam.core.spreadsheets import SpreadsheetError, read_table
@@ -440,7 +441,7 @@ def _parse_order(row, ctx):
     if ordered_on > timezone.localdate():
         raise _RowError(
             "ordered_on",
-            _("The order date %s lies in the future.") % ordered_on.isoformat(),
+            _("The order date %s lies in the future.") % show_date(ordered_on),
         )
     code = _text(row, "product_code")
     if code not in ctx.products:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Task, TimelineEntry
 from kam.core import services as core_services
 from kam.core.access import can_see
-from kam.core.dates import local_datetime
+from kam.core.dates import local_datetime, show_date, show_datetime
 from kam.core.exceptions import ApplicationError
 from kam.core.links import absolute_url, base_url
 from kam.core.models import User
@@ -77,7 +77,7 @@ def task_create(
             title=_("Task: %(title)s") % {"title": task.title},
             summary=_("Due %(due)s for %(user)s")
             % {
-                "due": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M"),
+                "due": show_datetime(due_at),
                 "user": assignee,
             },
             actor=actor,
@@ -240,7 +240,7 @@ def task_digest_send(*, day: date | None = None) -> int:
                 }
                 core_services.message_queue(
                     to=[user.email],
-                    subject=_("Your tasks for %(day)s") % {"day": day.isoformat()},
+                    subject=_("Your tasks for %(day)s") % {"day": show_date(day)},
                     body_text=render_to_string(
                         "emails/accounts/task_digest.txt", context
                     ),

@@ -33,7 +33,7 @@ from contracts.models import (
 from contracts.services import billing
 from kam.core import services as core_services
 from kam.core.bulk import history_snapshot
-from kam.core.dates import period_end
+from kam.core.dates import period_end, show_date
 from kam.core.exceptions import ApplicationError
 from kam.core.links import absolute_url
 from kam.core.pdf import html_to_pdf
@@ -879,7 +879,7 @@ def contracts_end_due(*, today: date | None = None, pks=None) -> dict[str, list[
                 else _("Contract %(number)s ended")
             )
             % {"number": number},
-            summary=_("The term ended on %(date)s.") % {"date": end_on.isoformat()},
+            summary=_("The term ended on %(date)s.") % {"date": show_date(end_on)},
         )
         for pk, _status, account_id, number, end_on in rows
     )
@@ -960,13 +960,13 @@ def _trial_remind(contract_pk: int) -> int:
     core_services.notification_create(
         user=owner,
         title=_("Trial ends %(date)s: %(account)s")
-        % {"date": ends_on.isoformat(), "account": contract.account.name},
+        % {"date": show_date(ends_on), "account": contract.account.name},
         url=contract.get_absolute_url(),
         dedupe_key=f"trial:{contract.pk}",
     )
     task_services.task_create(
         title=_("Trial of %(number)s ends %(date)s: talk about conversion")
-        % {"number": contract.number, "date": ends_on.isoformat()},
+        % {"number": contract.number, "date": show_date(ends_on)},
         due_at=timezone.now(),
         assignee=owner,
         account=contract.account,
@@ -1085,7 +1085,7 @@ def contract_notice_receive(
                 "Only a running standing order can be given notice; this contract ends "
                 "on %(date)s anyway."
             )
-            % {"date": contract.end_on.isoformat()}
+            % {"date": show_date(contract.end_on)}
         )
     if received_on > timezone.localdate():
         raise ApplicationError(
@@ -1100,9 +1100,9 @@ def contract_notice_receive(
                 "the end of the next term, %(effective)s."
             )
             % {
-                "cancel_by": contract.cancel_by.isoformat(),
-                "renews": (contract.end_on + timedelta(days=1)).isoformat(),
-                "effective": next_term_end(contract).isoformat(),
+                "cancel_by": show_date(contract.cancel_by),
+                "renews": show_date(contract.end_on + timedelta(days=1)),
+                "effective": show_date(next_term_end(contract)),
             },
             extra={"field": "received_on"},
         )
@@ -1118,8 +1118,8 @@ def contract_notice_receive(
         ]
     )
     comment = _("Customer gave notice on %(date)s: ends %(end)s, no renewal.") % {
-        "date": received_on.isoformat(),
-        "end": contract.end_on.isoformat(),
+        "date": show_date(received_on),
+        "end": show_date(contract.end_on),
     }
     ContractEvent.objects.create(
         contract=contract,

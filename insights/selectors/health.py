@@ -174,8 +174,27 @@ def health_inputs(account_ids, *, today: date) -> dict[int, dict]:
     return inputs
 
 
+# A score needs evidence: at least this many of revenue trend, NPS answers, a recorded
+# touch and a running contract. A new account has none, and its score would be the
+# neutral defaults of absent data (about 42, shown red): it has no score instead.
+MIN_EVIDENCE = 2
+
+
+def evidence(raw: dict) -> int:
+    """How many of the factors that need data have some."""
+    return sum(
+        (
+            raw["revenue_trend"] is not None,
+            raw["nps_answers"] > 0,
+            raw["days_since_touch"] is not None,
+            raw["running"],
+        )
+    )
+
+
 def health_scores(account_ids, *, today: date, config: HealthConfig | None = None):
-    """{account id: (score, factors)} with each factor's value, score and share."""
+    """{account id: (score, factors)} with each factor's value, score and share;
+    the score is None where there is not enough data (MIN_EVIDENCE)."""
     config = config or HealthConfig.get()
     weights = config.weights()
     result = {}
@@ -199,7 +218,7 @@ def health_scores(account_ids, *, today: date, config: HealthConfig | None = Non
         factors["contract_end"]["standing_order"] = raw["standing_order"]
         factors["contract_end"]["running"] = raw["running"]
         factors["nps"]["answers"] = raw["nps_answers"]
-        result[pk] = (score, factors)
+        result[pk] = (score if evidence(raw) >= MIN_EVIDENCE else None, factors)
     return result
 
 

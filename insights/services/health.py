@@ -31,10 +31,18 @@ def health_recompute(*, today=None) -> int:
                         account_id=pk, computed_on=today, score=score, factors=factors
                     )
                     for pk, (score, factors) in scores.items()
+                    if score is not None  # not enough data: unscored
                 ],
                 update_conflicts=True,
                 unique_fields=["account", "computed_on"],
                 update_fields=["score", "factors"],
             )
-        written += len(scores)
+            # a day's row goes when the data behind it went (rerun the same day)
+            HealthScore.objects.filter(
+                account_id__in=[
+                    pk for pk, (score, _f) in scores.items() if score is None
+                ],
+                computed_on=today,
+            ).delete()
+        written += sum(1 for score, _f in scores.values() if score is not None)
     return written

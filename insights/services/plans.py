@@ -18,7 +18,7 @@ from insights.models import (
     PlanReview,
 )
 from insights.services import require_change, require_own_contact, require_past
-from kam.core.dates import local_datetime
+from kam.core.dates import local_datetime, show_date
 from kam.core.exceptions import ApplicationError
 
 ZERO = Decimal("0")
@@ -174,7 +174,7 @@ def review_add(
         plan=plan, held_on=held_on, minutes=minutes.strip(),
         attendees=attendees.strip(), recorded_by=actor,
     )  # fmt: skip
-    title = _("Account plan review %(date)s") % {"date": held_on.isoformat()}
+    title = _("Account plan review %(date)s") % {"date": show_date(held_on)}
     _event(plan, actor, title, review.minutes)
     return review
 

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
-from django.utils import timezone
+from django.utils import formats, timezone
 
 
 @lru_cache(maxsize=8192)  # pure, and batch jobs ask for the same dates again and again
@@ -73,3 +73,14 @@ def anchored_period(anchor: date, day: date, months: int) -> tuple[date, date]:
 def local_datetime(day: date, hour: int = 0) -> datetime:
     """The moment `hour` o'clock strikes on `day` in the current time zone."""
     return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def show_date(day: date) -> str:
+    """A date as people read it in the active language: 2 Oct 2027 in English,
+    02.10.2027 in German (kam/formats); never the US month-first form."""
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def show_datetime(moment: datetime) -> str:
+    """A moment in local time as people read it in the active language."""
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")

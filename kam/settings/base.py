@@ -192,6 +192,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [ASSETS_DIR / "locale"]
+# Unambiguous English dates (2 Oct 2027); German keeps Django's (02.10.2027)
+FORMAT_MODULE_PATH = ["kam.formats"]
 TIME_ZONE = env("KAM_TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
 USE_TZ = True

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from contracts.models import ContractTerm, Invoice
 from contracts.services import billing
 from kam.core import services as core_services
+from kam.core.dates import show_date
 from kam.core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def renewal_notice_send(*, term_id: int) -> bool:
             core_services.message_queue(
                 to=[contact.email],
                 subject=_("Your contract %(number)s renews until %(date)s")
-                % {"number": contract.number, "date": term.end_on.isoformat()},
+                % {"number": contract.number, "date": show_date(term.end_on)},
                 body_text=render_to_string(
                     "emails/renewals/renewed.txt",
                     {"contract": contract, "term": term, "kam": owner},

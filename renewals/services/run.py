@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.core import services as core_services
+from kam.core.dates import show_date
 from kam.core.links import absolute_url
 from kam.core.roles import Role
 from renewals.models import RenewalConfig, RenewalFailure, RenewalRun
@@ -212,7 +213,7 @@ def _notify_admins(run: RenewalRun) -> None:
     core_services.message_queue(
         to=addresses,
         subject=_("Renewal run %(date)s: %(count)d failures")
-        % {"date": run.business_date.isoformat(), "count": run.failure_count},
+        % {"date": show_date(run.business_date), "count": run.failure_count},
         body_text=render_to_string(
             "emails/renewals/run_failed.txt",
             {"run": run, "failures": list(run.failures.all()[:50]), "url": url},

@@ -47,7 +47,7 @@ from kam.core.bulk import (
     reserve_ids,
     update_rows,
 )
-from kam.core.dates import local_datetime
+from kam.core.dates import local_datetime, show_date
 from renewals.models import Churn, RenewalConfig
 
 ACTIVE = Subscription.Status.ACTIVE
@@ -128,7 +128,7 @@ def trials(ids: list[int], day: date, config: RenewalConfig) -> Result:
             (
                 account_id,
                 _("Trial of %(number)s converted to paid") % {"number": number},
-                _("The trial ended on %(date)s.") % {"date": ends_on.isoformat()},
+                _("The trial ended on %(date)s.") % {"date": show_date(ends_on)},
             )
             for number, (account_id, ends_on) in seen.items()
         ],
@@ -308,13 +308,13 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
                 db_datetime(now),
             )
         )
-        summary = new_term % {"start": start_on.isoformat(), "end": new_end.isoformat()}
+        summary = new_term % {"start": show_date(start_on), "end": show_date(new_end)}
         if change:
             summary += " " + prices % {"change": f"{change:+}"}
         timeline.append(
             (
                 account_id,
-                title % {"number": number, "date": new_end.isoformat()},
+                title % {"number": number, "date": show_date(new_end)},
                 summary,
             )
         )
@@ -614,7 +614,7 @@ def offers(ids: list[int], day: date, config: RenewalConfig) -> Result:
                 "draft offer has the old package at today's prices; compare it on "
                 "the contract page before sending."
             )
-            % {"number": contract.number, "end": contract.end_on.isoformat()},
+            % {"number": contract.number, "end": show_date(contract.end_on)},
             # on the KAM's home from the morning it is made
             due_at=local_datetime(day, 9),
             assignee=owner,
@@ -627,7 +627,7 @@ def offers(ids: list[int], day: date, config: RenewalConfig) -> Result:
             title=_("Renewal offer drafted: %(account)s")
             % {"account": contract.account.name},
             body=_("%(number)s ends on %(end)s.")
-            % {"number": contract.number, "end": contract.end_on.isoformat()},
+            % {"number": contract.number, "end": show_date(contract.end_on)},
             url=contract.get_absolute_url(),
             dedupe_key=f"renewal-offer:{contract.pk}",
         )

@@ -146,7 +146,9 @@ def test_production_settings_load_with_every_variable():
     assert result.stdout.strip() == "ok", result.stderr
 
 
-@pytest.mark.parametrize("value", ["kam.example.com", "ftp://kam.example.com", "https://"])
+@pytest.mark.parametrize(
+    "value", ["kam.example.com", "ftp://kam.example.com", "https://"]
+)
 def test_production_refuses_a_base_url_that_is_no_address(value):
     result = run_django_setup(KAM_BASE_URL=value)
     assert result.returncode != 0

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import TimelineEntry
+from accounts.models import Account, TimelineEntry
 from contracts.models import Invoice
 from insights.models import FeedbackItem, HealthConfig, HealthScore, NpsResponse
 from insights.selectors.health import (
@@ -75,8 +75,11 @@ def test_scores_from_the_database(cast):
 
 def test_nightly_scores_and_early_warning(cast):
     today = timezone.localdate()
-    key = AccountFactory(owner=cast.kam, is_key_account=True, name="Falling")
-    steady = AccountFactory(owner=cast.kam, is_key_account=True, name="Steady")
+    # scored accounts: a revenue trend and a recorded touch (MIN_EVIDENCE)
+    data = {"revenue_12m": Decimal("900"), "revenue_prev_12m": Decimal("1000"),
+            "last_touch_at": timezone.now()}  # fmt: skip
+    key = AccountFactory(owner=cast.kam, is_key_account=True, name="Falling", **data)
+    steady = AccountFactory(owner=cast.kam, is_key_account=True, name="Steady", **data)
     assert health_recompute(today=today) >= 2
     assert health_recompute(today=today) >= 2  # a rerun replaces the day's rows
     assert HealthScore.objects.filter(account=key).count() == 1
@@ -184,3 +187,21 @@ def test_score_bands_and_weakest_first_by_hand(client, cast):
     listed = [(a.name, a.score) for a in response.context["latest"]]
     assert listed == [("K10", 10), ("K39", 39), ("K40", 40), ("K85", 85),
                       ("K100", 100), ("Unscored", None)]  # fmt: skip
+
+
+def test_a_new_account_has_not_enough_data_for_a_score(cast, client):
+    # the defect: a new account showed 42 in red, from nothing but defaults
+    account = AccountFactory(owner=cast.kam, revenue_prev_12m=Decimal("0"))
+    score, factors = health_scores([account.pk], today=timezone.localdate())[account.pk]
+    assert score is None and factors["nps"]["answers"] == 0
+    assert health_recompute(today=timezone.localdate()) == 0
+    assert not HealthScore.objects.filter(account=account).exists()
+    client.force_login(cast.kam)
+    html = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    assert "not enough data" in html and "text-bg-danger" not in html
+    # with a running contract and a recorded touch it is scored
+    contract(account, start=timezone.localdate() - timedelta(days=30),
+             end=timezone.localdate() + timedelta(days=300), auto_renew=True)  # fmt: skip
+    Account.objects.filter(pk=account.pk).update(last_touch_at=timezone.now())
+    score, _f = health_scores([account.pk], today=timezone.localdate())[account.pk]
+    assert isinstance(score, int)

@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from accounts.models import Account
 from insights.models import FamilyAffinity, HealthScore, UpsellItem
 from insights.tasks import insights_recompute_task
 from tests.conftest import wait_for
@@ -17,6 +18,8 @@ def scored_today() -> int:
 
 def test_insights_recompute_on_a_real_worker(celery_worker, cast):
     build_segment(cast)
+    # each has a running contract; a recorded touch makes it enough data for a score
+    Account.objects.update(last_touch_at=timezone.now())
     FamilyAffinity.objects.all().delete()
     insights_recompute_task.delay()
     assert wait_for(lambda: scored_today() == 5)

@@ -10,6 +10,7 @@ from accounts.models import Account, Task
 from contracts.models import Contract, ContractTerm, Invoice
 from contracts.selectors import renewal_diff
 from contracts.services import contracts
+from kam.core.dates import show_date
 from kam.core.exceptions import ApplicationError
 from kam.core.models import Notification
 from offers import services as offer_services
@@ -173,7 +174,7 @@ def test_a_notice_after_the_cancel_by_date_is_refused_with_its_effective_date(
         contracts.contract_notice_receive(
             contract=standing, actor=cast.cs, received_on=late
         )
-    assert effective.isoformat() in caught.value.message
+    assert show_date(effective) in caught.value.message
     standing.refresh_from_db()
     assert standing.auto_renew and standing.notice_received_on is None
     assert not standing.events.filter(comment__contains="notice").exists()
