@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Contact, TimelineEntry
 from accounts.services import activity
@@ -23,6 +24,7 @@ from catalog.services import package_version_lock
 from kam.core import services as core_services
 from kam.core.dates import show_date
 from kam.core.exceptions import ApplicationError
+from kam.core.i18n import Later
 from kam.core.links import absolute_url
 from kam.core.pdf import html_to_pdf
 from kam.core.roles import Role
@@ -160,8 +162,11 @@ def offer_create(
     TimelineEntry.objects.create(
         account=account,
         kind=TimelineEntry.Kind.EVENT,
-        title=_("Offer %(number)s started: %(title)s")
-        % {"number": offer.number, "title": offer.title},
+        title=Later(
+            gettext_noop("Offer %(number)s started: %(title)s"),
+            number=offer.number,
+            title=offer.title,
+        ),
         actor=actor,
     )
     return offer
@@ -669,8 +674,11 @@ def offer_send(*, offer: Offer, actor, follow_up_days=(3,)) -> Offer:
     TimelineEntry.objects.create(
         account=offer.account,
         kind=TimelineEntry.Kind.EMAIL,
-        title=_("Offer %(offer)s sent to %(name)s")
-        % {"offer": offer.label, "name": contact},
+        title=Later(
+            gettext_noop("Offer %(offer)s sent to %(name)s"),
+            offer=offer.label,
+            name=str(contact),
+        ),
         summary=offer.title,
         actor=actor,
         message=message,
@@ -744,10 +752,16 @@ def offer_accept(
     TimelineEntry.objects.create(
         account=offer.account,
         kind=TimelineEntry.Kind.EVENT,
-        title=_("Offer %(offer)s accepted: %(option)s")
-        % {"offer": offer.label, "option": option.name},
-        summary=_("by %(name)s (%(channel)s)")
-        % {"name": offer.signer_name, "channel": channel},
+        title=Later(
+            gettext_noop("Offer %(offer)s accepted: %(option)s"),
+            offer=offer.label,
+            option=option.name,
+        ),
+        summary=Later(
+            gettext_noop("by %(name)s (%(channel)s)"),
+            name=offer.signer_name,
+            channel=channel,
+        ),
         actor=actor,
     )
     _notify_owner(
@@ -783,7 +797,7 @@ def offer_decline(
     TimelineEntry.objects.create(
         account=offer.account,
         kind=TimelineEntry.Kind.EVENT,
-        title=_("Offer %(offer)s declined") % {"offer": offer.label},
+        title=Later(gettext_noop("Offer %(offer)s declined"), offer=offer.label),
         summary=reason[:300],
         actor=actor,
     )
@@ -1020,8 +1034,11 @@ def inbound_reply_apply(
     entry = TimelineEntry.objects.create(
         account=offer.account,
         kind=TimelineEntry.Kind.EMAIL,
-        title=_("Reply from %(sender)s on offer %(offer)s")
-        % {"sender": from_email, "offer": offer.label},
+        title=Later(
+            gettext_noop("Reply from %(sender)s on offer %(offer)s"),
+            sender=from_email,
+            offer=offer.label,
+        ),
         summary=text[:2000],
     )
     _notify_owner(

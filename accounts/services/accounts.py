@@ -1,9 +1,11 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, TimelineEntry
 from accounts.validators import normalize_vat, vat_error
 from kam.core.exceptions import ApplicationError
+from kam.core.i18n import Later
 
 EDITABLE_FIELDS = [
     "name",
@@ -75,7 +77,7 @@ def account_create(*, owner, actor, **fields) -> Account:
     TimelineEntry.objects.create(
         account=account,
         kind=TimelineEntry.Kind.EVENT,
-        title=_("Account created"),
+        title=Later(gettext_noop("Account created")),
         actor=actor,
     )
     return account
@@ -111,8 +113,8 @@ def account_assign(*, account: Account, owner, actor) -> Account:
     TimelineEntry.objects.create(
         account=account,
         kind=TimelineEntry.Kind.EVENT,
-        title=_("Assigned to %(owner)s") % {"owner": owner},
-        summary=_("Previously %(previous)s") % {"previous": previous},
+        title=Later(gettext_noop("Assigned to %(owner)s"), owner=str(owner)),
+        summary=Later(gettext_noop("Previously %(previous)s"), previous=str(previous)),
         actor=actor,
     )
     return account

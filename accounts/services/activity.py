@@ -12,10 +12,12 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Contact, Document, TimelineEntry, Touchpoint
 from kam.core import services as core_services
 from kam.core.exceptions import ApplicationError
+from kam.core.i18n import Later
 
 # Types a document may have, found from its content, and the extension it gets.
 ALLOWED_TYPES = {
@@ -143,7 +145,7 @@ def document_upload(
     TimelineEntry.objects.create(
         account=account,
         kind=TimelineEntry.Kind.DOCUMENT,
-        title=_("Document: %(name)s") % {"name": document},
+        title=Later(gettext_noop("Document: %(name)s"), name=str(document)),
         summary=f"{document.filename} · {filesizeformat(document.size)}",
         actor=actor,
         document=document,
@@ -174,8 +176,11 @@ def account_email_send(
     return TimelineEntry.objects.create(
         account=account,
         kind=TimelineEntry.Kind.EMAIL,
-        title=_("Email to %(name)s: %(subject)s")
-        % {"name": contact, "subject": message.subject},
+        title=Later(
+            gettext_noop("Email to %(name)s: %(subject)s"),
+            name=str(contact),
+            subject=message.subject,
+        ),
         summary=body[:300],
         actor=actor,
         message=message,

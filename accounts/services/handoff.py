@@ -7,11 +7,13 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Handoff, TimelineEntry
 from accounts.services import accounts as account_services
 from accounts.services import tasks as task_services
 from kam.core.exceptions import ApplicationError
+from kam.core.i18n import Later
 from kam.core.models import Team, User
 from kam.core.roles import Role
 
@@ -94,8 +96,10 @@ def handoff_submit(
     TimelineEntry.objects.create(
         account=account,
         kind=TimelineEntry.Kind.EVENT,
-        title=_("Sales handoff: %(path)s")
-        % {"path": account.get_service_path_display()},
+        title=Later(
+            gettext_noop("Sales handoff: %(path)s"),
+            path=Account.ServicePath(account.service_path).label,
+        ),
         summary=needs[:300],
         actor=actor,
     )

@@ -8,12 +8,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Task, TimelineEntry
 from kam.core import services as core_services
 from kam.core.access import can_see
-from kam.core.dates import local_datetime, show_date, show_datetime
+from kam.core.dates import local_datetime, show_date
 from kam.core.exceptions import ApplicationError
+from kam.core.i18n import Later
 from kam.core.links import absolute_url, base_url
 from kam.core.models import User
 
@@ -74,12 +76,10 @@ def task_create(
         TimelineEntry.objects.create(
             account=account,
             kind=TimelineEntry.Kind.TASK,
-            title=_("Task: %(title)s") % {"title": task.title},
-            summary=_("Due %(due)s for %(user)s")
-            % {
-                "due": show_datetime(due_at),
-                "user": assignee,
-            },
+            title=Later(gettext_noop("Task: %(title)s"), title=task.title),
+            summary=Later(
+                gettext_noop("Due %(due)s for %(user)s"), due=due_at, user=str(assignee)
+            ),
             actor=actor,
             related_content_type=ContentType.objects.get_for_model(Task),
             related_object_id=str(task.pk),

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import TimelineEntry
 from accounts.services import activity
@@ -22,6 +23,7 @@ from contracts.models import (
 )
 from kam.core import services as core_services
 from kam.core.exceptions import ApplicationError
+from kam.core.i18n import Later
 from kam.core.pdf import html_to_pdf
 from kam.core.queueing import enqueue_on_commit
 
@@ -111,13 +113,13 @@ def _invoice_create(
     TimelineEntry.objects.create(
         account=account,
         kind=TimelineEntry.Kind.EVENT,
-        title=_("%(kind)s %(number)s issued: %(gross)s %(currency)s")
-        % {
-            "kind": invoice.get_kind_display(),
-            "number": invoice.number,
-            "gross": invoice.gross,
-            "currency": currency,
-        },
+        title=Later(
+            gettext_noop("%(kind)s %(number)s issued: %(gross)s %(currency)s"),
+            kind=Invoice.Kind(invoice.kind).label,
+            number=invoice.number,
+            gross=invoice.gross,
+            currency=currency,
+        ),
     )
     return invoice
 

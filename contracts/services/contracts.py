@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from stdnum.eu import vat
 
 from accounts.models import TimelineEntry
@@ -35,6 +36,7 @@ from kam.core import services as core_services
 from kam.core.bulk import history_snapshot
 from kam.core.dates import period_end, show_date
 from kam.core.exceptions import ApplicationError
+from kam.core.i18n import Later
 from kam.core.links import absolute_url
 from kam.core.pdf import html_to_pdf
 from kam.core.queueing import enqueue, enqueue_on_commit
@@ -120,7 +122,8 @@ def _notify_customer_services(contract: Contract, title: str, body: str = "") ->
         )
 
 
-def _timeline(contract: Contract, title: str, summary: str = "", actor=None):
+def _timeline(contract: Contract, title, summary="", actor=None):
+    """An event on the account's timeline; `title` and `summary` may be `Later`s."""
     TimelineEntry.objects.create(
         account=contract.account,
         kind=TimelineEntry.Kind.EVENT,
@@ -196,8 +199,11 @@ def contract_create_from_offer(*, offer: Offer, actor=None) -> Contract:
     )
     _timeline(
         contract,
-        _("Contract %(number)s created from offer %(offer)s")
-        % {"number": contract.number, "offer": offer.label},
+        Later(
+            gettext_noop("Contract %(number)s created from offer %(offer)s"),
+            number=contract.number,
+            offer=offer.label,
+        ),
         option.name,
         actor,
     )
@@ -368,8 +374,11 @@ def contract_send(*, contract: Contract, actor=None) -> Contract:
     )
     _timeline(
         contract,
-        _("Contract %(number)s sent for signature to %(name)s")
-        % {"number": contract.number, "name": contact},
+        Later(
+            gettext_noop("Contract %(number)s sent for signature to %(name)s"),
+            number=contract.number,
+            name=str(contact),
+        ),
         actor=actor,
     )
     return contract
@@ -394,9 +403,12 @@ def _signed(contract: Contract, actor, comment: str) -> None:
     )
     _timeline(
         contract,
-        _("Contract %(number)s signed by %(name)s")
-        % {"number": contract.number, "name": contract.signer_name},
-        contract.get_signed_via_display(),
+        Later(
+            gettext_noop("Contract %(number)s signed by %(name)s"),
+            number=contract.number,
+            name=contract.signer_name,
+        ),
+        Contract.SignedVia(contract.signed_via).label,  # translated when shown
         actor,
     )
     core_services.notification_create(
@@ -761,9 +773,12 @@ def contract_finalize(*, contract: Contract, actor) -> Contract:
     )
     _timeline(
         contract,
-        _("Contract %(number)s finalized") % {"number": contract.number},
-        _("%(subs)d subscriptions, %(invoices)d invoice")
-        % {"subs": len(subscriptions), "invoices": 1 if invoice else 0},
+        Later(gettext_noop("Contract %(number)s finalized"), number=contract.number),
+        Later(
+            gettext_noop("%(subs)d subscriptions, %(invoices)d invoice"),
+            subs=len(subscriptions),
+            invoices=1 if invoice else 0,
+        ),
         actor,
     )
     if contract.previous_id is None:  # a renewal is no new start
@@ -873,13 +888,13 @@ def contracts_end_due(*, today: date | None = None, pks=None) -> dict[str, list[
             account_id=account_id,
             kind=TimelineEntry.Kind.EVENT,
             occurred_at=now,
-            title=(
-                _("Contract %(number)s renewed by a new contract")
+            title=Later(
+                gettext_noop("Contract %(number)s renewed by a new contract")
                 if pk in continued
-                else _("Contract %(number)s ended")
-            )
-            % {"number": number},
-            summary=_("The term ended on %(date)s.") % {"date": show_date(end_on)},
+                else gettext_noop("Contract %(number)s ended"),
+                number=number,
+            ),
+            summary=Later(gettext_noop("The term ended on %(date)s."), date=end_on),
         )
         for pk, _status, account_id, number, end_on in rows
     )
@@ -915,7 +930,7 @@ def contract_cancel(*, contract: Contract, actor, reason: str) -> Contract:
         subscription.save(update_fields=["status", "next_billing_on", "updated_at"])
     _timeline(
         contract,
-        _("Contract %(number)s cancelled") % {"number": contract.number},
+        Later(gettext_noop("Contract %(number)s cancelled"), number=contract.number),
         reason.strip()[:300],
         actor,
     )
@@ -1052,8 +1067,11 @@ def offer_create_from_contract(
     contract.save(update_fields=["renewal_offer", "updated_at"])
     _timeline(
         contract,
-        _("Offer %(offer)s started from contract %(number)s")
-        % {"offer": offer.label, "number": contract.number},
+        Later(
+            gettext_noop("Offer %(offer)s started from contract %(number)s"),
+            offer=offer.label,
+            number=contract.number,
+        ),
         actor=actor,
     )
     return offer
@@ -1130,7 +1148,7 @@ def contract_notice_receive(
     )
     _timeline(
         contract,
-        _("Notice received for %(number)s") % {"number": contract.number},
+        Later(gettext_noop("Notice received for %(number)s"), number=contract.number),
         comment,
         actor,
     )

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Contact, TimelineEntry
 from accounts.services import tasks as task_services
@@ -18,8 +19,9 @@ from insights.models import (
     PlanReview,
 )
 from insights.services import require_change, require_own_contact, require_past
-from kam.core.dates import local_datetime, show_date
+from kam.core.dates import local_datetime
 from kam.core.exceptions import ApplicationError
+from kam.core.i18n import Later
 
 ZERO = Decimal("0")
 
@@ -32,10 +34,10 @@ def _locked(plan: AccountPlan) -> AccountPlan:
     return AccountPlan.objects.select_for_update().get(pk=plan.pk)
 
 
-def _event(plan: AccountPlan, actor, title: str, summary: str = "") -> None:
+def _event(plan: AccountPlan, actor, title: Later, summary: str = "") -> None:
     TimelineEntry.objects.create(
         account_id=plan.account_id, kind=TimelineEntry.Kind.EVENT,
-        title=title[:250], summary=summary, actor=actor,
+        title=title, summary=summary, actor=actor,
     )  # fmt: skip
 
 
@@ -72,7 +74,7 @@ def plan_create(*, actor, account: Account, year: int) -> AccountPlan:
     PlanMonth.objects.bulk_create(
         [PlanMonth(plan=plan, month=m, target=ZERO) for m in range(1, 13)]
     )
-    _event(plan, actor, _("Account plan %(year)d started") % {"year": year})
+    _event(plan, actor, Later(gettext_noop("Account plan %(year)d started"), year=year))
     return plan
 
 
@@ -174,7 +176,7 @@ def review_add(
         plan=plan, held_on=held_on, minutes=minutes.strip(),
         attendees=attendees.strip(), recorded_by=actor,
     )  # fmt: skip
-    title = _("Account plan review %(date)s") % {"date": show_date(held_on)}
+    title = Later(gettext_noop("Account plan review %(date)s"), date=held_on)
     _event(plan, actor, title, review.minutes)
     return review
 
@@ -196,8 +198,10 @@ def plan_agree(
         AccountPlan.Status.AGREED, agreed_on, contact,
     )  # fmt: skip
     plan.save(update_fields=["status", "agreed_on", "agreed_with", "updated_at"])
-    _event(plan, actor, _("Account plan %(year)d agreed with the customer")
-           % {"year": plan.year}, str(contact or ""))  # fmt: skip
+    agreed = Later(
+        gettext_noop("Account plan %(year)d agreed with the customer"), year=plan.year
+    )
+    _event(plan, actor, agreed, str(contact or ""))
     return plan
 
 

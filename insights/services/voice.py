@@ -5,11 +5,13 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Contact, TimelineEntry
 from insights.models import FeedbackItem, NpsResponse
 from insights.services import require_change, require_own_contact, require_past
 from kam.core.exceptions import ApplicationError
+from kam.core.i18n import Later
 
 
 def _check(actor, account: Account, contact: Contact | None, on: date) -> None:
@@ -36,7 +38,7 @@ def nps_record(
     TimelineEntry.objects.create(
         account=account,
         kind=TimelineEntry.Kind.EVENT,
-        title=_("NPS answer: %(score)d of 10") % {"score": score},
+        title=Later(gettext_noop("NPS answer: %(score)d of 10"), score=score),
         summary=(f"{contact}: " if contact else "") + answer.comment,
         actor=actor,
     )
@@ -64,7 +66,11 @@ def feedback_create(
     TimelineEntry.objects.create(
         account=account,
         kind=TimelineEntry.Kind.EVENT,
-        title=f"{item.get_kind_display()}: {item.title}",
+        title=Later(
+            gettext_noop("%(kind)s: %(title)s"),
+            kind=FeedbackItem.Kind(item.kind).label,
+            title=item.title,
+        ),
         summary=item.text,
         actor=actor,
     )

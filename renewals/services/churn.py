@@ -3,10 +3,12 @@
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, TimelineEntry
 from contracts.services import contracts as contract_services
 from kam.core.exceptions import ApplicationError
+from kam.core.i18n import Later
 from offers.models import Offer
 from renewals.models import Churn
 
@@ -32,7 +34,10 @@ def churn_reason_record(*, churn: Churn, actor, reason: str, note: str = "") -> 
     TimelineEntry.objects.create(
         account_id=churn.account_id,
         kind=TimelineEntry.Kind.EVENT,
-        title=_("Churn reason: %(reason)s") % {"reason": churn.get_reason_display()},
+        title=Later(
+            gettext_noop("Churn reason: %(reason)s"),
+            reason=Churn.Reason(churn.reason).label,
+        ),
         summary=churn.note[:500],
         actor=actor,
     )
@@ -89,7 +94,9 @@ def account_won_back(*, account: Account, offer: Offer, actor=None) -> int:
         TimelineEntry.objects.create(
             account=account,
             kind=TimelineEntry.Kind.EVENT,
-            title=_("Won back with offer %(offer)s") % {"offer": offer.label},
+            title=Later(
+                gettext_noop("Won back with offer %(offer)s"), offer=offer.label
+            ),
             actor=actor,
         )
     return updated

@@ -6,6 +6,7 @@ Every step re-checks its condition on the locked rows, so a second run (or a
 second worker) finds nothing left to do.
 """
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -22,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, TimelineEntry
 from accounts.services import tasks as task_services
@@ -48,6 +50,7 @@ from kam.core.bulk import (
     update_rows,
 )
 from kam.core.dates import local_datetime, show_date
+from kam.core.i18n import Later, stored
 from renewals.models import Churn, RenewalConfig
 
 ACTIVE = Subscription.Status.ACTIVE
@@ -66,13 +69,30 @@ class Result:
 
 
 def _timeline_rows(rows, now) -> None:
-    """Insert (account_id, title, summary) timeline events in bulk."""
+    """Insert (account_id, title, summary) timeline events in bulk; a title or
+    summary given as a `Later` is shown in each reader's language."""
     at = db_datetime(now)
     insert_rows(
         TimelineEntry,
-        ["account_id", "occurred_at", "kind", "title", "summary", "related_object_id"],
-        [(a, at, TimelineEntry.Kind.EVENT, t[:250], s, "") for a, t, s in rows],
+        [
+            "account_id",
+            "occurred_at",
+            "kind",
+            "title",
+            "summary",
+            "related_object_id",
+            "text",
+        ],
+        [
+            (a, at, TimelineEntry.Kind.EVENT, str(t)[:250], str(s), "", _text(t, s))
+            for a, t, s in rows
+        ],
     )
+
+
+def _text(title, summary) -> str:
+    kept = {"title": stored(title), "summary": stored(summary)}
+    return json.dumps({k: v for k, v in kept.items() if v is not None})
 
 
 # --- start: finalized contracts whose term began ---------------------------
@@ -127,8 +147,11 @@ def trials(ids: list[int], day: date, config: RenewalConfig) -> Result:
         [
             (
                 account_id,
-                _("Trial of %(number)s converted to paid") % {"number": number},
-                _("The trial ended on %(date)s.") % {"date": show_date(ends_on)},
+                Later(
+                    gettext_noop("Trial of %(number)s converted to paid"),
+                    number=number,
+                ),
+                Later(gettext_noop("The trial ended on %(date)s."), date=ends_on),
             )
             for number, (account_id, ends_on) in seen.items()
         ],
@@ -279,10 +302,6 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
             new_terms[pk] = (start_on, new_end, cancel_by)
     term_rows = []
     timeline = []
-    # translated once per chunk, not once per row
-    title = _("Contract %(number)s renewed until %(date)s")
-    new_term = _("New term %(start)s – %(end)s.")
-    prices = _("Prices %(change)s %%.")
     for pk, account_id, number, _end, _months, _notice, _anchor in contracts:
         start_on, new_end, cancel_by = new_terms[pk]
         before = (old_arr.get(pk) or Decimal(0)) * 12
@@ -308,13 +327,27 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
                 db_datetime(now),
             )
         )
-        summary = new_term % {"start": show_date(start_on), "end": show_date(new_end)}
         if change:
-            summary += " " + prices % {"change": f"{change:+}"}
+            summary = Later(
+                gettext_noop("New term %(start)s – %(end)s. Prices %(change)s %%."),
+                start=start_on,
+                end=new_end,
+                change=f"{change:+}",
+            )
+        else:
+            summary = Later(
+                gettext_noop("New term %(start)s – %(end)s."),
+                start=start_on,
+                end=new_end,
+            )
         timeline.append(
             (
                 account_id,
-                title % {"number": number, "date": show_date(new_end)},
+                Later(
+                    gettext_noop("Contract %(number)s renewed until %(date)s"),
+                    number=number,
+                    date=new_end,
+                ),
                 summary,
             )
         )
@@ -540,19 +573,13 @@ def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
             for offset, row in enumerate(unnumbered)
         ],
     )
-    issued = _("%(kind)s %(number)s issued: %(gross)s %(currency)s")
-    kind = str(Invoice.Kind.INVOICE.label)
+    issued = gettext_noop("%(kind)s %(number)s issued: %(gross)s %(currency)s")
+    kind = Invoice.Kind.INVOICE.label
     _timeline_rows(
         [
             (
                 row[2],
-                issued
-                % {
-                    "kind": kind,
-                    "number": number,
-                    "gross": row[10],
-                    "currency": row[7],
-                },
+                Later(issued, kind=kind, number=number, gross=row[10], currency=row[7]),
                 "",
             )
             for row, number in zip(unnumbered, numbers, strict=True)
