@@ -159,6 +159,27 @@ class HandoffForm(forms.Form):
         required=False,
         help_text=_("For key accounts: the team whose manager assigns a KAM."),
     )
+    # the customer's main contact, who becomes the account's first contact
+    contact_first_name = forms.CharField(
+        label=_("Contact's first name"), max_length=100, required=False
+    )
+    contact_last_name = forms.CharField(
+        label=_("Contact's last name"), max_length=100, required=False
+    )
+    contact_job_title = forms.CharField(
+        label=_("Contact's job title"), max_length=150, required=False
+    )
+    contact_email = forms.EmailField(label=_("Contact's email"), required=False)
+    contact_phone = forms.CharField(
+        label=_("Contact's phone"), max_length=40, required=False
+    )
+    allow_duplicate = forms.BooleanField(
+        label=_("Create a second account with this name"),
+        required=False,
+        help_text=_("Only when it really is another customer of the same name."),
+    )
+
+    CONTACT_FIELDS = ("first_name", "last_name", "job_title", "email", "phone")
 
     def __init__(self, *args, **kwargs):
         from catalog.models import Product
@@ -167,6 +188,23 @@ class HandoffForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["products"].queryset = Product.objects.filter(is_active=True)
         self.fields["team"].queryset = Team.objects.filter(is_outbound=False)
+
+    def clean(self):
+        data = super().clean()
+        given = {f: data.get(f"contact_{f}", "") for f in self.CONTACT_FIELDS}
+        if any(given.values()) and not given["last_name"]:
+            self.add_error(
+                "contact_last_name", _("Give the contact's last name, or no contact.")
+            )
+        return data
+
+    def service_data(self) -> dict:
+        """The cleaned data as `handoff_submit` takes it (the contact as a dict)."""
+        data = dict(self.cleaned_data)
+        contact = {f: data.pop(f"contact_{f}", "") for f in self.CONTACT_FIELDS}
+        data["contact"] = contact if contact["last_name"] else None
+        data["products"] = list(data["products"])
+        return data
 
     def clean_country(self):
         country = self.cleaned_data["country"].upper()

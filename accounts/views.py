@@ -131,6 +131,12 @@ def account_detail(request, pk):
         )
     )
     situation = selectors.order_situation(account=account)
+    handoff = (
+        Handoff.objects.filter(account=account)
+        .select_related("submitted_by")
+        .prefetch_related("products")
+        .first()
+    )
     chart = {
         "labels": [formats.date_format(m, "M Y") for m in situation.months],
         "datasets": [
@@ -157,6 +163,7 @@ def account_detail(request, pk):
         "contacts": contact_list,
         "relationship_map": selectors.relationship_map(contact_list),
         "situation": situation,
+        "handoff": handoff,
         "revenue_chart": chart,
         "open_tasks": open_tasks,
         "documents": account.documents.select_related("uploaded_by")[:20],
@@ -420,9 +427,9 @@ def task_toggle(request, pk):
 def handoff_create(request):
     form = HandoffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["products"] = list(data["products"])
-        result = run_service(form, handoff.handoff_submit, actor=request.user, **data)
+        result = run_service(
+            form, handoff.handoff_submit, actor=request.user, **form.service_data()
+        )
         if result:
             messages.success(request, _("Handoff recorded and routed."))
             return redirect("accounts:handoffs")

@@ -28,6 +28,7 @@ from contracts.models import (
     Subscription,
 )
 from contracts.services import billing, contracts
+from kam.core.dates import show_date
 from kam.core.exceptions import ApplicationError
 from kam.core.forms import run_service
 
@@ -123,15 +124,15 @@ EDITABLE_BEFORE_FINALIZE = ["trial_days", "payment_terms_days", "renewal_months"
 
 @admin.register(Contract)
 class ContractAdmin(SimpleHistoryAdmin):
+    # short dates, the term in one column: the list fits a laptop's width
     list_display = [
         "number",
         "account",
         "status",
-        "start_on",
-        "end_on",
-        "cancel_by",
-        "signed_at",
-        "finalized_at",
+        "term",
+        "cancel_by_short",
+        "signed_on",
+        "finalized_on",
     ]
     list_filter = [WorklistFilter, "status", "auto_renew"]
     search_fields = ["number", "account__name", "account__legal_name"]
@@ -145,6 +146,25 @@ class ContractAdmin(SimpleHistoryAdmin):
     ]
     actions = ["finalize_selected", "mark_signed", "cancel_selected"]
     change_form_template = "admin/contracts/contract/change_form.html"
+
+    @admin.display(description=gettext_lazy("term"), ordering="start_on")
+    def term(self, obj):
+        return f"{show_date(obj.start_on)} – {show_date(obj.end_on)}"
+
+    @admin.display(description=gettext_lazy("cancel by"), ordering="cancel_by")
+    def cancel_by_short(self, obj):
+        return show_date(obj.cancel_by) if obj.cancel_by else "–"
+
+    @admin.display(description=gettext_lazy("signed"), ordering="signed_at")
+    def signed_on(self, obj):
+        return show_date(timezone.localdate(obj.signed_at)) if obj.signed_at else "–"
+
+    @admin.display(description=gettext_lazy("finalized"), ordering="finalized_at")
+    def finalized_on(self, obj):
+        if not obj.finalized_at:
+            return "–"
+        return show_date(timezone.localdate(obj.finalized_at))
+
     fieldsets = [
         (
             None,

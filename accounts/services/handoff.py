@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Handoff, TimelineEntry
 from accounts.services import accounts as account_services
+from accounts.services import contacts as contact_services
 from accounts.services import tasks as task_services
 from kam.core.exceptions import ApplicationError
 from kam.core.i18n import Later
@@ -41,9 +42,24 @@ def handoff_submit(
     team: Team | None = None,
     products=(),
     expected_annual_revenue: Decimal = Decimal("0"),
+    contact: dict | None = None,
+    allow_duplicate: bool = False,
     **account_fields,
 ) -> Handoff:
-    """Create the customer from the intake form and route it."""
+    """Create the customer from the intake form, with its main contact, and route
+    it. A customer whose name an account already has is refused unless
+    `allow_duplicate` says it is another one."""
+    name = name.strip()
+    if not allow_duplicate and Account.objects.filter(name__iexact=name).exists():
+        raise ApplicationError(
+            _(
+                "An account named “%(name)s” already exists. Look it up in the "
+                "account list, or tick “Create a second account with this name” "
+                "if this is another customer."
+            )
+            % {"name": name},
+            extra={"field": "name"},
+        )
     if proposed_path == Account.ServicePath.KEY_ACCOUNT:
         if team is None or team.is_outbound:
             raise ApplicationError(
@@ -93,6 +109,8 @@ def handoff_submit(
         submitted_by=actor,
     )
     handoff.products.set(products)
+    if contact:
+        contact_services.contact_create(account=account, **contact)
     TimelineEntry.objects.create(
         account=account,
         kind=TimelineEntry.Kind.EVENT,

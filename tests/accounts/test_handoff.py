@@ -109,3 +109,63 @@ def test_check_in_dates_are_at_nine(cast):
     first = item.account.tasks.filter(title__contains="30-day").get()
     assert timezone.localtime(first.due_at).hour == 9
     assert first.due_at > timezone.now() + timedelta(days=29)
+
+
+def _form(cast, **extra):
+    return {
+        "name": "Meridian Klinikverbund", "country": "DE", "needs": "Portal",
+        "complexity": "simple", "proposed_path": "key_account",
+        "team": cast.kam.team.pk, "expected_annual_revenue": "1000", **extra,
+    }  # fmt: skip
+
+
+def test_a_customer_name_that_exists_is_refused_unless_confirmed(client, cast):
+    existing = AccountFactory(owner=cast.kam3, name="Meridian Klinikverbund")
+    client.force_login(cast.manager)
+    url = reverse("accounts:handoff-create")
+    # a second account of the same name (any case, any spaces) needs a tick
+    response = client.post(url, _form(cast, name="  meridian KLINIKVERBUND "))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "already exists" in html and "Create a second account" in html
+    assert list(Account.objects.all()) == [existing] and not Handoff.objects.exists()
+    # ticked: it is another customer of that name
+    response = client.post(url, _form(cast, allow_duplicate="on"))
+    assert response.status_code == 302
+    assert Account.objects.filter(name="Meridian Klinikverbund").count() == 2
+
+
+def test_the_handoffs_contact_and_products_are_on_the_account(client, cast):
+    from tests.factories import ProductFactory
+
+    products = [ProductFactory(name="Research Portal"), ProductFactory(name="Archive")]
+    client.force_login(cast.manager)
+    response = client.post(
+        reverse("accounts:handoff-create"),
+        _form(cast, products=[p.pk for p in products], contact_first_name="Lea",
+              contact_last_name="Brandt", contact_email="lea.brandt@meridian.example",
+              contact_job_title="Head of Research"),
+    )  # fmt: skip
+    assert response.status_code == 302
+    account = Account.objects.get(name="Meridian Klinikverbund")
+    contact = account.contacts.get()
+    assert (
+        contact.first_name,
+        contact.last_name,
+        contact.email,
+        contact.job_title,
+    ) == ("Lea", "Brandt", "lea.brandt@meridian.example", "Head of Research")
+    html = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    assert "From the sales handoff" in html
+    assert "Research Portal" in html and "Archive" in html and "Lea Brandt" in html
+
+
+def test_a_contact_without_a_last_name_is_refused(client, cast):
+    client.force_login(cast.manager)
+    response = client.post(
+        reverse("accounts:handoff-create"),
+        _form(cast, contact_email="someone@meridian.example"),
+    )
+    assert response.status_code == 200
+    assert "last name" in response.content.decode()
+    assert not Account.objects.exists()
