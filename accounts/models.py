@@ -12,9 +12,8 @@ from simple_history.models import HistoricalRecords
 
 from catalog.models import Currency, Product
 from kam.core.access import AccessPaths
-from kam.core.i18n import render, stored
 from kam.core.links import object_url
-from kam.core.models import OutboundMessage, TimeStampedModel
+from kam.core.models import KeepsMessages, OutboundMessage, TimeStampedModel
 
 SCORE = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -453,34 +452,7 @@ class Task(TimeStampedModel):
         return not self.is_done and self.due_at < timezone.now()
 
 
-class TimelineQuerySet(models.QuerySet):
-    """Writes take a title or summary as a `Later` (kam.core.i18n): the text columns
-    get it in the writer's language (for search and as a fallback), `text` keeps it
-    to be shown in each reader's."""
-
-    def create(self, **kwargs):
-        entry = self.model(**kwargs)
-        keep_for_later(entry)
-        entry.save(force_insert=True, using=self.db)
-        return entry
-
-    def bulk_create(self, objs, *args, **kwargs):
-        objs = list(objs)
-        for entry in objs:
-            keep_for_later(entry)
-        return super().bulk_create(objs, *args, **kwargs)
-
-
-def keep_for_later(entry) -> None:
-    for name, size in (("title", 250), ("summary", None)):
-        value = getattr(entry, name)
-        message = stored(value)
-        if message is not None:
-            entry.text = {**(entry.text or {}), name: message}
-            setattr(entry, name, str(value)[:size])
-
-
-class TimelineEntry(models.Model):
+class TimelineEntry(KeepsMessages):
     """One line of an account's timeline, written with the thing it records."""
 
     class Kind(models.TextChoices):
@@ -539,10 +511,7 @@ class TimelineEntry(models.Model):
     )
     related_object_id = models.CharField(max_length=64, blank=True)
     related = GenericForeignKey("related_content_type", "related_object_id")
-    # title and summary as message ids and values, translated when shown
-    text = models.JSONField(default=dict, blank=True, editable=False)
-
-    objects = TimelineQuerySet.as_manager()
+    KEPT = {"title": 250, "summary": None}  # shown in the reader's language
     access = AccessPaths(owner="account__owner", deputy="account__deputy")
 
     class Meta:
@@ -561,11 +530,11 @@ class TimelineEntry(models.Model):
     @property
     def shown_title(self) -> str:
         """The title in the reader's language."""
-        return render(self.text["title"]) if "title" in self.text else self.title
+        return self.shown("title")
 
     @property
     def shown_summary(self) -> str:
-        return render(self.text["summary"]) if "summary" in self.text else self.summary
+        return self.shown("summary")
 
 
 class PortfolioConfig(models.Model):

@@ -14,7 +14,7 @@ from catalog import pricing
 from catalog.models import BillingPeriod, Currency, PackageVersion, Product
 from kam.core.access import AccessPaths
 from kam.core.links import object_url
-from kam.core.models import OutboundMessage, TimeStampedModel
+from kam.core.models import KeepsMessages, OutboundMessage, TimeStampedModel
 from offers.models import (
     HUNDRED,
     Offer,
@@ -365,7 +365,7 @@ class ContractTerm(models.Model):
         return f"{self.contract_id} #{self.sequence}: {self.start_on} – {self.end_on}"
 
 
-class ContractEvent(models.Model):
+class ContractEvent(KeepsMessages):
     """One status change of a contract: who, when, from, to."""
 
     contract = models.ForeignKey(
@@ -383,11 +383,18 @@ class ContractEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
 
+    KEPT = {"comment": None}  # shown in the reader's language
+
     class Meta:
         ordering = ["at", "pk"]
 
     def __str__(self):
         return f"{self.contract_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def shown_comment(self) -> str:
+        """The comment in the reader's language."""
+        return self.shown("comment")
 
     @property
     def from_label(self) -> str:

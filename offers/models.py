@@ -17,7 +17,7 @@ from catalog.pricing import (  # noqa: F401 (the money rules, for the apps above
 )
 from kam.core.access import AccessPaths
 from kam.core.links import object_url
-from kam.core.models import OutboundMessage, TimeStampedModel
+from kam.core.models import KeepsMessages, OutboundMessage, TimeStampedModel
 
 
 class Offer(TimeStampedModel):
@@ -345,7 +345,7 @@ class OfferLine(PricedLine):
         ]
 
 
-class OfferEvent(models.Model):
+class OfferEvent(KeepsMessages):
     """One status change of an offer (who, when, from, to, why)."""
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="events")
@@ -361,11 +361,18 @@ class OfferEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True)
 
+    KEPT = {"comment": None}  # shown in the reader's language
+
     class Meta:
         ordering = ["at", "pk"]
 
     def __str__(self):
         return f"{self.offer_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def shown_comment(self) -> str:
+        """The comment in the reader's language."""
+        return self.shown("comment")
 
     @property
     def to_label(self) -> str:

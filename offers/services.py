@@ -48,7 +48,8 @@ TOKEN_SALT = "kam.offers.accept"  # noqa: S105 (a signing salt)
 # --- state ----------------------------------------------------------------
 
 
-def _transition(offer: Offer, to: str, *, actor=None, comment: str = "") -> None:
+def _transition(offer: Offer, to: str, *, actor=None, comment="") -> None:
+    """Move the offer on; `comment` may be a `Later`."""
     if to not in Offer.TRANSITIONS[offer.status]:
         raise ApplicationError(
             _("An offer that is %(status)s cannot become %(to)s.")
@@ -78,7 +79,10 @@ def _editable(offer: Offer, actor) -> Offer:
         )
     if offer.status in (Status.APPROVED, Status.PENDING_APPROVAL, Status.REJECTED):
         _transition(
-            offer, Status.DRAFT, actor=actor, comment=_("Changed: approval withdrawn")
+            offer,
+            Status.DRAFT,
+            actor=actor,
+            comment=Later(gettext_noop("Changed: approval withdrawn")),
         )
         offer.approved_by = None
         offer.approved_at = None
@@ -739,7 +743,7 @@ def offer_accept(
         offer,
         Status.ACCEPTED,
         actor=actor,
-        comment=_("Option: %(o)s") % {"o": option.name},
+        comment=Later(gettext_noop("Option: %(o)s"), o=option.name),
     )
     offer.accepted_option = option
     offer.answered_at = timezone.now()
@@ -817,7 +821,12 @@ def offer_revise(*, offer: Offer, actor) -> Offer:
         raise ApplicationError(
             _("Only a sent offer gets a new revision; edit this one directly.")
         )
-    _transition(offer, Status.SUPERSEDED, actor=actor, comment=_("New revision"))
+    _transition(
+        offer,
+        Status.SUPERSEDED,
+        actor=actor,
+        comment=Later(gettext_noop("New revision")),
+    )
     offer.save(update_fields=["status", "updated_at"])
     new = Offer.objects.get(pk=offer.pk)
     new.pk = None
@@ -846,7 +855,7 @@ def offer_revise(*, offer: Offer, actor) -> Offer:
         offer=new,
         to_status=Status.DRAFT,
         actor=actor,
-        comment=_("Revision of %(o)s") % {"o": offer.label},
+        comment=Later(gettext_noop("Revision of %(o)s"), o=offer.label),
     )
     for option in offer.options.prefetch_related("lines"):
         lines = list(option.lines.all())
@@ -871,7 +880,9 @@ def offers_expire(*, today: date | None = None) -> int:
             offer = _locked(Offer(pk=offer_id))
             if offer.status != Status.SENT:
                 continue
-            _transition(offer, Status.EXPIRED, comment=_("Validity ended"))
+            _transition(
+                offer, Status.EXPIRED, comment=Later(gettext_noop("Validity ended"))
+            )
             offer.save(update_fields=["status", "updated_at"])
             _notify_owner(offer, _("Expired: %(offer)s") % {"offer": offer.label})
             expired += 1

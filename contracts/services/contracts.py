@@ -67,6 +67,7 @@ def cancel_by_date(*, end_on: date, notice_days: int, auto_renew: bool) -> date 
 
 
 def _transition(contract: Contract, to: str, *, actor=None, comment="") -> None:
+    """Move the contract on; `comment` may be a `Later`."""
     if to not in Contract.TRANSITIONS[contract.status]:
         raise ApplicationError(
             _("A contract that is %(status)s cannot become %(to)s.")
@@ -384,7 +385,7 @@ def contract_send(*, contract: Contract, actor=None) -> Contract:
     return contract
 
 
-def _signed(contract: Contract, actor, comment: str) -> None:
+def _signed(contract: Contract, actor, comment) -> None:
     _transition(contract, Status.SIGNED, actor=actor, comment=comment)
     contract.signed_at = timezone.now()
     contract.save(
@@ -453,7 +454,7 @@ def contract_sign(
     contract.signer_ip = ip
     contract.signer_user_agent = (user_agent or "")[:500]
     contract.signed_sha256 = contract.pdf_sha256
-    _signed(contract, None, _("Signed through the link"))
+    _signed(contract, None, Later(gettext_noop("Signed through the link")))
     return contract
 
 
@@ -482,7 +483,12 @@ def contract_mark_signed(
         title=_("Signed contract %(number)s") % {"number": contract.number},
     )
     if contract.status == Status.DRAFT:
-        _transition(contract, Status.SENT, actor=actor, comment=_("Signed on paper"))
+        _transition(
+            contract,
+            Status.SENT,
+            actor=actor,
+            comment=Later(gettext_noop("Signed on paper")),
+        )
     contract.signed_via = Contract.SignedVia.SCAN
     contract.signer_name = signer_name.strip()[:200]
     contract.signed_scan = scan
@@ -801,7 +807,7 @@ def contract_finalize(*, contract: Contract, actor) -> Contract:
     return contract
 
 
-def _events_bulk(moves: list[tuple[int, str, str]], comment: str, now) -> None:
+def _events_bulk(moves: list[tuple[int, str, str]], comment, now) -> None:
     ContractEvent.objects.bulk_create(
         ContractEvent(
             contract_id=pk, from_status=old, to_status=new, at=now, comment=comment
@@ -825,7 +831,9 @@ def contracts_start_due(*, today: date | None = None, pks=None) -> int:
         return 0
     Contract.objects.filter(pk__in=ids).update(status=Status.ACTIVE, updated_at=now)
     _events_bulk(
-        [(pk, Status.FINALIZED, Status.ACTIVE) for pk in ids], _("Term started"), now
+        [(pk, Status.FINALIZED, Status.ACTIVE) for pk in ids],
+        Later(gettext_noop("Term started")),
+        now,
     )
     history_snapshot(Contract, ids, history_type="~", reason="term started", at=now)
     return len(ids)
@@ -858,7 +866,7 @@ def contracts_end_due(*, today: date | None = None, pks=None) -> dict[str, list[
         .values_list("previous_id", flat=True)
     )
     moves = [(pk, old, Status.ACTIVE) for pk, old, *_ in rows if old != Status.ACTIVE]
-    _events_bulk(moves, _("Term started"), now)
+    _events_bulk(moves, Later(gettext_noop("Term started")), now)
     renewed = [pk for pk in ids if pk in continued]
     ended = [pk for pk in ids if pk not in continued]
     _events_bulk(

@@ -29,6 +29,59 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class KeepingQuerySet(models.QuerySet):
+    """`create` and `bulk_create` take the model's KEPT columns as `Later`s."""
+
+    def create(self, **kwargs):
+        obj = self.model(**kwargs)
+        obj.keep_all()
+        obj.save(force_insert=True, using=self.db)
+        return obj
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.keep_all()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class KeepsMessages(models.Model):
+    """Text columns written as `Later`s (kam.core.i18n) are shown in the reader's
+    language: the column holds the writer's wording (search, fallback), `text` the
+    message id and values. KEPT names those columns (and their sizes); writes
+    through the manager keep them, reads go through `shown()`."""
+
+    KEPT: dict[str, int | None] = {}
+
+    text = models.JSONField(default=dict, blank=True, editable=False)
+
+    objects = KeepingQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def keep_all(self) -> None:
+        for name, size in self.KEPT.items():
+            self.keep(name, getattr(self, name), size)
+
+    def keep(self, name: str, value, size: int | None = None) -> None:
+        """Set column `name` to `value` (a `Later`, a lazy label or plain text)."""
+        from kam.core.i18n import stored
+
+        message = stored(value)
+        if message is not None:
+            self.text = {**(self.text or {}), name: message}
+        text = str(value)
+        setattr(self, name, text[:size] if size else text)
+
+    def shown(self, name: str) -> str:
+        from kam.core.i18n import render
+
+        if name in (self.text or {}):
+            return render(self.text[name])
+        return getattr(self, name)
+
+
 class Team(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100, unique=True)
     is_outbound = models.BooleanField(

@@ -75,3 +75,24 @@ def test_a_stored_message_survives_a_broken_translation_and_nests():
         {"number": "CT-1", "why": {"later": ["Term of %(n)d months", {"n": 12}]}},
     ]
     assert render(data) == "Contract CT-1 ended (Term of 12 months)"
+
+
+def test_status_history_comments_are_read_in_each_language(cast, client):
+    with translation.override("en"):
+        contract = contract_with(
+            cast.kam,
+            cast.cs,
+            start_on=upcoming(3, 1),
+            lines=[("S", "yearly", "100", 1, 0)],
+        )
+    assert contract.events.filter(comment="Signed through the link").exists()
+    client.force_login(cast.kam)
+    url = reverse("contracts:detail", args=[contract.pk])
+    german = client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Über den Link unterschrieben" in german
+    assert "Signed through the link" not in german
+    assert "Signed through the link" in english
+    offer_url = reverse("offers:detail", args=[contract.offer_id])
+    german = client.get(offer_url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Option: Standard" in german  # the accepted option, in the history

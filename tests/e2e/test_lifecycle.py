@@ -24,11 +24,13 @@ from playwright.sync_api import expect
 
 from accounts.models import Account
 from contracts.models import Contract, Invoice
+from contracts.services import billing
 from contracts.services import contracts as contract_services
 from offers import services as offer_services
 from offers.models import Offer
 from renewals.models import Churn
 from tests.contracts.helpers import product
+from tests.core.test_pdf import pdf_text
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_offer_journey import (
     approve_first_request,
@@ -198,6 +200,9 @@ def test_the_whole_lifecycle(page, browser, live_server, cast, settings, tmp_pat
     contract = Contract.objects.get(offer=offer)
     contract_mail = mail_to("vera@nordlicht.example", contract.number)
     customer.goto(link_in(contract_mail, "/sign/"))
+    # what the customer signs: the term's figures on the signing page
+    signed_net = customer.get_by_test_id("figures-term-net").inner_text()
+    signed_gross = customer.get_by_test_id("figures-term-gross").inner_text()
     form = customer.get_by_test_id("sign-form")
     form.get_by_label("Your full name").fill("Vera Meier")
     form.get_by_label("I have read the contract").check()
@@ -215,10 +220,21 @@ def test_the_whole_lifecycle(page, browser, live_server, cast, settings, tmp_pat
     cs.get_by_role("button", name="Finalize: start subscriptions and invoice").click()
     expect(cs.locator(".messagelist")).to_contain_text(f"{contract.number} finalized")
 
-    # 10. the invoice e-mail arrives, with its PDF
+    # 10. the invoice e-mail arrives, with its PDF: billed what was signed
     invoice = Invoice.objects.get(contract=contract)
     invoice_mail = mail_to("vera@nordlicht.example", invoice.number)
-    assert any(name.endswith(".pdf") for name, *_ in invoice_mail.attachments)
+    [pdf] = [
+        body for name, body, *_ in invoice_mail.attachments if name.endswith(".pdf")
+    ]
+    contract.refresh_from_db()
+    signed = contract.option.figures()  # the accepted option, as offered and signed
+    assert (f"{signed.term.net:,.2f}", f"{signed.term.gross:,.2f}") == (
+        signed_net,
+        signed_gross,
+    )
+    assert len(signed.invoices) == 1  # billed yearly: one invoice for the term
+    assert f"Total (EUR) {signed_gross}" in " ".join(pdf_text(pdf).split())
+    assert (invoice.net, invoice.gross) == (signed.term.net, signed.term.gross)
     page.goto(contract.get_absolute_url())
     expect(page.get_by_role("link", name=invoice.number)).to_be_visible()
     shot(page, "10-contract-running")
@@ -249,6 +265,10 @@ def test_the_whole_lifecycle(page, browser, live_server, cast, settings, tmp_pat
     expect(terms.nth(1)).to_contain_text("Automatic renewal")
     renewal_invoice = contract.invoices.get(issued_on=contract.end_on + timedelta(1))
     expect(page.get_by_role("cell", name=renewal_invoice.number)).to_be_visible()
+    # the renewal bills the same lines for the new term: the signed yearly figures
+    renewal_pdf = billing.invoice_pdf(renewal_invoice)
+    assert renewal_invoice.gross == signed.year.gross == signed.term.gross
+    assert f"Total (EUR) {signed_gross}" in " ".join(pdf_text(renewal_pdf).split())
     shot(page, "13-renewed")
     assert contract.invoices.count() == 2
     other.refresh_from_db()
