@@ -26,13 +26,15 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Run the app with SQLite, a filesystem Celery broker, a worker and beat.
+## Every step knows the port: links in the demo's and the app's e-mails point at it.
+RUN_ENV = KAM_PORT=$(PORT)
 run: $(STAMP)
 	@mkdir -p var/celery/queue var/celery/processed var/mail
-	@$(PY) manage.py migrate --noinput -v0
-	@$(PY) manage.py seed_demo --if-empty --password '$(DEMO_PASSWORD)'
-	@$(PY) manage.py setup_periodic_tasks
-	@$(PY) manage.py collectstatic --noinput -v0
-	PORT=$(PORT) KAM_PORT=$(PORT) DEMO_PASSWORD='$(DEMO_PASSWORD)' $(VENV)/bin/honcho -f Procfile.dev start -p $(PORT)
+	@$(RUN_ENV) $(PY) manage.py migrate --noinput -v0
+	@$(RUN_ENV) $(PY) manage.py seed_demo --if-empty --password '$(DEMO_PASSWORD)'
+	@$(RUN_ENV) $(PY) manage.py setup_periodic_tasks
+	@$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
+	PORT=$(PORT) $(RUN_ENV) DEMO_PASSWORD='$(DEMO_PASSWORD)' $(VENV)/bin/honcho -f Procfile.dev start -p $(PORT)
 
 ## The whole suite against PostgreSQL and Redis (DATABASE_URL / CELERY_BROKER_URL override).
 test: $(STAMP)

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from catalog.models import Currency, Product
@@ -460,7 +461,7 @@ class TimelineEntry(KeepsMessages):
         EMAIL = "email", _("Email")
         DOCUMENT = "document", _("Document")
         TASK = "task", _("Task")
-        EVENT = "event", _("Event")
+        EVENT = "event", pgettext_lazy("timeline entry", "Event")
 
     account = models.ForeignKey(
         Account,

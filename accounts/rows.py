@@ -62,9 +62,10 @@ def account_rows_html(accounts: Iterable[Account]) -> SafeString:
             f"  <td>{escape(a.owner)}{deputy}</td>\n</tr>\n"
         )
     if not out:
+        empty = gettext("No accounts to show.")  # outside the f-string: extracted
         out.append(
             '<tr><td colspan="9" class="text-body-secondary">'
-            f"{escape(gettext('No accounts to show.'))}</td></tr>\n"
+            f"{escape(empty)}</td></tr>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 (every value is escaped above)
 

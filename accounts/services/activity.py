@@ -74,7 +74,11 @@ def touchpoint_log(
         account=account,
         occurred_at=occurred_at,
         kind=TimelineEntry.Kind.TOUCHPOINT,
-        title=str(touchpoint),
+        title=Later(
+            gettext_noop("%(channel)s: %(subject)s"),
+            channel=Touchpoint.Channel(touchpoint.channel).label,
+            subject=touchpoint.subject,
+        ),
         summary=outcome or notes[:300],
         actor=actor,
         touchpoint=touchpoint,

@@ -39,7 +39,7 @@ def nps_record(
         account=account,
         kind=TimelineEntry.Kind.EVENT,
         title=Later(gettext_noop("NPS answer: %(score)d of 10"), score=score),
-        summary=(f"{contact}: " if contact else "") + answer.comment,
+        summary=": ".join(str(part) for part in (contact, answer.comment) if part),
         actor=actor,
     )
     return answer

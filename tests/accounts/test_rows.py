@@ -110,4 +110,4 @@ def test_rows_in_german(cast):
     assert "23,5 %" in html
     assert '<span class="text-body-secondary">nie</span>' in html
     assert 'title="Key Account"' in html
-    assert "Keine Accounts vorhanden." in empty
+    assert "Keine Kunden vorhanden." in empty
