@@ -65,6 +65,14 @@ def line_net(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal):
     return round_money(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)
 
 
+def effective_discount(net: Decimal, list_net: Decimal) -> Decimal:
+    """The discount a net is below its list value, in percent (two places);
+    nothing below a zero list value or above the list."""
+    if list_net <= ZERO:
+        return ZERO
+    return max(ZERO, ((list_net - net) / list_net * HUNDRED).quantize(CENT))
+
+
 def unit_of(product) -> str:
     """The unit a product's list price is per: its billing period, or once."""
     return product.billing_period or PriceUnit.ONE_OFF
@@ -274,8 +282,12 @@ class Figures:
 
 
 def _net(line, discounted: bool = True) -> Decimal:
-    discount = line.discount_percent if discounted else ZERO
-    return line_net(line.quantity, line.unit_price, discount)
+    if discounted:
+        return line_net(line.quantity, line.unit_price, line.discount_percent)
+    # the list value: at the list price (a lower price is a discount too)
+    return line_net(
+        line.quantity, getattr(line, "reference_price", line.unit_price), ZERO
+    )
 
 
 def plan(

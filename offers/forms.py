@@ -67,6 +67,7 @@ class LineEditForm(forms.Form):
     quantity = forms.DecimalField(max_digits=12, decimal_places=2)
     unit_price = forms.DecimalField(max_digits=12, decimal_places=2)
     discount_percent = forms.DecimalField(max_digits=5, decimal_places=2)
+    price_reason = forms.CharField(max_length=200, required=False)
 
 
 class SendForm(forms.Form):

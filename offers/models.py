@@ -282,6 +282,14 @@ class PricedLine(models.Model):
     )
     tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2)
     position = models.PositiveSmallIntegerField(default=1)
+    # the catalog's price in the offer's currency when the line was added: what a
+    # discount is measured against, whether given as a discount or a lower price
+    list_price = models.DecimalField(
+        _("list price"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    price_reason = models.CharField(
+        _("reason for the price"), max_length=200, blank=True
+    )
 
     class Meta:
         abstract = True
@@ -290,8 +298,23 @@ class PricedLine(models.Model):
         return self.description
 
     @property
+    def reference_price(self) -> Decimal:
+        """The price a discount is measured against (the list price)."""
+        return self.unit_price if self.list_price is None else self.list_price
+
+    @property
     def list_net(self) -> Decimal:
-        return round_money(self.quantity * self.unit_price)
+        return round_money(self.quantity * self.reference_price)
+
+    @property
+    def is_manual_price(self) -> bool:
+        return self.list_price is not None and self.unit_price != self.list_price
+
+    @property
+    def effective_discount(self) -> Decimal:
+        """How far the line's net is below its list value, in percent: a lower
+        unit price counts as much as a discount (0 % when above the list)."""
+        return pricing.effective_discount(self.net, self.list_net)
 
     @property
     def net(self) -> Decimal:

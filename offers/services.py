@@ -267,10 +267,15 @@ def line_add(
     unit_price: Decimal | None = None,
     description: str = "",
     package_version: PackageVersion | None = None,
+    price_reason: str = "",
 ) -> OfferLine:
-    """Add a product at its list price in the offer's currency (or a given price)."""
+    """Add a product at its list price in the offer's currency (or at a given price,
+    with the reason for it)."""
     offer = _editable(option.offer, actor)
     _check_line(quantity, unit_price, discount_percent)
+    list_price = _price(product, offer.currency)
+    unit_price = list_price if unit_price is None else unit_price
+    price_reason = _check_price_reason(unit_price, list_price, price_reason)
     position = (option.lines.aggregate(p=Max("position"))["p"] or 0) + 1
     return OfferLine.objects.create(
         option=option,
@@ -278,14 +283,32 @@ def line_add(
         package_version=package_version,
         description=(description or product.name)[:250],
         quantity=quantity,
-        unit_price=unit_price
-        if unit_price is not None
-        else _price(product, offer.currency),
+        unit_price=unit_price,
+        list_price=list_price,
+        price_reason=price_reason,
         discount_percent=discount_percent,
         price_unit=pricing.unit_of(product),
         tax_rate=product.tax_rate,
         position=position,
     )
+
+
+def _check_price_reason(unit_price, list_price, reason: str) -> str:
+    """A price off the list needs a reason (it is a discount, or a surcharge);
+    at the list price none is kept."""
+    reason = (reason or "").strip()
+    if list_price is None or unit_price == list_price:
+        return ""
+    if not reason:
+        raise ApplicationError(
+            _(
+                "The list price is %(list)s: say why this line costs %(price)s "
+                "instead. A lower price counts as a discount for the approval."
+            )
+            % {"list": list_price, "price": unit_price},
+            extra={"field": "price_reason"},
+        )
+    return reason[:200]
 
 
 @transaction.atomic
@@ -319,6 +342,7 @@ def package_add(
                 description=f"{item.product.name} ({version.package.name})",
                 quantity=item.quantity,
                 unit_price=_price(item.product, offer.currency),
+                list_price=_price(item.product, offer.currency),
                 discount_percent=discount,
                 price_unit=pricing.unit_of(item.product),
                 tax_rate=item.product.tax_rate,
@@ -330,13 +354,19 @@ def package_add(
 
 @transaction.atomic
 def line_update(*, line: OfferLine, actor, **fields) -> OfferLine:
-    """Change quantity, unit price or discount of a line."""
+    """Change quantity, unit price (with the reason for a price off the list) or
+    discount of a line."""
     _editable(line.option.offer, actor)
     line = OfferLine.objects.select_for_update().get(pk=line.pk)
-    for name in ("quantity", "unit_price", "discount_percent", "description"):
+    for name in (
+        "quantity", "unit_price", "discount_percent", "description", "price_reason"
+    ):  # fmt: skip
         if name in fields:
             setattr(line, name, fields[name])
     _check_line(line.quantity, line.unit_price, line.discount_percent)
+    line.price_reason = _check_price_reason(
+        line.unit_price, line.list_price, line.price_reason
+    )
     line.save()
     return line
 
@@ -366,14 +396,24 @@ def approval_reasons(offer: Offer, *, rules=None, rates=None) -> list[str]:
         totals = option.totals()
         for rule in rules:
             if rule.kind == ApprovalRule.Kind.LINE_DISCOUNT:
-                worst = max(
-                    (line.discount_percent for line in option.lines.all()), default=0
-                )
-                if worst > rule.threshold:
-                    reasons.append(
-                        _("%(option)s: a line discount of %(d)s %% is above %(t)s %%.")
-                        % {"option": option, "d": worst, "t": rule.threshold}
-                    )
+                # measured against the list price: a lower unit price is a discount
+                for line in option.lines.all():
+                    if line.effective_discount > rule.threshold:
+                        reasons.append(
+                            _(
+                                "%(option)s: %(line)s at %(price)s instead of the "
+                                "list price %(list)s, an effective discount of "
+                                "%(d)s %%, is above %(t)s %%."
+                            )
+                            % {
+                                "option": option,
+                                "line": line.description,
+                                "price": line.unit_price,
+                                "list": line.reference_price,
+                                "d": line.effective_discount,
+                                "t": rule.threshold,
+                            }
+                        )
             elif rule.kind == ApprovalRule.Kind.OVERALL_DISCOUNT:
                 if totals["discount_percent"] > rule.threshold:
                     reasons.append(

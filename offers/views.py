@@ -213,10 +213,13 @@ def _editor_context(offer, **extra):
     }
 
 
-def _options_fragment(request, offer, error=None):
+def _options_fragment(request, offer, error=None, pending=None):
+    """The editor's options; `pending` keeps a line's refused new price on screen
+    (with the reason field it lacked) instead of the saved one."""
     context = _editor_context(offer)
     if error:
         context["error"] = error
+    context["pending"] = pending or {}
     return render(request, "offers/_options.html", context)
 
 
@@ -300,7 +303,10 @@ def line_update(request, pk, line_pk):
     try:
         services.line_update(line=line, actor=request.user, **form.cleaned_data)
     except ApplicationError as exc:
-        return _options_fragment(request, offer, exc.message)
+        pending = None
+        if exc.extra.get("field") == "price_reason":
+            pending = {"line": line.pk, "unit_price": form.cleaned_data["unit_price"]}
+        return _options_fragment(request, offer, exc.message, pending)
     return _options_fragment(request, offer)
 
 
