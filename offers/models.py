@@ -129,6 +129,15 @@ class Offer(TimeStampedModel):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     approval_comment = models.TextField(blank=True)
+    approval_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # who changed the offer since its last approval: none of them may approve it
+    changed_by_ids = models.JSONField(default=list, blank=True)
     # sending
     sent_at = models.DateTimeField(null=True, blank=True)
     document = models.ForeignKey(

@@ -35,5 +35,6 @@ def approval_queue_for_user(*, user) -> QuerySet[Offer]:
     """Pending offers the user may decide: their teams' (administrators: all)."""
     qs = offer_list_for_user(user=user).filter(status=Offer.Status.PENDING_APPROVAL)
     if not user.role_names & {"Administrator"}:
-        qs = qs.filter(account__owner__team__manager=user).exclude(created_by=user)
-    return qs.order_by("updated_at")
+        qs = qs.filter(account__owner__team__manager=user)
+    # the way up to the team's manager, for offers.services.approval_route
+    return qs.select_related("account__owner__team__manager").order_by("updated_at")

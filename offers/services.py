@@ -87,6 +87,9 @@ def _editable(offer: Offer, actor) -> Offer:
         offer.approved_by = None
         offer.approved_at = None
         offer.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    if actor is not None and actor.pk not in offer.changed_by_ids:
+        offer.changed_by_ids = [*offer.changed_by_ids, actor.pk]
+        offer.save(update_fields=["changed_by_ids", "updated_at"])
     return offer
 
 
@@ -454,14 +457,44 @@ def _check_complete(offer: Offer) -> None:
         raise ApplicationError(_("The validity date lies in the past."))
 
 
-def _approvers(offer: Offer):
+def approval_excluded(offer: Offer) -> dict[int, str]:
+    """Who may not approve the offer, and why: who asked, the account's owner, the
+    offer's creator, and whoever changed it since its last approval."""
+    why = {}
+    for pk in offer.changed_by_ids:
+        why[pk] = _("You changed this offer since its last approval.")
+    why[offer.created_by_id] = _("You made this offer.")
+    why[offer.account.owner_id] = _("The account is yours.")
+    if offer.approval_requested_by_id:
+        why[offer.approval_requested_by_id] = _("You asked for this approval.")
+    return why
+
+
+def administrators() -> list:
     from kam.core.models import User
 
+    return list(
+        User.objects.filter(is_active=True, groups__name=Role.ADMINISTRATOR)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def approval_route(offer: Offer, *, admins=None) -> tuple[list, bool]:
+    """Who decides the offer: the Sales Manager of the account's team, or, when
+    they may not (they asked, or changed it) or there is none, the administrators
+    one level up; and whether it went up. Pass `admins` when routing many."""
+    excluded = approval_excluded(offer)
     team = offer.account.owner.team
-    qs = User.objects.filter(is_active=True, groups__name=Role.SALES_MANAGER)
-    if team and team.manager_id:
-        qs = qs.filter(pk=team.manager_id)
-    return list(qs.exclude(pk=offer.created_by_id).distinct())
+    manager = team.manager if team and team.manager_id else None
+    if manager and manager.is_active and manager.pk not in excluded:
+        return [manager], False
+    admins = administrators() if admins is None else admins
+    return [a for a in admins if a.pk not in excluded], True
+
+
+def _approvers(offer: Offer):
+    return approval_route(offer)[0]
 
 
 @transaction.atomic
@@ -479,8 +512,15 @@ def offer_request_approval(*, offer: Offer, actor) -> Offer:
     _transition(offer, Status.PENDING_APPROVAL, actor=actor)
     offer.needs_approval = True
     offer.approval_reasons = reasons
+    offer.approval_requested_by = actor
     offer.save(
-        update_fields=["status", "needs_approval", "approval_reasons", "updated_at"]
+        update_fields=[
+            "status",
+            "needs_approval",
+            "approval_reasons",
+            "approval_requested_by",
+            "updated_at",
+        ]
     )
     url = reverse("offers:detail", args=[offer.pk])
     for manager in _approvers(offer):
@@ -511,8 +551,16 @@ def offer_request_approval(*, offer: Offer, actor) -> Offer:
 
 
 def _check_approver(offer: Offer, actor) -> None:
-    if actor.pk in (offer.created_by_id, offer.account.owner_id):
-        raise ApplicationError(_("Nobody can approve their own offer."))
+    why = approval_excluded(offer).get(actor.pk)
+    if why:
+        raise ApplicationError(
+            _("%(why)s Someone else decides: %(who)s.")
+            % {
+                "why": why,
+                "who": ", ".join(str(u) for u in _approvers(offer))
+                or _("an administrator"),
+            }
+        )
     is_admin = actor.has_role(Role.ADMINISTRATOR)
     team = offer.account.owner.team
     if not is_admin and not (
@@ -539,12 +587,15 @@ def offer_decide(*, offer: Offer, actor, approve: bool, comment: str = "") -> Of
     offer.approved_by = actor if approve else None
     offer.approved_at = timezone.now() if approve else None
     offer.approval_comment = comment
+    if approve:  # changes from here on count against the next approval
+        offer.changed_by_ids = []
     offer.save(
         update_fields=[
             "status",
             "approved_by",
             "approved_at",
             "approval_comment",
+            "changed_by_ids",
             "updated_at",
         ]
     )

@@ -140,7 +140,7 @@ def offer_detail(request, pk):
     user = request.user
     can_decide = (
         offer.status == Offer.Status.PENDING_APPROVAL
-        and user.pk not in (offer.created_by_id, offer.account.owner_id)
+        and user.pk not in services.approval_excluded(offer)
         and (
             user.has_role(Role.ADMINISTRATOR)
             or (
@@ -418,7 +418,15 @@ def approval_queue(request):
     )
     rules = list(ApprovalRule.objects.filter(is_active=True))
     rates = exchange_rates()
-    rows = [(o, services.approval_reasons(o, rules=rules, rates=rates)) for o in offers]
+    admins = services.administrators()
+    # what this user decides: never what they asked for or changed; administrators
+    # see what went up to them
+    rows = [
+        (o, services.approval_reasons(o, rules=rules, rates=rates), escalated)
+        for o in offers
+        for route, escalated in [services.approval_route(o, admins=admins)]
+        if request.user in route
+    ]
     return render(request, "offers/approvals.html", {"rows": rows})
 
 
