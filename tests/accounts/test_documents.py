@@ -102,3 +102,28 @@ def test_customer_services_cannot_upload(client, cast):
     )
     assert response.status_code == 403
     assert not Document.objects.exists()
+
+
+def test_uploads_are_not_served_under_media_even_with_debug(client, cast, settings):
+    """make run has DEBUG on: the files must still go only through the checked
+    download view, never straight from MEDIA_URL to anyone."""
+    import importlib
+
+    from django.urls import Resolver404, clear_url_caches, resolve
+
+    import kam.urls
+
+    account = AccountFactory(owner=cast.kam)
+    document = upload(account, cast.kam, "notes.pdf", PDF)
+    path = settings.MEDIA_URL + document.file.name
+    settings.DEBUG = True
+    try:
+        importlib.reload(kam.urls)
+        clear_url_caches()
+        with pytest.raises(Resolver404):
+            resolve(path)
+        assert client.get(path).status_code == 404  # anonymous
+    finally:
+        settings.DEBUG = False
+        importlib.reload(kam.urls)
+        clear_url_caches()
