@@ -10,7 +10,7 @@ DEPLOY_ENV := DJANGO_SETTINGS_MODULE=kam.settings.production \
 	DJANGO_SECRET_KEY=ci-dummy-5f0c8e2a9b7d4c1e8f3a6b2d9c7e1f4a0b8d6c3e2f1a9b7c \
 	DJANGO_ALLOWED_HOSTS=kam.example.com DATABASE_URL=postgres://kam@127.0.0.1:5432/kam \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 DEFAULT_FROM_EMAIL=kam@kam.example.com \
-	KAM_BASE_URL=https://kam.example.com \
+	KAM_BASE_URL=https://kam.example.com ANYMAIL_WEBHOOK_SECRET=ci:dummy-webhook-secret \
 	OUTBOX_DELIVERY_BACKEND=anymail.backends.postmark.EmailBackend
 
 .PHONY: run install test test-calendar test-year install-smoke lint format checks ci \

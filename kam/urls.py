@@ -8,6 +8,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from kam import api, views
 from kam.core import views as core_views
+from kam.core import webhooks
 from kam.core.forms import LoginForm, OutboxPasswordResetForm
 
 admin.site.site_header = "KAM"
@@ -94,7 +95,7 @@ urlpatterns = [
     path("contracts/", include("contracts.urls")),
     path("renewals/", include("renewals.urls")),
     path("insights/", include("insights.urls")),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include((webhooks.urlpatterns(), "anymail"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("favicon.ico", core_views.favicon),

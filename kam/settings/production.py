@@ -22,6 +22,14 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # e.g. anymail.backends.postmark.EmailBackend
 OUTBOX_DELIVERY_BACKEND = env("OUTBOX_DELIVERY_BACKEND")
+# The provider's webhooks (delivery tracking, inbound replies) authenticate with it as
+# HTTP basic auth ("user:password" in the webhook URL); without it every webhook is
+# refused (kam/core/webhooks.py), so it is required here.
+ANYMAIL = {**ANYMAIL, "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET")}  # noqa: F405
+if ":" not in ANYMAIL["WEBHOOK_SECRET"] or len(ANYMAIL["WEBHOOK_SECRET"]) < 16:
+    raise ImproperlyConfigured(
+        "ANYMAIL_WEBHOOK_SECRET must be user:password, at least 16 characters in all."
+    )
 
 # Where people reach KAM: every emailed link (acceptance, signing, reminders) and the
 # calendar feed start with it, and workers have no request to take it from.

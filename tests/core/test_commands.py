@@ -117,6 +117,7 @@ PRODUCTION_ENV = {
     "DEFAULT_FROM_EMAIL": "kam@kam.example.com",
     "OUTBOX_DELIVERY_BACKEND": "anymail.backends.postmark.EmailBackend",
     "KAM_BASE_URL": "https://kam.example.com",
+    "ANYMAIL_WEBHOOK_SECRET": "kam:webhook-secret-for-tests",
 }
 
 
@@ -154,3 +155,10 @@ def test_production_refuses_a_base_url_that_is_no_address(value):
     assert result.returncode != 0
     assert "KAM_BASE_URL must be the address people open KAM at" in result.stderr
     assert repr(value) in result.stderr
+
+
+@pytest.mark.parametrize("value", ["nocolon-but-long-enough", "a:b"])
+def test_production_refuses_a_weak_webhook_secret(value):
+    result = run_django_setup(ANYMAIL_WEBHOOK_SECRET=value)
+    assert result.returncode != 0
+    assert "ANYMAIL_WEBHOOK_SECRET must be user:password" in result.stderr

@@ -40,14 +40,13 @@ def test_tracking_webhook_is_authenticated_and_applied_once(client, cast, offer)
     )
     url = "/anymail/postmark/tracking/"
     body = json.dumps(postmark_event("pm-42"))
-    assert client.post(url, body, content_type="application/json").status_code in (
-        400,
-        401,
-        403,
-    )
-    assert client.post(
-        url, body, content_type="application/json", **auth("x:y")
-    ).status_code in (400, 401, 403)
+    # no or wrong credentials: 401 with the realm to answer, nothing applied
+    for credentials in ({}, auth("x:y"), {"HTTP_AUTHORIZATION": "Bearer zzz"}):
+        response = client.post(
+            url, body, content_type="application/json", **credentials
+        )
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == 'Basic realm="KAM webhooks"'
     offer.refresh_from_db()
     assert offer.delivery == "queued"
     for _ in range(2):
@@ -91,3 +90,76 @@ def test_inbound_reply_webhook_matches_the_offer(client, cast, offer):
         account=offer.account, title__startswith="Reply from"
     ).get()
     assert "We take Premium." in entry.summary
+
+
+def inbound_payload(subject="Re: OF-2026-00033", headers=()):
+    return {
+        "FromFull": {"Email": "vera@nordlicht.example", "Name": "Vera Meier"},
+        "To": "kam@kam.example",
+        "ToFull": [{"Email": "kam@kam.example", "Name": ""}],
+        "Subject": subject,
+        "TextBody": "Forged: we cancel everything.",
+        "HtmlBody": "",
+        "Headers": list(headers),
+        "Attachments": [],
+        "MessageID": "in-9",
+        "Date": "Mon, 23 Nov 2026 10:00:00 +0000",
+    }
+
+
+@pytest.mark.parametrize("configured", [{}, {"WEBHOOK_SECRET": ""}])
+def test_without_a_secret_every_webhook_is_refused(client, cast, offer, configured):
+    """The defect: with no secret a forged bounce and a forged reply were taken."""
+    services.offer_send(offer=offer, actor=cast.kam)
+    offer.refresh_from_db()
+    OutboundMessage.objects.filter(pk=offer.message_id).update(
+        provider_message_id="pm-42"
+    )
+    timeline = TimelineEntry.objects.count()
+    with override_settings(ANYMAIL=configured):
+        bounce = client.post(
+            "/anymail/postmark/tracking/",
+            json.dumps(postmark_event("pm-42", record_type="Bounce")),
+            content_type="application/json",
+        )
+        reply = client.post(
+            "/anymail/postmark/inbound/",
+            json.dumps(inbound_payload(subject=f"Re: {offer.label}")),
+            content_type="application/json",
+        )
+    assert (bounce.status_code, reply.status_code) == (403, 403)
+    offer.refresh_from_db()
+    assert offer.delivery == "queued"
+    assert TimelineEntry.objects.count() == timeline
+
+
+@override_settings(ANYMAIL={"WEBHOOK_SECRET": SECRET})
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        # a delivery event posted to the inbound endpoint
+        ("/anymail/postmark/inbound/", postmark_event("pm-1")),
+        # an object where SendGrid sends a list
+        ("/anymail/sendgrid/tracking/", {"event": "open", "sg_message_id": "x"}),
+        # not JSON at all
+        ("/anymail/postmark/tracking/", "{not json"),
+        # an SES notification without its signature
+        ("/anymail/amazon_ses/tracking/", {"Type": "Notification", "Message": "{}"}),
+    ],
+)
+def test_a_body_the_provider_parser_cannot_read_is_a_400(client, cast, url, body):
+    before = (TimelineEntry.objects.count(), OutboundMessage.objects.count())
+    data = body if isinstance(body, str) else json.dumps(body)
+    response = client.post(url, data, content_type="application/json", **auth())
+    assert response.status_code == 400, response.content
+    assert (TimelineEntry.objects.count(), OutboundMessage.objects.count()) == before
+
+
+def test_the_deploy_check_names_a_missing_secret(settings):
+    from kam.core.checks import webhook_secret_check
+
+    settings.ANYMAIL = {"WEBHOOK_SECRET": ""}
+    [error] = webhook_secret_check(None)
+    assert error.id == "kam.E001" and "ANYMAIL_WEBHOOK_SECRET" in error.msg
+    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
+    assert webhook_secret_check(None) == []
