@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account, Contact, Task, Touchpoint
 from accounts.services.accounts import EDITABLE_FIELDS
 from accounts.validators import normalize_vat, vat_error
+from kam.core.forms import Form, ModelForm
 from kam.core.models import User
 from kam.core.roles import Role
 from kam.core.widgets import FastSelect
@@ -14,7 +15,7 @@ DATETIME_WIDGET = forms.DateTimeInput(
 )
 
 
-class AccountForm(forms.ModelForm):
+class AccountForm(ModelForm):
     key_account_criteria = forms.MultipleChoiceField(
         label=_("Selection criteria met"),
         choices=Account.Criterion.choices,
@@ -49,7 +50,7 @@ class AccountForm(forms.ModelForm):
         return data
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(ModelForm):
     class Meta:
         model = Contact
         fields = [
@@ -73,7 +74,7 @@ class ContactForm(forms.ModelForm):
         )
 
 
-class TouchpointForm(forms.ModelForm):
+class TouchpointForm(ModelForm):
     class Meta:
         model = Touchpoint
         fields = ["channel", "occurred_at", "subject", "contacts", "notes", "outcome"]
@@ -91,12 +92,12 @@ class TouchpointForm(forms.ModelForm):
         )
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(Form):
     file = forms.FileField(label=_("File"))
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
 
 
-class EmailForm(forms.Form):
+class EmailForm(Form):
     contact = forms.ModelChoiceField(label=_("To"), queryset=Contact.objects.none())
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}))
@@ -108,7 +109,7 @@ class EmailForm(forms.Form):
         ).exclude(email="")
 
 
-class TaskForm(forms.ModelForm):
+class TaskForm(ModelForm):
     class Meta:
         model = Task
         fields = ["title", "due_at", "assignee", "notes"]
@@ -130,7 +131,7 @@ class TaskForm(forms.ModelForm):
             )
 
 
-class HandoffForm(forms.Form):
+class HandoffForm(Form):
     name = forms.CharField(label=_("Customer name"), max_length=200)
     country = forms.CharField(label=_("Country"), max_length=2)
     industry = forms.CharField(label=_("Industry"), max_length=100, required=False)
@@ -213,7 +214,7 @@ class HandoffForm(forms.Form):
         return country
 
 
-class AssignKamForm(forms.Form):
+class AssignKamForm(Form):
     kam = forms.ModelChoiceField(
         label=_("Key account manager"), queryset=User.objects.none()
     )
@@ -225,7 +226,7 @@ class AssignKamForm(forms.Form):
         )
 
 
-class ImportForm(forms.Form):
+class ImportForm(Form):
     KINDS = [
         ("accounts", _("Accounts")),
         ("contacts", _("Contacts")),

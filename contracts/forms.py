@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.forms import Form
 
-class SignForm(forms.Form):
+
+class SignForm(Form):
     name = forms.CharField(label=_("Your full name"), max_length=200)
     title = forms.CharField(label=_("Your position"), max_length=200, required=False)
     agree = forms.BooleanField(
@@ -13,18 +15,18 @@ class SignForm(forms.Form):
     )
 
 
-class SignedScanForm(forms.Form):
+class SignedScanForm(Form):
     signer_name = forms.CharField(label=_("Signed by"), max_length=200)
     scan = forms.FileField(label=_("Signed scan (PDF or image)"))
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
 
 
-class NoticeForm(forms.Form):
+class NoticeForm(Form):
     received_on = forms.DateField(
         label=_("Notice received on"),
         widget=forms.DateInput(attrs={"type": "date"}),

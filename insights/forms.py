@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from insights.filters import teams_for_user
 from insights.models import AccountPlan, FeedbackItem, PlanAction
+from kam.core.forms import Form, ModelForm
 
 
-class ChurnTargetForm(forms.Form):
+class ChurnTargetForm(Form):
     year = forms.TypedChoiceField(label=_("Year"), coerce=int)
     team = forms.ModelChoiceField(
         label=_("Team"),
@@ -39,7 +40,7 @@ class ChurnTargetForm(forms.Form):
         self.fields["team"].widget.attrs["class"] = "form-select form-select-sm"
 
 
-class _AccountForm(forms.Form):
+class _AccountForm(Form):
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contact"].queryset = account.contacts.all()
@@ -80,7 +81,7 @@ class FeedbackForm(_AccountForm):
 MONTHS = [f"m{i}" for i in range(1, 13)]
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(ModelForm):
     class Meta:
         model = AccountPlan
         fields = AccountPlan.EDITABLE
@@ -103,7 +104,7 @@ class PlanForm(forms.ModelForm):
         return [self.cleaned_data[name] for name in MONTHS]
 
 
-class NewPlanForm(forms.Form):
+class NewPlanForm(Form):
     year = forms.TypedChoiceField(label=_("Year"), coerce=int)
 
     def __init__(self, *args, **kwargs):
@@ -116,7 +117,7 @@ class NewPlanForm(forms.Form):
         self.fields["year"].widget.attrs["class"] = "form-select form-select-sm"
 
 
-class ObjectiveForm(forms.Form):
+class ObjectiveForm(Form):
     title = forms.CharField(label=_("Objective"), max_length=200)
     metric = forms.CharField(label=_("Measured by"), max_length=100)
     target_value = forms.DecimalField(
@@ -135,7 +136,7 @@ class ObjectiveForm(forms.Form):
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
 
 
-class ActualForm(forms.Form):
+class ActualForm(Form):
     """Where an objective stands (empty: not measured yet)."""
 
     actual_value = forms.DecimalField(
@@ -143,7 +144,7 @@ class ActualForm(forms.Form):
     )
 
 
-class ActionForm(forms.Form):
+class ActionForm(Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=PlanAction.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None)
@@ -172,7 +173,7 @@ class ActionForm(forms.Form):
         self.fields["owner"].widget.attrs["class"] = "form-select form-select-sm"
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     held_on = forms.DateField(
         label=_("Date"), initial=timezone.localdate,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -188,7 +189,7 @@ class ReviewForm(forms.Form):
             field.widget.attrs.setdefault("class", "form-control form-control-sm")
 
 
-class AgreeForm(forms.Form):
+class AgreeForm(Form):
     agreed_on = forms.DateField(
         label=_("Agreed on"), initial=timezone.localdate,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -2,13 +2,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import PackageVersion, Product
+from kam.core.forms import Form, ModelForm
 from offers.models import Offer, OfferTemplate
 from offers.placeholders import template_errors
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class OfferForm(forms.ModelForm):
+class OfferForm(ModelForm):
     """Header and proposed terms; status and approvals are never form fields."""
 
     class Meta:
@@ -42,7 +43,7 @@ class NewOfferForm(OfferForm):
         fields = ["title", "contact", "valid_until", "options"]
 
 
-class LineForm(forms.Form):
+class LineForm(Form):
     product = forms.ModelChoiceField(
         label=_("Product"), queryset=Product.objects.filter(is_active=True)
     )
@@ -54,7 +55,7 @@ class LineForm(forms.Form):
     )
 
 
-class PackageForm(forms.Form):
+class PackageForm(Form):
     version = forms.ModelChoiceField(
         label=_("Package"),
         queryset=PackageVersion.objects.select_related("package").filter(
@@ -63,14 +64,14 @@ class PackageForm(forms.Form):
     )
 
 
-class LineEditForm(forms.Form):
+class LineEditForm(Form):
     quantity = forms.DecimalField(max_digits=12, decimal_places=2)
     unit_price = forms.DecimalField(max_digits=12, decimal_places=2)
     discount_percent = forms.DecimalField(max_digits=5, decimal_places=2)
     price_reason = forms.CharField(max_length=200, required=False)
 
 
-class SendForm(forms.Form):
+class SendForm(Form):
     follow_up_days = forms.IntegerField(
         label=_("Remind me to follow up after … days"),
         min_value=1,
@@ -79,13 +80,13 @@ class SendForm(forms.Form):
     )
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     comment = forms.CharField(
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(Form):
     option = forms.ChoiceField(label=_("Your option"), widget=forms.RadioSelect)
     name = forms.CharField(label=_("Your name"), max_length=200)
     title = forms.CharField(label=_("Your position"), max_length=200, required=False)
@@ -100,13 +101,13 @@ class AcceptForm(forms.Form):
         ]
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(Form):
     reason = forms.CharField(
         label=_("Why not?"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class PhoneAcceptForm(forms.Form):
+class PhoneAcceptForm(Form):
     option = forms.ChoiceField(label=_("Accepted option"))
     name = forms.CharField(label=_("Accepted by"), max_length=200)
     title = forms.CharField(label=_("Position"), max_length=200, required=False)
@@ -118,7 +119,7 @@ class PhoneAcceptForm(forms.Form):
         ]
 
 
-class TemplateForm(forms.ModelForm):
+class TemplateForm(ModelForm):
     class Meta:
         model = OfferTemplate
         fields = ["subject", "body", "closing"]

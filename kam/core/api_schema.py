@@ -12,7 +12,7 @@ particular to one operation (409 for a contact that offers still name) are decla
 on the view with `extend_schema`.
 """
 
-from kam.core.drf import EARLIEST, LATEST
+from kam.core.dates import EARLIEST, LATEST
 
 ERROR = {
     "type": "object",

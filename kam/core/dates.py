@@ -84,3 +84,15 @@ def show_date(day: date) -> str:
 def show_datetime(moment: datetime) -> str:
     """A moment in local time as people read it in the active language."""
     return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+# Dates people and programs may enter: a due date in the year 92 or 9999 is a typo,
+# and Python gives such years odd offsets (Europe/Berlin was +00:53:28 before 1893).
+# One range for the forms (kam.core.forms) and the API (kam.core.drf).
+EARLIEST = date(1990, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+def in_range(value: date | datetime) -> bool:
+    day = value.date() if isinstance(value, datetime) else value
+    return EARLIEST <= day <= LATEST

@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from kam.core.dates import EARLIEST, LATEST, in_range
 from kam.core.exceptions import ApplicationError, ConflictError
 
 
@@ -27,15 +28,10 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-# Dates the API takes: a due date in the year 92 or 9999 is a typo, and Python gives
-# such years odd offsets (Europe/Berlin was +00:53:28 before 1893), which are not
-# valid RFC 3339 date-times.
-EARLIEST = date(1990, 1, 1)
-LATEST = date(2100, 12, 31)
-
-
+# Dates the API takes (kam.core.dates: the one range), also so that every date-time
+# it returns is valid RFC 3339.
 def _in_range(day: date) -> None:
-    if not EARLIEST <= day <= LATEST:
+    if not in_range(day):
         raise ValidationError(
             _("Enter a date between %(start)s and %(end)s.")
             % {"start": EARLIEST.isoformat(), "end": LATEST.isoformat()}

@@ -4,6 +4,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from kam.core import services
+from kam.core.dates import EARLIEST, LATEST, in_range, show_date
 
 
 class LoginForm(AuthenticationForm):
@@ -76,3 +77,31 @@ def run_service(form, service, **kwargs):
         field = exc.extra.get("field")
         form.add_error(field if field in form.fields else None, exc.message)
         return None
+
+
+def _sane_date(value) -> None:
+    if value is not None and not in_range(value):
+        raise forms.ValidationError(
+            _("Enter a date between %(start)s and %(end)s.")
+            % {"start": show_date(EARLIEST), "end": show_date(LATEST)},
+            code="date_range",
+        )
+
+
+class DatesInRange:
+    """Every date and date-time field of the form takes only EARLIEST–LATEST
+    (kam.core.dates), with a clear message: a typed year 0092 is refused."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField | forms.DateTimeField):
+                field.validators.append(_sane_date)
+
+
+class Form(DatesInRange, forms.Form):
+    pass
+
+
+class ModelForm(DatesInRange, forms.ModelForm):
+    pass
