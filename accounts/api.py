@@ -274,7 +274,9 @@ class TaskViewSet(viewsets.ModelViewSet):
     @transaction.atomic
     def perform_update(self, serializer):
         serializer.instance = task_services.task_update(
-            task=serializer.instance, **serializer.validated_data
+            task=serializer.instance,
+            actor=self.request.user,
+            **serializer.validated_data,
         )
 
     def perform_destroy(self, instance):

@@ -76,6 +76,23 @@ def document_list_for_user(*, user) -> QuerySet[Document]:
     return visible_to(Document.objects.select_related("account", "uploaded_by"), user)
 
 
+def assignable_users(*, user) -> QuerySet:
+    """Who `user` may give a task without an account: themselves, their team, its
+    manager, the teams they lead, and customer services (administrators: anyone).
+    A task about an account goes to whoever sees the account (tasks._validate)."""
+    from kam.core.models import User
+    from kam.core.roles import Role
+
+    active = User.objects.filter(is_active=True)
+    if user.has_role(Role.ADMINISTRATOR):
+        return active
+    near = Q(pk=user.pk) | Q(groups__name=Role.CUSTOMER_SERVICES)
+    near |= Q(team__manager=user)
+    if user.team_id:
+        near |= Q(team_id=user.team_id) | Q(managed_teams__id=user.team_id)
+    return active.filter(near).distinct()
+
+
 def task_list_for_user(*, user) -> QuerySet[Task]:
     return visible_to(Task.objects.select_related("account", "assignee"), user)
 

@@ -404,7 +404,9 @@ def task_edit(request, pk=None):
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
         if task:
-            saved = run_service(form, tasks.task_update, task=task, **data)
+            saved = run_service(
+                form, tasks.task_update, task=task, actor=request.user, **data
+            )
         else:
             saved = run_service(form, tasks.task_create, actor=request.user, **data)
         if saved:

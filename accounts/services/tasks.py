@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Task, TimelineEntry
+from accounts.selectors import assignable_users
 from kam.core import services as core_services
 from kam.core.access import can_see
 from kam.core.dates import local_datetime, show_date
@@ -22,12 +23,25 @@ from kam.core.models import User
 FIELDS = ["title", "notes", "due_at", "assignee", "account"]
 
 
-def _validate(task: Task) -> None:
+def _validate(task: Task, actor=None) -> None:
     if not task.title.strip():
         raise ApplicationError(_("A task needs a title."), extra={"field": "title"})
     if not task.assignee.is_active:
         raise ApplicationError(
             _("Tasks can only go to active users."), extra={"field": "assignee"}
+        )
+    if (
+        task.account is None
+        and actor is not None
+        and not assignable_users(user=actor).filter(pk=task.assignee_id).exists()
+    ):
+        raise ApplicationError(
+            _(
+                "A task without an account goes to you, your team, its manager or "
+                "customer services; %(user)s is none of them."
+            )
+            % {"user": task.assignee},
+            extra={"field": "assignee"},
         )
     if task.account is not None and not can_see(task.assignee, task.account):
         raise ApplicationError(
@@ -63,7 +77,7 @@ def task_create(
     if related is not None:
         task.related_content_type = ContentType.objects.get_for_model(related)
         task.related_object_id = str(related.pk)
-    _validate(task)
+    _validate(task, actor)
     if key:
         try:
             with transaction.atomic():
@@ -132,7 +146,7 @@ def check_ins_plan(
 
 
 @transaction.atomic
-def task_update(*, task: Task, **fields) -> Task:
+def task_update(*, task: Task, actor=None, **fields) -> Task:
     """Change a task; a new due date means a new reminder."""
     task = Task.objects.select_for_update().get(pk=task.pk)
     for name, value in fields.items():
@@ -142,7 +156,7 @@ def task_update(*, task: Task, **fields) -> Task:
     if "due_at" in fields:
         task.reminder_sent_at = None
         fields["reminder_sent_at"] = None
-    _validate(task)
+    _validate(task, actor if "assignee" in fields or "account" in fields else None)
     task.save(update_fields=[*fields, "updated_at"])
     return task
 

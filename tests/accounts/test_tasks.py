@@ -136,3 +136,33 @@ def test_task_toggle_and_list(client, cast):
         reverse("accounts:task-toggle", args=[task.pk]), {"done": "0"}
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [("kam", True), ("kam2", True), ("manager", True), ("cs", True),
+     ("kam3", False), ("manager2", False), ("admin", False)],
+)  # fmt: skip
+def test_a_task_without_an_account_goes_only_to_people_near_the_kam(
+    client, cast, who, allowed
+):
+    assignee = getattr(cast, who)
+    due = (timezone.now() + timedelta(days=1)).isoformat()
+    client.force_login(cast.kam)
+    response = client.post(
+        "/api/v1/tasks/",
+        {"title": "Prepare the QBR", "due_at": due, "assignee": assignee.username},
+        content_type="application/json",
+    )
+    if allowed:
+        assert response.status_code == 201, response.content
+        return
+    # the defect: any active user, administrators included, got a bell and a mail
+    assert response.status_code == 400
+    assert "your team, its manager or customer services" in str(response.json())
+    assert not tasks.Task.objects.exists()
+    assert not Notification.objects.filter(user=assignee).exists()
+    with pytest.raises(ApplicationError, match="customer services"):
+        tasks.task_create(
+            title="x", due_at=timezone.now(), assignee=assignee, actor=cast.kam
+        )
