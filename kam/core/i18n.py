@@ -58,9 +58,9 @@ def _encode(value):
         return {"later": value.as_json()}
     if isinstance(value, Promise):  # gettext_lazy: a label from the choices
         args = getattr(value, "_args", ())
-        if args and isinstance(args[0], str):
+        if len(args) == 1 and isinstance(args[0], str):  # gettext_lazy(msgid)
             return {"later": [args[0], {}]}
-        return str(value)
+        return str(value)  # pgettext_lazy and others: kept as written
     if isinstance(value, datetime):
         return {"datetime": value.isoformat()}
     if isinstance(value, date):
