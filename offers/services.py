@@ -1,6 +1,7 @@
 """Every write of the offers app: building, approving, sending and answering offers."""
 
 import hashlib
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -1102,22 +1103,23 @@ def delivery_from_outbox(*, message, failed: bool) -> int:
     return len(changed)
 
 
-def _offer_for_reply(in_reply_to: str, references: str, subject: str) -> Offer | None:
+def _offer_for_reply(in_reply_to: str, references: str) -> Offer | None:
+    """The offer whose e-mail the reply answers: by our Message-ID in its
+    In-Reply-To or References, nothing else (a subject is anyone's to write)."""
     from kam.core.models import OutboundMessage
 
     ids = {i.strip() for i in f"{in_reply_to} {references}".split() if i.strip()}
-    if ids:
-        message = OutboundMessage.objects.filter(rfc_message_id__in=ids).first()
-        if message:
-            offer = Offer.objects.filter(message=message).first()
-            if offer:
-                return offer
-    import re
+    if not ids:
+        return None
+    message = OutboundMessage.objects.filter(rfc_message_id__in=ids).first()
+    return Offer.objects.filter(message=message).first() if message else None
 
+
+def _offer_named_in(subject: str) -> Offer | None:
     match = re.search(r"OF-\d{4}-\d{5}", subject or "")
-    if match:
-        return Offer.objects.filter(number=match.group(0)).order_by("-revision").first()
-    return None
+    if match is None:
+        return None
+    return Offer.objects.filter(number=match.group(0)).order_by("-revision").first()
 
 
 @transaction.atomic
@@ -1129,9 +1131,19 @@ def inbound_reply_apply(
     in_reply_to: str = "",
     references: str = "",
 ) -> TimelineEntry | None:
-    """Put a customer's reply on the account timeline, matched to the offer."""
-    offer = _offer_for_reply(in_reply_to, references, subject)
+    """Put a customer's reply to one of our offer e-mails on the account timeline.
+    A mail that only names an offer in its subject is not the customer's word: its
+    KAM gets it to review (the bell), and the timeline stays as it is."""
+    offer = _offer_for_reply(in_reply_to, references)
     if offer is None:
+        named = _offer_named_in(subject)
+        if named is not None:
+            _notify_owner(
+                named,
+                _("To review: a mail about %(offer)s that answers none of our e-mails")
+                % {"offer": named.label},
+                f"{from_email}: {subject}"[:300] + "\n\n" + text[:1000],
+            )
         return None
     entry = TimelineEntry.objects.create(
         account=offer.account,

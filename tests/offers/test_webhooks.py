@@ -163,3 +163,26 @@ def test_the_deploy_check_names_a_missing_secret(settings):
     assert error.id == "kam.E001" and "ANYMAIL_WEBHOOK_SECRET" in error.msg
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
     assert webhook_secret_check(None) == []
+
+
+@override_settings(ANYMAIL={"WEBHOOK_SECRET": SECRET})
+def test_a_mail_that_only_names_the_offer_is_for_review_not_the_timeline(
+    client, cast, offer
+):
+    """The defect: any mail with "Re: OF-…" in its subject went on the timeline as
+    the customer's reply. Only an answer to our own e-mail does now."""
+    from kam.core.models import Notification
+
+    services.offer_send(offer=offer, actor=cast.kam)
+    offer.refresh_from_db()
+    timeline = TimelineEntry.objects.count()
+    response = client.post(
+        "/anymail/postmark/inbound/",
+        json.dumps(inbound_payload(subject=f"Re: {offer.label}")),
+        content_type="application/json",
+        **auth(),
+    )
+    assert response.status_code == 200
+    assert TimelineEntry.objects.count() == timeline
+    review = Notification.objects.get(user=cast.kam, title__startswith="To review")
+    assert offer.label in review.title and "Forged" in review.body
