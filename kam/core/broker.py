@@ -17,6 +17,7 @@ import logging
 import os
 import shutil
 import uuid
+from functools import cached_property
 from pathlib import Path
 from time import monotonic
 
@@ -32,14 +33,14 @@ log = logging.getLogger(__name__)
 class Channel(filesystem.Channel):
     """Whole messages in, unreadable ones set aside."""
 
-    @property
+    @cached_property
     def incoming_folder(self) -> Path:
         """Where messages are written before they are renamed into the queue."""
         folder = Path(self.data_folder_out).parent / "incoming"
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
-    @property
+    @cached_property
     def bad_folder(self) -> Path:
         folder = Path(self.data_folder_in).parent / "bad"
         folder.mkdir(parents=True, exist_ok=True)

@@ -96,3 +96,15 @@ LATEST = date(2100, 12, 31)
 def in_range(value: date | datetime) -> bool:
     day = value.date() if isinstance(value, datetime) else value
     return EARLIEST <= day <= LATEST
+
+
+def out_of_range(show=None) -> str:
+    """The message for a date outside EARLIEST–LATEST; `show` formats the bounds
+    (the reader's short date by default, ISO for the API)."""
+    from django.utils.translation import gettext
+
+    show = show or show_date
+    return gettext("Enter a date between %(start)s and %(end)s.") % {
+        "start": show(EARLIEST),
+        "end": show(LATEST),
+    }

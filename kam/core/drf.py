@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from kam.core.dates import EARLIEST, LATEST, in_range
+from kam.core.dates import in_range, out_of_range
 from kam.core.exceptions import ApplicationError, ConflictError
 
 
@@ -32,10 +32,7 @@ def exception_handler(exc, context):
 # it returns is valid RFC 3339.
 def _in_range(day: date) -> None:
     if not in_range(day):
-        raise ValidationError(
-            _("Enter a date between %(start)s and %(end)s.")
-            % {"start": EARLIEST.isoformat(), "end": LATEST.isoformat()}
-        )
+        raise ValidationError(out_of_range(date.isoformat))
 
 
 class DateField(serializers.DateField):

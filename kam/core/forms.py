@@ -4,7 +4,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from kam.core import services
-from kam.core.dates import EARLIEST, LATEST, in_range, show_date
+from kam.core.dates import in_range, out_of_range
 
 
 class LoginForm(AuthenticationForm):
@@ -81,11 +81,7 @@ def run_service(form, service, **kwargs):
 
 def _sane_date(value) -> None:
     if value is not None and not in_range(value):
-        raise forms.ValidationError(
-            _("Enter a date between %(start)s and %(end)s.")
-            % {"start": show_date(EARLIEST), "end": show_date(LATEST)},
-            code="date_range",
-        )
+        raise forms.ValidationError(out_of_range(), code="date_range")
 
 
 class DatesInRange:
