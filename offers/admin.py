@@ -1,7 +1,14 @@
 from django.contrib import admin
 
 from offers.forms import TemplateForm
-from offers.models import ApprovalRule, Offer, OfferEvent, OfferOption, OfferTemplate
+from offers.models import (
+    ApprovalRule,
+    InboundMail,
+    Offer,
+    OfferEvent,
+    OfferOption,
+    OfferTemplate,
+)
 
 
 @admin.register(ApprovalRule)
@@ -62,6 +69,22 @@ class OfferAdmin(admin.ModelAdmin):
     search_fields = ["number", "title", "account__name"]
     list_select_related = ["account"]
     inlines = [OfferOptionInline, OfferEventInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(admin.ModelAdmin):
+    """Inbound mail as it came in; it is reviewed on the KAM's inbox page."""
+
+    list_display = ["received_at", "from_email", "subject", "account", "status"]
+    list_filter = ["status", "is_answer"]
+    search_fields = ["from_email", "subject", "account__name"]
+    list_select_related = ["account"]
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -488,3 +488,74 @@ class TrackingEvent(models.Model):
 
     def __str__(self):
         return f"{self.event_type} {self.message_id}"
+
+
+class InboundMail(models.Model):
+    """A mail that came in through the inbound webhook, kept once per Message-ID.
+
+    Only a reply to one of our own e-mails (In-Reply-To/References) goes on the
+    timeline as the customer's word by itself; anything else waits here for its
+    KAM to read it and either put it on the timeline or dismiss it."""
+
+    class Status(models.TextChoices):
+        TO_REVIEW = "to_review", _("To review")
+        ON_TIMELINE = "on_timeline", _("On the timeline")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    TRANSITIONS = {
+        Status.TO_REVIEW: {Status.ON_TIMELINE, Status.DISMISSED},
+        Status.ON_TIMELINE: set(),
+        Status.DISMISSED: set(),
+    }
+
+    message_id = models.CharField(max_length=250, null=True, blank=True, unique=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    from_email = models.CharField(_("from"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    offer = models.ForeignKey(
+        Offer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # how it was tied to the offer: answering our Message-ID, or only named in it
+    is_answer = models.BooleanField(default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.TO_REVIEW
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    access = AccessPaths(owner="account__owner", deputy="account__deputy")
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("inbound mail")
+        verbose_name_plural = _("inbound mail")
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="inbound_status_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["to_review", "on_timeline", "dismissed"]
+                ),
+                name="inbound_status_valid",
+            ),
+            # only an answer to our own e-mail goes on the timeline unreviewed
+            models.CheckConstraint(
+                condition=models.Q(is_answer=False)
+                | models.Q(status="on_timeline", decided_by__isnull=True),
+                name="inbound_answer_on_timeline",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_email}: {self.subject}"

@@ -37,4 +37,5 @@ def on_inbound(sender, event, esp_name, **kwargs):
         text=message.text or "",
         in_reply_to=message.get("In-Reply-To", "") or "",
         references=message.get("References", "") or "",
+        message_id=message.get("Message-ID", "") or "",
     )

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from kam.core.access import get_visible_or_404, visible_to
-from offers.models import Offer, OfferLine
+from offers.models import InboundMail, Offer, OfferLine
 
 
 def offer_list_for_user(*, user) -> QuerySet[Offer]:
@@ -38,3 +38,11 @@ def approval_queue_for_user(*, user) -> QuerySet[Offer]:
         qs = qs.filter(account__owner__team__manager=user)
     # the way up to the team's manager, for offers.services.approval_route
     return qs.select_related("account__owner__team__manager").order_by("updated_at")
+
+
+def inbound_mail_for_user(*, user) -> QuerySet[InboundMail]:
+    """Inbound mail of the accounts the user sees (mail of no account: only for
+    those who see everything)."""
+    return visible_to(
+        InboundMail.objects.select_related("account", "offer", "decided_by"), user
+    )

@@ -33,6 +33,7 @@ from offers import placeholders
 from offers.models import (
     HUNDRED,
     ApprovalRule,
+    InboundMail,
     Offer,
     OfferEvent,
     OfferLine,
@@ -1122,6 +1123,41 @@ def _offer_named_in(subject: str) -> Offer | None:
     return Offer.objects.filter(number=match.group(0)).order_by("-revision").first()
 
 
+def _account_of_sender(from_email: str) -> Account | None:
+    """The one account whose contact has this address, or None (none or several)."""
+    if not from_email:
+        return None
+    accounts = list(
+        Contact.objects.filter(email__iexact=from_email)
+        .values_list("account_id", flat=True)
+        .distinct()[:2]
+    )
+    return Account.objects.get(pk=accounts[0]) if len(accounts) == 1 else None
+
+
+def _mail_on_timeline(mail: InboundMail, *, actor=None) -> TimelineEntry:
+    if mail.is_answer:
+        title = Later(
+            gettext_noop("Reply from %(sender)s on offer %(offer)s"),
+            sender=mail.from_email,
+            offer=mail.offer.label,
+        )
+    else:  # the KAM read it and vouches for it
+        title = Later(
+            gettext_noop("Mail from %(sender)s: %(subject)s"),
+            sender=mail.from_email,
+            subject=mail.subject[:150],
+        )
+    return TimelineEntry.objects.create(
+        account=mail.account,
+        kind=TimelineEntry.Kind.EMAIL,
+        occurred_at=mail.received_at,
+        title=title,
+        summary=mail.text[:2000],
+        actor=actor,
+    )
+
+
 @transaction.atomic
 def inbound_reply_apply(
     *,
@@ -1130,35 +1166,74 @@ def inbound_reply_apply(
     text: str,
     in_reply_to: str = "",
     references: str = "",
-) -> TimelineEntry | None:
-    """Put a customer's reply to one of our offer e-mails on the account timeline.
-    A mail that only names an offer in its subject is not the customer's word: its
-    KAM gets it to review (the bell), and the timeline stays as it is."""
+    message_id: str = "",
+) -> InboundMail | None:
+    """Keep an inbound mail once (per Message-ID). A reply to one of our offer
+    e-mails goes on the account timeline as the customer's word; any other mail,
+    even one naming an offer in its subject (anyone can write a subject), waits
+    in the review list for the account's KAM. None: the provider sent it again."""
+    message_id = message_id.strip()[:250] or None
     offer = _offer_for_reply(in_reply_to, references)
-    if offer is None:
-        named = _offer_named_in(subject)
-        if named is not None:
-            _notify_owner(
-                named,
-                _("To review: a mail about %(offer)s that answers none of our e-mails")
-                % {"offer": named.label},
-                f"{from_email}: {subject}"[:300] + "\n\n" + text[:1000],
-            )
-        return None
-    entry = TimelineEntry.objects.create(
-        account=offer.account,
-        kind=TimelineEntry.Kind.EMAIL,
-        title=Later(
-            gettext_noop("Reply from %(sender)s on offer %(offer)s"),
-            sender=from_email,
-            offer=offer.label,
+    named = offer or _offer_named_in(subject)
+    account = named.account if named else _account_of_sender(from_email)
+    fields = {
+        "from_email": from_email[:254],
+        "subject": subject[:300],
+        "text": text[:20000],
+        "account": account,
+        "offer": named,
+        "is_answer": offer is not None,
+        "status": (
+            InboundMail.Status.ON_TIMELINE
+            if offer is not None
+            else InboundMail.Status.TO_REVIEW
         ),
-        summary=text[:2000],
-    )
-    _notify_owner(
-        offer, _("Reply on %(offer)s") % {"offer": offer.label}, subject[:200]
-    )
-    return entry
+    }
+    if message_id is None:
+        mail = InboundMail.objects.create(**fields)
+    else:
+        mail, created = InboundMail.objects.get_or_create(
+            message_id=message_id, defaults=fields
+        )
+        if not created:
+            return None
+    if offer is not None:
+        _mail_on_timeline(mail)
+        _notify_owner(
+            offer, _("Reply on %(offer)s") % {"offer": offer.label}, subject[:200]
+        )
+    elif account is not None:
+        core_services.notification_create(
+            user=account.owner,
+            title=_("To review: a mail from %(sender)s that answers none of ours")
+            % {"sender": from_email[:100]},
+            body=f"{subject[:300]}\n\n{text[:1000]}",
+            url=reverse("offers:inbox") + f"#mail-{mail.pk}",
+        )
+    return mail
+
+
+@transaction.atomic
+def inbound_mail_decide(*, mail: InboundMail, actor, keep: bool) -> InboundMail:
+    """Put a reviewed mail on its account's timeline (keep) or dismiss it."""
+    mail = InboundMail.objects.select_for_update().get(pk=mail.pk)
+    target = InboundMail.Status.ON_TIMELINE if keep else InboundMail.Status.DISMISSED
+    if mail.status == target:
+        return mail
+    if target not in InboundMail.TRANSITIONS[mail.status]:
+        raise ApplicationError(
+            _("This mail was already %(status)s.")
+            % {"status": mail.get_status_display().lower()}
+        )
+    if keep and mail.account is None:
+        raise ApplicationError(
+            _("This mail belongs to no account: it can only be dismissed.")
+        )
+    mail.status, mail.decided_by, mail.decided_at = target, actor, timezone.now()
+    mail.save(update_fields=["status", "decided_by", "decided_at"])
+    if keep:
+        _mail_on_timeline(mail, actor=actor)
+    return mail
 
 
 def acceptance_path(offer: Offer) -> str:

@@ -5,8 +5,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_get_for_user
 from catalog.models import Product
 from catalog.selectors import exchange_rates
-from kam.core.access import can_change
+from kam.core.access import can_change, get_visible_or_404
 from kam.core.decorators import role_required
 from kam.core.exceptions import ApplicationError
 from kam.core.forms import run_service
@@ -35,7 +37,14 @@ from offers.forms import (
     SendForm,
     TemplateForm,
 )
-from offers.models import ApprovalRule, Offer, OfferLine, OfferOption, OfferTemplate
+from offers.models import (
+    ApprovalRule,
+    InboundMail,
+    Offer,
+    OfferLine,
+    OfferOption,
+    OfferTemplate,
+)
 
 AGES = {"7": 7, "30": 30, "90": 90}
 
@@ -428,6 +437,65 @@ def approval_queue(request):
         if request.user in route
     ]
     return render(request, "offers/approvals.html", {"rows": rows})
+
+
+@login_required
+def inbox(request):
+    """Inbound mail: what answers none of our e-mails waits here for review."""
+    mails = selectors.inbound_mail_for_user(user=request.user)
+    status = request.GET.get("status", "")
+    if status not in InboundMail.Status.values:
+        status = InboundMail.Status.TO_REVIEW
+    counts = dict(
+        mails.order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    page = Paginator(mails.filter(status=status), 20).get_page(request.GET.get("page"))
+    tabs = [
+        (value, label, counts.get(value, 0))
+        for value, label in InboundMail.Status.choices
+    ]
+    return render(
+        request,
+        "offers/inbox.html",
+        {
+            "page": page,
+            "status": status,
+            "tabs": tabs,
+            "can_decide": request.user.role_names != {Role.CUSTOMER_SERVICES},
+        },
+    )
+
+
+@login_required
+@require_POST
+def inbox_decide(request, pk):
+    mail = get_visible_or_404(
+        InboundMail.objects.select_related("account"), request.user, pk=pk
+    )
+    if not can_change(request.user, mail):
+        raise PermissionDenied
+    decision = request.POST.get("decision", "")
+    if decision not in ("keep", "dismiss"):
+        messages.error(request, _("Choose whether to keep the mail or dismiss it."))
+    else:
+        try:
+            services.inbound_mail_decide(
+                mail=mail, actor=request.user, keep=decision == "keep"
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("The mail is on the timeline of %(account)s.")
+                % {"account": mail.account.name}
+                if decision == "keep"
+                else _("The mail was dismissed."),
+            )
+    return redirect(reverse("offers:inbox") + f"?status={InboundMail.Status.TO_REVIEW}")
 
 
 # --- customer pages (no login) ---------------------------------------------

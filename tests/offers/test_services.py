@@ -284,19 +284,25 @@ def test_tracking_events_apply_once_and_only_forward(cast, offer):
 def test_inbound_reply_lands_on_the_timeline(cast, offer):
     services.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
-    entry = services.inbound_reply_apply(
+    mail = services.inbound_reply_apply(
         from_email="vera@nordlicht.example",
         subject="Re: your offer",
         text="We take Premium.",
         in_reply_to=offer.message.rfc_message_id,
     )
-    assert entry.account == offer.account
-    assert "We take Premium." in entry.summary
+    assert (mail.account, mail.offer, mail.status) == (
+        offer.account,
+        offer,
+        "on_timeline",
+    )
+    entry = TimelineEntry.objects.get(title__startswith="Reply from")
+    assert entry.account == offer.account and "We take Premium." in entry.summary
     # the offer number in a subject is anyone's to write: not on the timeline
     by_subject = services.inbound_reply_apply(
         from_email="x@y.z", subject=f"AW: {offer.number}", text="?"
     )
-    assert by_subject is None
+    assert (by_subject.status, by_subject.is_answer) == ("to_review", False)
+    assert TimelineEntry.objects.filter(title__startswith="Reply from").count() == 1
 
 
 def test_package_version_is_locked_once_sent(cast, offer, package):

@@ -9,6 +9,7 @@ from django.test import override_settings
 from accounts.models import TimelineEntry
 from kam.core.models import OutboundMessage
 from offers import services
+from offers.models import InboundMail
 
 pytestmark = pytest.mark.django_db
 SECRET = "hook-user:hook-pass"
@@ -185,4 +186,7 @@ def test_a_mail_that_only_names_the_offer_is_for_review_not_the_timeline(
     assert response.status_code == 200
     assert TimelineEntry.objects.count() == timeline
     review = Notification.objects.get(user=cast.kam, title__startswith="To review")
-    assert offer.label in review.title and "Forged" in review.body
+    assert "vera@nordlicht.example" in review.title and "Forged" in review.body
+    [mail] = InboundMail.objects.all()
+    assert (mail.status, mail.offer, mail.is_answer) == ("to_review", offer, False)
+    assert review.url.startswith("/offers/inbox/")
