@@ -1,7 +1,9 @@
 """Deploy checks (`manage.py check --deploy`) for what KAM needs in production."""
 
+from django.conf import settings
 from django.core import checks
 
+from kam.core import webhook_signing
 from kam.core.webhooks import webhook_secret
 
 
@@ -18,5 +20,24 @@ def webhook_secret_check(app_configs, **kwargs):
             hint="Set ANYMAIL_WEBHOOK_SECRET and give the same user:password to the "
             "e-mail provider's webhook URLs.",
             id="kam.E001",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def webhook_signing_check(app_configs, **kwargs):
+    """A provider that signs its webhooks needs its key, or nothing is checked."""
+    backend = getattr(settings, "OUTBOX_DELIVERY_BACKEND", "") or ""
+    missing = webhook_signing.missing_keys(
+        backend, getattr(settings, "ANYMAIL", None) or {}
+    )
+    if not missing:
+        return []
+    return [
+        checks.Error(
+            f"{backend} signs its webhooks, but {', '.join(missing)} is not set: "
+            "its webhooks are refused.",
+            hint="Copy the webhook signing key from the provider's dashboard.",
+            id="kam.E002",
         )
     ]

@@ -8,8 +8,10 @@ every webhook view is wrapped:
 * a missing or wrong HTTP basic auth: 401, with the realm to answer;
 * a body the provider's parser cannot read: 400, logged, nothing changed.
 
-anymail then checks the secret again and, where the provider signs its webhooks and
-its key is configured (`ANYMAIL` settings), the signature too.
+* a provider that signs its webhooks, without its key in `ANYMAIL`: 403 naming the
+  setting (kam/core/webhook_signing.py), since anymail would then check nothing.
+
+anymail then checks the secret again and, where the provider signs, the signature.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from django.http import HttpResponse
 from django.urls import URLPattern
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
+
+from kam.core.webhook_signing import SIGNED_ENDPOINTS
 
 log = logging.getLogger(__name__)
 REALM = 'Basic realm="KAM webhooks"'
@@ -59,9 +63,10 @@ def _basic_auth(request) -> str:
         return ""
 
 
-def guarded(view):
-    """Wrap an anymail webhook view: fail closed, 401 without the secret, 400 on
-    a body it cannot read."""
+def guarded(view, name: str = ""):
+    """Wrap an anymail webhook view: fail closed (no secret, or a signing provider
+    without its key), 401 without the secret, 400 on a body it cannot read."""
+    key = SIGNED_ENDPOINTS.get(name, "")
 
     @csrf_exempt
     @wraps(view)
@@ -70,6 +75,10 @@ def guarded(view):
         if not secret:
             return HttpResponse(
                 "Webhooks are off: set ANYMAIL_WEBHOOK_SECRET.", status=403
+            )
+        if key and not (getattr(settings, "ANYMAIL", None) or {}).get(key):
+            return HttpResponse(
+                f"This provider signs its webhooks: set {key}.", status=403
             )
         if request.method != "HEAD" and not constant_time_compare(
             _basic_auth(request), secret
@@ -99,6 +108,6 @@ def guarded(view):
 def urlpatterns() -> list[URLPattern]:
     """anymail's webhook URLs, each behind `guarded`."""
     return [
-        URLPattern(p.pattern, guarded(p.callback), p.default_args, p.name)
+        URLPattern(p.pattern, guarded(p.callback, p.name), p.default_args, p.name)
         for p in anymail_urls.urlpatterns
     ]

@@ -7,6 +7,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from kam.core import webhook_signing
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # A checkout has templates/, static/ and locale/ beside manage.py; an installed KAM
 # (the wheel) carries them inside the package, in kam/assets/ (see setup.py).
@@ -225,12 +227,12 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", 6)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", 30)
 OUTBOX_SWEEP_AGE_SECONDS = env.int("OUTBOX_SWEEP_AGE_SECONDS", 60)
 OUTBOX_SENDING_LEASE_SECONDS = env.int("OUTBOX_SENDING_LEASE_SECONDS", 15 * 60)
+# The provider's keys (API, and where it signs its webhooks, the signing key: see
+# kam/core/webhook_signing.py), each only when set: an empty key is no key.
 ANYMAIL = {
-    "SENDGRID_API_KEY": env("SENDGRID_API_KEY", default=""),
-    "MAILGUN_API_KEY": env("MAILGUN_API_KEY", default=""),
-    "POSTMARK_SERVER_TOKEN": env("POSTMARK_SERVER_TOKEN", default=""),
-    "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
+    name: env(name) for name in webhook_signing.SETTINGS if env(name, default="")
 }
+ANYMAIL["WEBHOOK_SECRET"] = env("ANYMAIL_WEBHOOK_SECRET", default="")
 ADMINS = [("KAM administrators", a) for a in env.list("KAM_ADMIN_EMAILS", default=[])]
 
 # Celery. Embedded default: kombu's filesystem transport (made safe for several

@@ -4,6 +4,8 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from kam.core import webhook_signing
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -29,6 +31,13 @@ ANYMAIL = {**ANYMAIL, "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET")}  # noqa: 
 if ":" not in ANYMAIL["WEBHOOK_SECRET"] or len(ANYMAIL["WEBHOOK_SECRET"]) < 16:
     raise ImproperlyConfigured(
         "ANYMAIL_WEBHOOK_SECRET must be user:password, at least 16 characters in all."
+    )
+# A provider that signs its webhooks is checked with its key: without it anymail
+# would check nothing (kam/core/webhook_signing.py).
+_unsigned = webhook_signing.missing_keys(OUTBOX_DELIVERY_BACKEND, ANYMAIL)
+if _unsigned:
+    raise ImproperlyConfigured(
+        f"{OUTBOX_DELIVERY_BACKEND} signs its webhooks: set {', '.join(_unsigned)}."
     )
 
 # Where people reach KAM: every emailed link (acceptance, signing, reminders) and the

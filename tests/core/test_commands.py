@@ -162,3 +162,16 @@ def test_production_refuses_a_weak_webhook_secret(value):
     result = run_django_setup(ANYMAIL_WEBHOOK_SECRET=value)
     assert result.returncode != 0
     assert "ANYMAIL_WEBHOOK_SECRET must be user:password" in result.stderr
+
+
+def test_production_refuses_a_signing_provider_without_its_key():
+    backend = "anymail.backends.mailgun.EmailBackend"
+    result = run_django_setup(OUTBOX_DELIVERY_BACKEND=backend)
+    assert result.returncode != 0
+    assert f"{backend} signs its webhooks: set MAILGUN_WEBHOOK_SIGNING_KEY" in (
+        result.stderr
+    )
+    signed = run_django_setup(
+        OUTBOX_DELIVERY_BACKEND=backend, MAILGUN_WEBHOOK_SIGNING_KEY="key-123"
+    )
+    assert signed.stdout.strip() == "ok", signed.stderr

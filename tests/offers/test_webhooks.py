@@ -140,8 +140,9 @@ def test_without_a_secret_every_webhook_is_refused(client, cast, offer, configur
     [
         # a delivery event posted to the inbound endpoint
         ("/anymail/postmark/inbound/", postmark_event("pm-1")),
-        # an object where SendGrid sends a list
-        ("/anymail/sendgrid/tracking/", {"event": "open", "sg_message_id": "x"}),
+        # an object where SparkPost sends a list (SendGrid, which also sends one,
+        # signs its events: without its key it is refused before reading)
+        ("/anymail/sparkpost/tracking/", {"msys": {"message_event": {}}}),
         # not JSON at all
         ("/anymail/postmark/tracking/", "{not json"),
         # an SES notification without its signature
@@ -190,3 +191,90 @@ def test_a_mail_that_only_names_the_offer_is_for_review_not_the_timeline(
     [mail] = InboundMail.objects.all()
     assert (mail.status, mail.offer, mail.is_answer) == ("to_review", offer, False)
     assert review.url.startswith("/offers/inbox/")
+
+
+def mailgun_event(message_id, key=b"", token="tok-1", event="failed"):
+    import hashlib
+    import hmac
+
+    timestamp = "1795000000"
+    return {
+        "signature": {
+            "timestamp": timestamp,
+            "token": token,
+            "signature": hmac.new(
+                key, f"{timestamp}{token}".encode(), hashlib.sha256
+            ).hexdigest(),
+        },
+        "event-data": {
+            "event": event,
+            "timestamp": 1795000000.0,
+            "recipient": "vera@nordlicht.example",
+            "severity": "permanent",
+            "message": {"headers": {"message-id": message_id}},
+        },
+    }
+
+
+@pytest.fixture
+def sent_by_mailgun(cast, offer):
+    services.offer_send(offer=offer, actor=cast.kam)
+    offer.refresh_from_db()
+    OutboundMessage.objects.filter(pk=offer.message_id).update(
+        provider_message_id="<mg-42@mailgun.example>"
+    )
+    return offer
+
+
+@override_settings(ANYMAIL={"WEBHOOK_SECRET": SECRET, "MAILGUN_API_KEY": ""})
+def test_a_signing_provider_without_its_key_is_refused(client, sent_by_mailgun):
+    """The defect: with no signing key anymail checked Mailgun's signature against
+    the API key, here empty, so a bounce "signed" with an empty key was taken."""
+    response = client.post(
+        "/anymail/mailgun/tracking/",
+        json.dumps(mailgun_event("mg-42@mailgun.example", key=b"")),
+        content_type="application/json",
+        **auth(),
+    )
+    assert response.status_code == 403
+    assert b"set MAILGUN_WEBHOOK_SIGNING_KEY" in response.content
+    sent_by_mailgun.refresh_from_db()
+    assert sent_by_mailgun.delivery == "queued"
+
+
+@override_settings(
+    ANYMAIL={"WEBHOOK_SECRET": SECRET, "MAILGUN_WEBHOOK_SIGNING_KEY": "mg-signing"}
+)
+def test_a_signed_provider_event_counts_only_with_its_signature(
+    client, sent_by_mailgun
+):
+    def post(key, token):
+        return client.post(
+            "/anymail/mailgun/tracking/",
+            json.dumps(mailgun_event("mg-42@mailgun.example", key=key, token=token)),
+            content_type="application/json",
+            **auth(),
+        )
+
+    # the right basic auth but a wrong signature: 400, nothing changes
+    assert post(b"guessed", "t1").status_code == 400
+    sent_by_mailgun.refresh_from_db()
+    assert sent_by_mailgun.delivery == "queued"
+    # signed with the key: the bounce counts
+    assert post(b"mg-signing", "t2").status_code == 200
+    sent_by_mailgun.refresh_from_db()
+    assert sent_by_mailgun.delivery == "bounced"
+
+
+def test_the_deploy_check_names_a_missing_signing_key(settings):
+    from kam.core.checks import webhook_signing_check
+
+    settings.OUTBOX_DELIVERY_BACKEND = "anymail.backends.resend.EmailBackend"
+    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
+    [error] = webhook_signing_check(None)
+    assert error.id == "kam.E002" and "RESEND_SIGNING_SECRET" in error.msg
+    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET, "RESEND_SIGNING_SECRET": "whsec_x"}
+    assert webhook_signing_check(None) == []
+    settings.OUTBOX_DELIVERY_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}
+    assert webhook_signing_check(None) == []  # Postmark signs nothing: basic auth
