@@ -77,6 +77,19 @@ class OfferSerializer(ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        # the business rules a client can know beforehand, in the schema too
+        extra_kwargs = {
+            "duration_months": {
+                "min_value": 1,
+                "max_value": services.MAX_DURATION_MONTHS,
+                "help_text": "The term in months, 1 to "
+                f"{services.MAX_DURATION_MONTHS}.",
+            },
+            "valid_until": {
+                "help_text": "Today or later: the customer answers until then."
+            },
+            "contact": {"help_text": "A contact of the account."},
+        }
         read_only_fields = [
             "number",
             "revision",

@@ -73,7 +73,8 @@ def _bound_dates(schemas: dict) -> None:
             pattern = DATE_PATTERNS.get(field.get("format"))
             if pattern and not field.get("readOnly"):
                 field.setdefault("pattern", pattern)
-                field.setdefault("description", DATE_RANGE)
+                said = field.get("description", "")
+                field["description"] = f"{said} {DATE_RANGE}".strip()
 
 
 FIRST = "$response.body#/results/0"
