@@ -86,3 +86,47 @@ def test_failing_email_does_not_roll_back_the_finalization(cast, settings, monke
     message.refresh_from_db()
     assert message.status == OutboundMessage.Status.SENT
     assert mail.outbox[-1].attachments[0][0] == f"{invoice.number}.pdf"
+
+
+def test_twenty_finalizations_at_once_number_their_invoices_without_gaps(cast):
+    """Twenty contracts finalized at the same moment, each in its own session: one
+    invoice each, numbered one after another in the series, none twice, none left
+    out."""
+    ensure_defaults()
+    pks = [contract_for(cast.kam).pk for _ in range(20)]
+    barrier = threading.Barrier(len(pks))
+    errors = []
+
+    def finalize(pk, user):
+        try:
+            barrier.wait(timeout=30)
+            contracts.contract_finalize(contract=Contract(pk=pk), actor=user)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=finalize, args=(pk, (cast.cs, cast.admin)[i % 2]))
+        for i, pk in enumerate(pks)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    invoices = list(Invoice.objects.filter(contract_id__in=pks))
+    assert sorted(i.contract_id for i in invoices) == sorted(pks)
+    by_series = {}
+    for invoice in invoices:
+        by_series.setdefault((invoice.series, invoice.year), []).append(invoice)
+    for (series, year), issued in by_series.items():
+        sequences = sorted(i.sequence for i in issued)
+        assert sequences == list(range(sequences[0], sequences[0] + len(issued))), (
+            series,
+            year,
+            sequences,
+        )
+        assert sequences[0] == 1  # nothing was issued before: no gap at the start
+    numbers = [i.number for i in invoices]
+    assert len(set(numbers)) == len(numbers) == 20

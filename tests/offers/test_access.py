@@ -214,3 +214,31 @@ def test_template_with_unknown_placeholder_is_refused(client, cast):
     assert "&lt;b&gt;Nordlicht Media GmbH&lt;/b&gt;" in text
     client.force_login(cast.kam)
     assert client.get(url).status_code == 403
+
+
+def test_a_superseded_revision_cannot_be_accepted(client, cast, offer):
+    # given: an offer sent, then revised (the sent one is superseded)
+    services.offer_send(offer=offer, actor=cast.kam)
+    token = services.acceptance_token(offer)
+    revision = services.offer_revise(offer=offer, actor=cast.kam)
+    # when: the customer answers through the old link
+    response = client.post(
+        reverse("offers:accept", args=[token]),
+        {"option": offer.options.first().pk, "name": "Vera", "confirm": "on"},
+    )
+    # then: the link is gone, and neither revision is accepted
+    assert response.status_code == 410
+    offer.refresh_from_db()
+    revision.refresh_from_db()
+    assert (offer.status, offer.accepted_option) == ("superseded", None)
+    assert revision.status == "draft" and revision.accepted_option is None
+    # nor through the service, whatever the channel
+    from kam.core.exceptions import ApplicationError
+
+    with pytest.raises(ApplicationError):
+        services.offer_accept(
+            offer=offer, option=offer.options.first(), name="Vera", channel="phone",
+            actor=cast.kam,
+        )  # fmt: skip
+    offer.refresh_from_db()
+    assert offer.status == "superseded"

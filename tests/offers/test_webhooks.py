@@ -193,7 +193,7 @@ def test_a_mail_that_only_names_the_offer_is_for_review_not_the_timeline(
     assert review.url.startswith("/offers/inbox/")
 
 
-def mailgun_event(message_id, key=b"", token="tok-1", event="failed"):
+def mailgun_event(message_id, key=b"", nonce="tok-1", event="failed"):
     import hashlib
     import hmac
 
@@ -201,9 +201,9 @@ def mailgun_event(message_id, key=b"", token="tok-1", event="failed"):
     return {
         "signature": {
             "timestamp": timestamp,
-            "token": token,
+            "token": nonce,
             "signature": hmac.new(
-                key, f"{timestamp}{token}".encode(), hashlib.sha256
+                key, f"{timestamp}{nonce}".encode(), hashlib.sha256
             ).hexdigest(),
         },
         "event-data": {
@@ -248,10 +248,10 @@ def test_a_signing_provider_without_its_key_is_refused(client, sent_by_mailgun):
 def test_a_signed_provider_event_counts_only_with_its_signature(
     client, sent_by_mailgun
 ):
-    def post(key, token):
+    def post(key, nonce):
         return client.post(
             "/anymail/mailgun/tracking/",
-            json.dumps(mailgun_event("mg-42@mailgun.example", key=key, token=token)),
+            json.dumps(mailgun_event("mg-42@mailgun.example", key=key, nonce=nonce)),
             content_type="application/json",
             **auth(),
         )
