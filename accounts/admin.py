@@ -1,5 +1,4 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import (
     Account,
@@ -11,6 +10,7 @@ from accounts.models import (
     Task,
     Touchpoint,
 )
+from kam.core.admin import HistoryAdmin
 
 
 class ContactInline(admin.TabularInline):
@@ -29,7 +29,7 @@ class ContactInline(admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(SimpleHistoryAdmin):
+class AccountAdmin(HistoryAdmin):
     list_display = [
         "name",
         "tier",

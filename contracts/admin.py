@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.admin import SimpleHistoryAdmin
 
 from contracts.forms import ReasonForm, SignedScanForm
 from contracts.models import (
@@ -28,6 +27,7 @@ from contracts.models import (
     Subscription,
 )
 from contracts.services import billing, contracts
+from kam.core.admin import FrozenAdmin
 from kam.core.dates import show_date
 from kam.core.exceptions import ApplicationError
 from kam.core.forms import run_service
@@ -119,11 +119,29 @@ class ContractTermInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+SIGNABLE = (Contract.Status.DRAFT, Contract.Status.SENT)
+
+
+def _nothing_to_sign(contract) -> str:
+    return _("%(n)s is %(status)s: there is nothing to sign.") % {
+        "n": contract.number,
+        "status": contract.get_status_display().lower(),
+    }
+
+
 EDITABLE_BEFORE_FINALIZE = ["trial_days", "payment_terms_days", "renewal_months"]
 
 
 @admin.register(Contract)
-class ContractAdmin(SimpleHistoryAdmin):
+class ContractAdmin(FrozenAdmin):
+    frozen_message = gettext_lazy(
+        "A finalized contract cannot be changed: cancel it, or correct its invoices "
+        "with a credit note."
+    )
+
+    def is_frozen(self, obj) -> bool:
+        return obj.is_locked
+
     # short dates, the term in one column: the list fits a laptop's width
     list_display = [
         "number",
@@ -301,6 +319,10 @@ class ContractAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=gettext_lazy("Mark signed (upload the signed scan)"))
     def mark_signed(self, request, queryset):
+        unsignable = queryset.exclude(status__in=SIGNABLE).first()
+        if unsignable is not None and queryset.count() == 1:
+            self.message_user(request, _nothing_to_sign(unsignable), messages.WARNING)
+            return None
         return self._one(request, queryset, "sign")
 
     @admin.action(description=gettext_lazy("Cancel (with a reason)"))
@@ -355,6 +377,9 @@ class ContractAdmin(SimpleHistoryAdmin):
 
     def sign_view(self, request, pk):
         contract = self._contract_for_change(request, pk)
+        if contract.status not in SIGNABLE:
+            self.message_user(request, _nothing_to_sign(contract), messages.WARNING)
+            return self._back(contract)
         form = SignedScanForm(request.POST or None, request.FILES or None)
         if (
             request.method == "POST"
@@ -455,8 +480,12 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(SimpleHistoryAdmin):
+class InvoiceAdmin(FrozenAdmin):
     """Invoices are immutable: nothing here is editable; status moves by action."""
+
+    frozen_message = gettext_lazy(
+        "An issued invoice cannot be changed: correct it with a credit note."
+    )
 
     list_display = [
         "number",
@@ -562,7 +591,9 @@ class InvoiceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(SimpleHistoryAdmin):
+class SubscriptionAdmin(FrozenAdmin):
+    frozen_message = gettext_lazy("A subscription changes through its contract.")
+
     list_display = [
         "product",
         "account",

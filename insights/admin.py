@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from insights.models import ChurnTarget, FeedbackItem, HealthConfig, NpsResponse
+from kam.core.admin import HistoryAdmin
 
 
 @admin.register(HealthConfig)
@@ -32,7 +32,7 @@ class HealthConfigAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChurnTarget)
-class ChurnTargetAdmin(SimpleHistoryAdmin):
+class ChurnTargetAdmin(HistoryAdmin):
     """Read-only: managers set targets on the renewals and churn report."""
 
     list_display = ["year", "team", "reduction_percent", "set_by", "updated_at"]

@@ -1,11 +1,48 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from kam.core import services
 from kam.core.exceptions import ApplicationError
 from kam.core.models import OutboundAttachment, OutboundMessage, Team, User
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's pages, to read. Its "revert" saves an earlier version through
+    the change form, past the services that own every change (and past an issued
+    invoice's immutability): it is off, and a posted revert is refused."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class FrozenAdmin(HistoryAdmin):
+    """An admin whose objects, once `is_frozen`, cannot be saved from the change
+    form: a post gets `frozen_message` and changes nothing (the form shows every
+    field read-only anyway; this closes the door to a hand-made post)."""
+
+    frozen_message = _("This cannot be changed here.")
+
+    def is_frozen(self, obj) -> bool:
+        return True
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and self.is_frozen(obj):
+                self.message_user(request, self.frozen_message, messages.ERROR)
+                return HttpResponseRedirect(request.path)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(User)
