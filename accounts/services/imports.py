@@ -187,7 +187,9 @@ def import_table(
         report.error(0, "", _("The file is too large."))
         return report
     try:
-        header, rows = read_table(content, filename)
+        header, rows = read_table(
+            content, filename, max_rows=settings.KAM_IMPORT_MAX_ROWS
+        )
     except SpreadsheetError as exc:
         report.error(0, "", str(exc))
         return report

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Sequence, Sized
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,8 +15,48 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+# An XLSX is a zip: what it unpacks to, not its size, is what reading costs. A
+# real workbook packs text about 5–20 times; a zip bomb packs it thousands of times.
+XLSX_MAX_UNPACKED = 256 * 1024 * 1024
+XLSX_MAX_RATIO = 200
+XLSX_MAX_MEMBERS = 2000
+
+
 class SpreadsheetError(ValueError):
     """The file cannot be read as a table; the message says why."""
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:,.0f} MB"
+
+
+def _check_xlsx_packing(content: bytes) -> None:
+    """Refuse a workbook that unpacks to far more than it weighs (a zip bomb) before
+    any part of it is unpacked. The sizes come from the zip's directory; zipfile
+    never gives more bytes than a member declares."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise SpreadsheetError(
+            _("The file cannot be read as an Excel workbook.")
+        ) from exc
+    unpacked = sum(m.file_size for m in members)
+    ratio = max(
+        (m.file_size / max(m.compress_size, 1) for m in members if m.file_size > 2**20),
+        default=0,
+    )
+    if (
+        len(members) > XLSX_MAX_MEMBERS
+        or unpacked > XLSX_MAX_UNPACKED
+        or ratio > XLSX_MAX_RATIO
+    ):
+        raise SpreadsheetError(
+            _(
+                "The workbook unpacks to %(unpacked)s from %(packed)s: that is no "
+                "ordinary spreadsheet, so it is not read. Save the sheet as CSV."
+            )
+            % {"unpacked": _megabytes(unpacked), "packed": _megabytes(len(content))}
+        )
 
 
 def neutralise(value):
@@ -120,17 +161,24 @@ def write_workbook(sheets, out, *, progress=None, every: int = 2000) -> int:
     return written
 
 
-def read_table(content: bytes, filename: str) -> tuple[list[str], list[dict[str, str]]]:
-    """Read a CSV (UTF-8, comma or semicolon) or XLSX file into a header and rows."""
+def read_table(
+    content: bytes, filename: str, *, max_rows: int | None = None
+) -> tuple[list[str], list[dict[str, str]]]:
+    """Read a CSV (UTF-8, comma or semicolon) or XLSX file into a header and rows;
+    more than `max_rows` rows stop the reading with a message."""
     name = filename.lower()
     if name.endswith(".xlsx") or content[:2] == b"PK":
-        return _read_xlsx(content)
+        return _read_xlsx(content, max_rows)
     if name.endswith((".csv", ".txt")) or not name.rpartition(".")[1]:
-        return _read_csv(content)
+        return _read_csv(content, max_rows)
     raise SpreadsheetError(_("Upload a .csv or .xlsx file."))
 
 
-def _read_csv(content: bytes):
+def _too_many(max_rows: int) -> SpreadsheetError:
+    return SpreadsheetError(_("At most %(n)d rows per file.") % {"n": max_rows})
+
+
+def _read_csv(content: bytes, max_rows: int | None = None):
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -147,7 +195,12 @@ def _read_csv(content: bytes):
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
-    rows = [r for r in reader if any(c.strip() for c in r)]
+    rows = []
+    for r in reader:
+        if any(c.strip() for c in r):
+            rows.append(r)
+            if max_rows is not None and len(rows) > max_rows + 1:
+                raise _too_many(max_rows)
     if not rows:
         raise SpreadsheetError(_("The file is empty."))
     header = [h.strip().lower() for h in rows[0]]
@@ -156,7 +209,8 @@ def _read_csv(content: bytes):
     ]
 
 
-def _read_xlsx(content: bytes):
+def _read_xlsx(content: bytes, max_rows: int | None = None):
+    _check_xlsx_packing(content)
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
@@ -164,11 +218,17 @@ def _read_xlsx(content: bytes):
             _("The file cannot be read as an Excel workbook.")
         ) from exc
     ws = wb.worksheets[0]
+    # the size the sheet claims (A1:XFD1048576 costs billions of empty cells when
+    # padded to it) is not trusted: only the rows and cells it holds are read
+    ws.reset_dimensions()
     rows = []
     for values in ws.iter_rows(values_only=True):
         if values is None or all(v is None or str(v).strip() == "" for v in values):
             continue
         rows.append(["" if v is None else _xlsx_text(v) for v in values])
+        if max_rows is not None and len(rows) > max_rows + 1:
+            wb.close()
+            raise _too_many(max_rows)
     wb.close()
     if not rows:
         raise SpreadsheetError(_("The file is empty."))

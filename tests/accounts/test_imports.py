@@ -1,4 +1,5 @@
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -114,15 +115,6 @@ def test_contacts_import_with_reporting_lines(cast):
     assert {c for _r, c, _m in report.errors} == {"account_ref", "email"}
 
 
-def xlsx(rows):
-    wb = Workbook()
-    for row in rows:
-        wb.active.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
 def test_order_history_from_xlsx(cast):
     AccountFactory(owner=cast.kam, external_ref="ERP-1")
     ProductFactory(code="SEAT")
@@ -194,5 +186,124 @@ def test_oversized_import_is_refused_before_reading(client, cast, settings):
     response = client.post(
         reverse("accounts:import"), {"kind": "accounts", "file": upload}
     )
+    assert "The file is too large." in response.content.decode()
+    assert not Account.objects.exists()
+
+
+def xlsx(rows, *, dimension=None) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    content = buffer.getvalue()
+    if dimension is None:
+        return content
+    # a sheet that claims a size it does not have
+    import zipfile
+
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"', dimension, data)
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+def test_formula_cells_in_a_workbook_are_refused(cast):
+    content = xlsx(
+        [["external_ref", "name", "owner"], ["E1", '=HYPERLINK("http://x")', "kam"]]
+    )
+    report = run("accounts", content, filename="a.xlsx")
+    assert not report.ok and "formulas are not imported" in report.errors[0][2]
+    assert not Account.objects.exists()
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(cast):
+    """An XLSX whose sheet unpacks to 1 GB of zeros from about 1 MB."""
+    import tracemalloc
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb:
+        bomb.writestr("[Content_Types].xml", "<Types/>")
+        with bomb.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            chunk = b"0" * 2**20
+            for _ in range(1024):
+                sheet.write(chunk)
+    content = out.getvalue()
+    assert len(content) < 2 * 2**20
+    tracemalloc.start()
+    report = run("accounts", content, filename="a.xlsx")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert "no ordinary spreadsheet" in report.errors[0][2]
+    assert "1,024 MB" in report.errors[0][2]
+    assert peak < 50 * 2**20  # it was never unpacked
+    assert not Account.objects.exists()
+
+
+def test_a_sheet_claiming_a_huge_size_is_read_as_it_is(cast):
+    content = xlsx(
+        [["external_ref", "name", "owner"], ["E1", "Nordlicht", "kam"]],
+        dimension=b'<dimension ref="A1:XFD1048576"',
+    )
+    report = run("accounts", content, filename="a.xlsx")
+    assert report.ok, report.errors
+    assert Account.objects.get().name == "Nordlicht"
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("external_ref,name,owner,name", "A column name appears twice."),
+        ("external_ref,Name ,owner,NAME", "A column name appears twice."),
+        ("external_ref,name,owner,=cmd|' /C calc'!A0", "Unknown columns"),
+    ],
+)
+def test_bad_columns_import_nothing(cast, header, message):
+    report = run("accounts", f"{header}\nE1,A,kam,B\n")
+    assert message in " ".join(e[2] for e in report.errors)
+    assert not Account.objects.exists()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "latin-1", "cp1252", "utf-32"])
+def test_other_encodings_are_explained(cast, encoding):
+    content = "external_ref,name,owner\nE1,Müller & Söhne,kam\n".encode(encoding)
+    report = run("accounts", content)
+    assert "not UTF-8" in report.errors[0][2] or "binary data" in report.errors[0][2]
+    assert not Account.objects.exists()
+
+
+def test_too_many_rows_stop_the_reading(cast, settings):
+    settings.KAM_IMPORT_MAX_ROWS = 3
+    rows = "".join(f"E{i},A{i},kam\n" for i in range(10))
+    for content, name in [
+        ("external_ref,name,owner\n" + rows, "a.csv"),
+        (
+            xlsx([["external_ref", "name", "owner"]]
+                 + [[f"E{i}", f"A{i}", "kam"] for i in range(10)]),
+            "a.xlsx",
+        ),
+    ]:  # fmt: skip
+        report = run("accounts", content, filename=name)
+        assert "At most 3 rows per file." in report.errors[0][2]
+    assert not Account.objects.exists()
+
+
+def test_a_50_mb_upload_is_refused_with_a_message(client, cast):
+    client.force_login(cast.admin)
+    big = b"external_ref,name,owner\n" + b"E1,A,kam\n" * (50 * 2**20 // 9)
+    upload = SimpleUploadedFile("big.csv", big)
+    response = client.post(
+        reverse("accounts:import"), {"kind": "accounts", "file": upload}
+    )
+    assert response.status_code == 200
     assert "The file is too large." in response.content.decode()
     assert not Account.objects.exists()
