@@ -6,6 +6,7 @@ from pathlib import PurePath
 
 import magic
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.db import transaction
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
@@ -90,9 +91,29 @@ def touchpoint_log(
 
 
 def _safe_filename(original: str, extension: str) -> str:
-    stem = PurePath(original or "document").stem[:150] or "document"
-    stem = get_valid_filename(stem) or "document"
-    return f"{stem}{extension}"
+    # the last part of a path written with either slash, without leading dots
+    name = (original or "").replace("\\", "/").rsplit("/", 1)[-1]
+    stem = PurePath(name).stem.lstrip(".")[:150]
+    try:
+        stem = get_valid_filename(stem)
+    except SuspiciousFileOperation:  # nothing left of it
+        stem = ""
+    return f"{stem or 'document'}{extension}"
+
+
+def _is_picture(uploaded_file) -> bool:
+    """Tell whether a PNG or JPEG decodes as one (a picture header in front of
+    something else is no picture)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(uploaded_file) as image:
+            image.verify()
+        return True
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return False
+    finally:
+        uploaded_file.seek(0)
 
 
 @transaction.atomic
@@ -128,6 +149,12 @@ def document_upload(
                 "images (PNG, JPEG), text and CSV, Word, Excel, PowerPoint and "
                 "OpenDocument files."
             )
+            % {"type": mimetype},
+            extra={"field": "file"},
+        )
+    if mimetype.startswith("image/") and not _is_picture(uploaded_file):
+        raise ApplicationError(
+            _("This file claims to be a picture (%(type)s) but is no readable one.")
             % {"type": mimetype},
             extra={"field": "file"},
         )

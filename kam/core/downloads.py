@@ -13,6 +13,11 @@ def stored_file_response(
         handle = stored.open("rb")
     except (FileNotFoundError, ValueError) as exc:
         raise Http404 from exc
-    return FileResponse(
+    response = FileResponse(
         handle, as_attachment=True, filename=filename, content_type=content_type
     )
+    # a file is data, never a page: even a browser that ignored the attachment and
+    # nosniff headers would show it sandboxed, with no script and nothing loaded
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -127,3 +127,74 @@ def test_uploads_are_not_served_under_media_even_with_debug(client, cast, settin
         settings.DEBUG = False
         importlib.reload(kam.urls)
         clear_url_caches()
+
+
+SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'  # fmt: skip
+HTML = b"<!DOCTYPE html><html><body><script>fetch('/api/v1/me/')</script></body></html>"
+POLYGLOT = PDF + b"\n<html><script>alert(1)</script></html>\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("logo.svg", SVG),
+        ("logo.png", SVG),  # an SVG named as a picture
+        ("page.html", HTML),
+        ("notes.txt", HTML),  # a page named as text
+        ("notes.txt", b"Call back <script>alert(1)</script> at 10"),  # text with a tag
+        ("scan.jpg", b"\xff\xd8\xff" + b"\x00" * 16 + HTML),  # a JPEG header, then HTML
+        ("scan.png", b"\x89PNG\r\n\x1a\n" + HTML),
+    ],
+)
+def test_markup_uploads_are_refused(cast, name, content):
+    account = AccountFactory(owner=cast.kam)
+    with pytest.raises(ApplicationError, match=r"cannot be filed|no readable one"):
+        upload(account, cast.kam, name, content)
+    assert not Document.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "served_as", "filename"),
+    [
+        ("../../etc/passwd.pdf", POLYGLOT, "application/pdf", "passwd.pdf"),
+        ("..\\..\\x.html", POLYGLOT, "application/pdf", "x.pdf"),
+        ("notes.html", b"Call back at 10 (re: the 5 < 7 seats)", "text/plain",
+         "notes.txt"),
+        ("...", POLYGLOT, "application/pdf", "document.pdf"),
+    ],
+)  # fmt: skip
+def test_what_is_filed_is_served_only_as_an_inert_attachment(
+    client, cast, name, content, served_as, filename
+):
+    """A PDF with HTML after it is a PDF; text with a script in it is text. Either is
+    downloaded under a safe name, as an attachment, never sniffed, never run."""
+    account = AccountFactory(owner=cast.kam)
+    document = upload(account, cast.kam, name, content)
+    assert document.filename == filename
+    assert ".." not in document.file.name and "\\" not in document.file.name
+    client.force_login(cast.kam)
+    response = client.get(reverse("accounts:document-download", args=[document.pk]))
+    assert response["Content-Type"].startswith(served_as)
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"].startswith("sandbox")
+    assert b"".join(response.streaming_content) == content
+
+
+def test_the_signed_scan_goes_through_the_same_checks(client, cast, settings):
+    from contracts.models import Contract
+    from tests.contracts.helpers import contract_for
+    from tests.offers.helpers import ensure_defaults
+
+    ensure_defaults()
+    contract = contract_for(cast.kam, sign=False)
+    documents = Document.objects.count()  # the offer's and the contract's PDFs
+    client.force_login(cast.cs)
+    response = client.post(
+        reverse("admin:contracts_contract_sign", args=[contract.pk]),
+        {"signer_name": "Buyer", "scan": SimpleUploadedFile("scan.pdf", SVG)},
+    )
+    assert "cannot be filed" in response.content.decode()
+    contract.refresh_from_db()
+    assert contract.status == Contract.Status.SENT and contract.signed_scan is None
+    assert Document.objects.count() == documents
