@@ -1,4 +1,9 @@
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import routers, serializers
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
@@ -38,3 +43,30 @@ router.register("offers", OfferViewSet, basename="offer")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("subscriptions", SubscriptionViewSet, basename="subscription")
 router.register("invoices", InvoiceViewSet, basename="invoice")
+
+
+class TokenView(ObtainAuthToken):
+    """A token for a username and password, locked out after repeated failures
+    just like the login page (django-axes counts both alike)."""
+
+    @extend_schema(
+        responses={
+            200: inline_serializer("AuthToken", {"token": serializers.CharField()}),
+            429: OpenApiResponse(
+                description="Too many failed attempts: locked out for a while."
+            ),
+        }
+    )
+    def post(self, request, *args, **kwargs):
+        credentials = {"username": str(request.data.get("username", ""))[:150]}
+        AxesProxyHandler.update_request(request._request)
+        if AxesProxyHandler.is_locked(request._request, credentials):
+            minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+            return Response(
+                {
+                    "detail": _("Too many failed attempts. Try again in %(n)d minutes.")
+                    % {"n": minutes}
+                },
+                status=429,
+            )
+        return super().post(request, *args, **kwargs)

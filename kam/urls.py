@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from kam import api, views
 from kam.core import views as core_views
@@ -100,7 +99,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", core_views.favicon),
     path("api/v1/me/", api.me, name="api-me"),
-    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/auth/token/", api.TokenView.as_view(), name="api-token"),
     path("api/v1/", include(api.router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -73,7 +73,8 @@ def test_anonymous_is_sent_to_login(client, account):
     response = client.get(reverse("accounts:detail", args=[account.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
-    assert client.get("/api/v1/accounts/").status_code == 403
+    response = client.get("/api/v1/accounts/")
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
 
 
 def test_model_without_access_paths_is_refused(cast):

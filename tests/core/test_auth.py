@@ -124,3 +124,40 @@ def test_password_reset_for_unknown_address_says_the_same_and_sends_nothing(
     response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
     assert response.status_code == 302
     assert OutboundMessage.objects.count() == 0
+
+
+def token_for(client, username, password):
+    return client.post(
+        "/api/v1/auth/token/",
+        {"username": username, "password": password},
+        REMOTE_ADDR="10.9.8.7",
+    )
+
+
+def test_a_token_stops_working_when_its_user_is_deactivated(client, cast):
+    response = token_for(client, "kam", "s3cret-pass")
+    assert response.status_code == 200
+    header = {"HTTP_AUTHORIZATION": f"Token {response.json()['token']}"}
+    assert client.get("/api/v1/me/", **header).status_code == 200
+    # when: an administrator deactivates the user
+    cast.kam.is_active = False
+    cast.kam.save(update_fields=["is_active"])
+    # then: the token is refused, for reads and writes alike
+    me = client.get("/api/v1/me/", **header)
+    assert me.status_code == 401
+    assert client.get("/api/v1/accounts/", **header).status_code == 401
+    post = client.post("/api/v1/tasks/", {"title": "x"}, **header)
+    assert post.status_code == 401
+    # and no new token is handed out
+    assert token_for(client, "kam", "s3cret-pass").status_code == 400
+
+
+def test_the_token_endpoint_is_throttled_like_the_login(client, cast, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        assert token_for(client, "kam", "wrong").status_code == 400
+    # even the right password gets no token while locked out
+    response = token_for(client, "kam", "s3cret-pass")
+    assert response.status_code == 429, response.content
+    assert response.json() == {
+        "detail": "Too many failed attempts. Try again in 15 minutes."
+    }
