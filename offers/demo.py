@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, Contact
 from catalog.models import PackageVersion
 from offers import services
 from offers.models import Offer
@@ -102,3 +102,30 @@ def seed(ctx) -> None:
                 services.offers_expire(today=today)
             elif step == "revise":
                 services.offer_revise(offer=offer, actor=kam)
+    _seed_inbound_mail()
+
+
+def _seed_inbound_mail() -> None:
+    """Two mails for the demo KAM's inbox: one that names an offer without answering
+    our e-mail, one from a known contact about nothing we sent."""
+    sent = Offer.objects.filter(status=Offer.Status.SENT).order_by("pk").first()
+    if sent is not None:
+        services.inbound_reply_apply(
+            from_email="procurement@unknown-sender.example",
+            subject=f"AW: {sent.label} – please cancel",
+            text="Please cancel the offer and send the invoice to our new address.",
+            message_id="<demo-inbound-1@unknown-sender.example>",
+        )
+    contact = (
+        Contact.objects.filter(account__is_key_account=True)
+        .exclude(email="")
+        .order_by("account_id", "pk")
+        .first()
+    )
+    if contact is not None:
+        services.inbound_reply_apply(
+            from_email=contact.email,
+            subject="Seats for the new team",
+            text="We are hiring 12 analysts in March. Could we talk about seats?",
+            message_id="<demo-inbound-2@customer.example>",
+        )

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -19,6 +19,12 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     def revert_disabled(self, request, obj=None):
         return True
+
+    def history_view(self, request, object_id, extra_context=None):
+        # an id that is no id ("11/change") is a 404, as on the change page
+        if self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":

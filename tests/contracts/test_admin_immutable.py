@@ -188,3 +188,13 @@ def test_a_paid_mark_and_a_credit_note_are_the_only_ways(client, cast, finalized
     credit = Invoice.objects.get(corrects=invoice)
     assert credit.kind == "credit_note" and credit.gross == -invoice.gross
     assert invoice.status == "cancelled"
+
+
+def test_a_history_address_with_no_id_is_a_404(client, cast, finalized):
+    invoice = Invoice.objects.get(contract=finalized)
+    client.force_login(cast.cs)
+    base = reverse("admin:contracts_invoice_history", args=[invoice.pk])
+    assert client.get(base).status_code == 200
+    for bad in (f"{invoice.pk}/change", "x", "999999"):
+        url = reverse("admin:contracts_invoice_history", args=[bad])
+        assert client.get(url).status_code == 404, bad
