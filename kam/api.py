@@ -58,7 +58,8 @@ class TokenView(ObtainAuthToken):
         }
     )
     def post(self, request, *args, **kwargs):
-        credentials = {"username": str(request.data.get("username", ""))[:150]}
+        data = request.data if hasattr(request.data, "get") else {}
+        credentials = {"username": str(data.get("username", ""))[:150]}
         AxesProxyHandler.update_request(request._request)
         if AxesProxyHandler.is_locked(request._request, credentials):
             minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)

@@ -187,3 +187,17 @@ def test_the_webhook_keeps_the_message_id(client, cast, offer):
         )  # fmt: skip
         assert response.status_code == 200
     assert InboundMail.objects.get().message_id == "<forged-1@x.example>"
+
+
+def test_markup_in_a_mail_stays_text(client, cast, offer):
+    services.inbound_reply_apply(
+        from_email='"<img src=x onerror=alert(1)>"@evil.example',
+        subject=f"Re: {offer.label} <script>alert(1)</script>",
+        text="<b>bold</b> <a href='https://phish.example'>pay here</a>",
+    )
+    client.force_login(cast.kam)
+    page = client.get(reverse("offers:inbox")).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<a href='https://phish.example'>" not in page
+    assert "<img src=x" not in page
