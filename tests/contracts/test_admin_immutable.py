@@ -15,11 +15,6 @@ from tests.offers.helpers import ensure_defaults
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
 def finalized(cast):
     ensure_defaults()
@@ -198,3 +193,32 @@ def test_a_history_address_with_no_id_is_a_404(client, cast, finalized):
     for bad in (f"{invoice.pk}/change", "x", "999999"):
         url = reverse("admin:contracts_invoice_history", args=[bad])
         assert client.get(url).status_code == 404, bad
+
+
+@pytest.mark.parametrize("model", ["contract", "subscription"])
+def test_no_delete_and_no_posted_change_for_contracts_and_subscriptions(
+    client, cast, finalized, model
+):
+    obj = (
+        Contract.objects.get(pk=finalized.pk)
+        if model == "contract"
+        else Subscription.objects.get(contract=finalized)
+    )
+    before = state(finalized)
+    client.force_login(cast.cs)
+    client.post(
+        reverse(f"admin:contracts_{model}_changelist"),
+        {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
+    )
+    delete = client.post(reverse(f"admin:contracts_{model}_delete", args=[obj.pk]))
+    assert delete.status_code in (403, 302)
+    change = client.post(
+        reverse(f"admin:contracts_{model}_change", args=[obj.pk]),
+        every_field(obj, _save="Save"),
+        follow=True,
+    )
+    said = (
+        "cannot be changed" if model == "contract" else "changes through its contract"
+    )
+    assert said in change.content.decode()
+    assert state(finalized) == before

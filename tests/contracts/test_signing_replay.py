@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 SECOND = {"name": "Mallory", "title": "Intern", "agree": "on"}
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 def snapshot(contract):
     contract = Contract.objects.get(pk=contract.pk)
     return (
