@@ -14,7 +14,11 @@ from catalog import pricing
 from catalog.models import BillingPeriod, Currency, PackageVersion, Product
 from kam.core.access import AccessPaths
 from kam.core.links import object_url
-from kam.core.models import KeepsMessages, OutboundMessage, TimeStampedModel
+from kam.core.models import (
+    OutboundMessage,
+    StatusEvent,
+    TimeStampedModel,
+)
 from offers.models import (
     HUNDRED,
     Offer,
@@ -52,6 +56,7 @@ class Contract(TimeStampedModel):
         Status.RENEWED: set(),
         Status.CANCELLED: set(),
     }
+    TRANSITION_REFUSED = _("A contract that is %(status)s cannot become %(to)s.")
     OPEN = (Status.DRAFT, Status.SENT, Status.SIGNED)
     RUNNING = (Status.FINALIZED, Status.ACTIVE)
 
@@ -365,44 +370,22 @@ class ContractTerm(models.Model):
         return f"{self.contract_id} #{self.sequence}: {self.start_on} – {self.end_on}"
 
 
-class ContractEvent(KeepsMessages):
+class ContractEvent(StatusEvent):
     """One status change of a contract: who, when, from, to."""
 
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="events"
     )
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
 
-    KEPT = {"comment": None}  # shown in the reader's language
-
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(StatusEvent.Meta):
+        pass
 
     def __str__(self):
         return f"{self.contract_id}: {self.from_status} → {self.to_status}"
 
     @property
-    def shown_comment(self) -> str:
-        """The comment in the reader's language."""
-        return self.shown("comment")
-
-    @property
     def from_label(self) -> str:
-        return Contract.Status(self.from_status).label if self.from_status else "–"
-
-    @property
-    def to_label(self) -> str:
-        return Contract.Status(self.to_status).label
+        return super().from_label or "–"
 
 
 class Subscription(TimeStampedModel):

@@ -17,7 +17,7 @@ from catalog.pricing import (  # noqa: F401 (the money rules, for the apps above
 )
 from kam.core.access import AccessPaths
 from kam.core.links import object_url
-from kam.core.models import KeepsMessages, OutboundMessage, TimeStampedModel
+from kam.core.models import OutboundMessage, StatusEvent, TimeStampedModel
 
 
 class Offer(TimeStampedModel):
@@ -48,6 +48,7 @@ class Offer(TimeStampedModel):
         Status.EXPIRED: set(),
         Status.SUPERSEDED: set(),
     }
+    TRANSITION_REFUSED = _("An offer that is %(status)s cannot become %(to)s.")
     EDITABLE = {Status.DRAFT, Status.PENDING_APPROVAL, Status.APPROVED, Status.REJECTED}
     OPEN = {
         Status.DRAFT,
@@ -377,42 +378,16 @@ class OfferLine(PricedLine):
         ]
 
 
-class OfferEvent(KeepsMessages):
+class OfferEvent(StatusEvent):
     """One status change of an offer (who, when, from, to, why)."""
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
 
-    KEPT = {"comment": None}  # shown in the reader's language
-
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(StatusEvent.Meta):
+        pass
 
     def __str__(self):
         return f"{self.offer_id}: {self.from_status} → {self.to_status}"
-
-    @property
-    def shown_comment(self) -> str:
-        """The comment in the reader's language."""
-        return self.shown("comment")
-
-    @property
-    def to_label(self) -> str:
-        return Offer.Status(self.to_status).label
-
-    @property
-    def from_label(self) -> str:
-        return Offer.Status(self.from_status).label if self.from_status else ""
 
 
 class ApprovalRule(models.Model):
@@ -507,6 +482,7 @@ class InboundMail(models.Model):
         Status.ON_TIMELINE: set(),
         Status.DISMISSED: set(),
     }
+    TRANSITION_REFUSED = _("A mail that is %(status)s cannot become %(to)s.")
 
     message_id = models.CharField(max_length=250, null=True, blank=True, unique=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)

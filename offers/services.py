@@ -23,6 +23,7 @@ from catalog import pricing
 from catalog.models import PackageVersion, Product
 from catalog.services import package_version_lock
 from kam.core import services as core_services
+from kam.core import state
 from kam.core.dates import show_date
 from kam.core.exceptions import ApplicationError
 from kam.core.i18n import Later
@@ -50,37 +51,16 @@ TOKEN_SALT = "kam.offers.accept"  # noqa: S105 (a signing salt)
 # --- state ----------------------------------------------------------------
 
 
-def _transition(offer: Offer, to: str, *, actor=None, comment="") -> None:
-    """Move the offer on; `comment` may be a `Later`."""
-    if to not in Offer.TRANSITIONS[offer.status]:
-        raise ApplicationError(
-            _("An offer that is %(status)s cannot become %(to)s.")
-            % {"status": offer.get_status_display(), "to": Status(to).label}
-        )
-    OfferEvent.objects.create(
-        offer=offer,
-        from_status=offer.status,
-        to_status=to,
-        actor=actor,
-        comment=comment,
-    )
-    offer.status = to
-
-
-def _locked(offer: Offer) -> Offer:
-    return Offer.objects.select_for_update().get(pk=offer.pk)
-
-
 def _editable(offer: Offer, actor) -> Offer:
     """Lock an offer for a change; a change withdraws an approval or a request."""
-    offer = _locked(offer)
+    offer = state.lock(offer)
     if not offer.is_editable:
         raise ApplicationError(
             _("A %(status)s offer cannot be changed; make a new revision instead.")
             % {"status": offer.get_status_display()}
         )
     if offer.status in (Status.APPROVED, Status.PENDING_APPROVAL, Status.REJECTED):
-        _transition(
+        state.transition(
             offer,
             Status.DRAFT,
             actor=actor,
@@ -502,7 +482,7 @@ def _approvers(offer: Offer):
 @transaction.atomic
 def offer_request_approval(*, offer: Offer, actor) -> Offer:
     """Ask the team's Sales Manager to approve the special conditions."""
-    offer = _locked(offer)
+    offer = state.lock(offer)
     if offer.status == Status.PENDING_APPROVAL:
         return offer
     offer = _with_lines(offer)
@@ -510,8 +490,8 @@ def offer_request_approval(*, offer: Offer, actor) -> Offer:
     reasons = approval_reasons(offer)
     if not reasons:
         raise ApplicationError(_("This offer needs no approval; you can send it."))
-    offer = _locked(offer)
-    _transition(offer, Status.PENDING_APPROVAL, actor=actor)
+    offer = state.lock(offer)
+    state.transition(offer, Status.PENDING_APPROVAL, actor=actor)
     offer.needs_approval = True
     offer.approval_reasons = reasons
     offer.approval_requested_by = actor
@@ -576,7 +556,7 @@ def _check_approver(offer: Offer, actor) -> None:
 @transaction.atomic
 def offer_decide(*, offer: Offer, actor, approve: bool, comment: str = "") -> Offer:
     """Approve or reject a pending offer; the KAM is told either way."""
-    offer = _locked(offer)
+    offer = state.lock(offer)
     target = Status.APPROVED if approve else Status.REJECTED
     if offer.status == target:
         return offer
@@ -585,7 +565,7 @@ def offer_decide(*, offer: Offer, actor, approve: bool, comment: str = "") -> Of
         raise ApplicationError(
             _("Say why the offer is rejected."), extra={"field": "comment"}
         )
-    _transition(offer, target, actor=actor, comment=comment)
+    state.transition(offer, target, actor=actor, comment=comment)
     offer.approved_by = actor if approve else None
     offer.approved_at = timezone.now() if approve else None
     offer.approval_comment = comment
@@ -718,7 +698,7 @@ def offer_pdf(offer: Offer) -> bytes:
 @transaction.atomic
 def offer_send(*, offer: Offer, actor, follow_up_days=(3,)) -> Offer:
     """Render, file and email the offer with its PDF and acceptance link (once)."""
-    offer = _locked(offer)
+    offer = state.lock(offer)
     if offer.status == Status.SENT:
         return offer  # a double click sends once
     offer = _with_lines(offer)
@@ -731,7 +711,7 @@ def offer_send(*, offer: Offer, actor, follow_up_days=(3,)) -> Offer:
     if not contact.email:
         raise ApplicationError(_("%(name)s has no email address.") % {"name": contact})
     reasons = approval_reasons(offer)
-    offer = _locked(offer)
+    offer = state.lock(offer)
     if reasons and offer.status != Status.APPROVED:
         raise ApplicationError(
             _("This offer needs a Sales Manager's approval before it can be sent: %s")
@@ -755,7 +735,7 @@ def offer_send(*, offer: Offer, actor, follow_up_days=(3,)) -> Offer:
         attachments=[(filename, pdf, "application/pdf")],
         related=offer,
     )
-    _transition(offer, Status.SENT, actor=actor)
+    state.transition(offer, Status.SENT, actor=actor)
     offer.sent_at = timezone.now()
     offer.document = document
     offer.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
@@ -817,7 +797,7 @@ def offer_accept(
     actor=None,
 ) -> Offer:
     """Record the customer's acceptance of exactly one option (idempotent)."""
-    offer = _locked(offer)
+    offer = state.lock(offer)
     if offer.status == Status.ACCEPTED:
         if offer.accepted_option_id == option.pk:
             return offer
@@ -832,7 +812,7 @@ def offer_accept(
         )
     if not name.strip():
         raise ApplicationError(_("Please give your name."), extra={"field": "name"})
-    _transition(
+    state.transition(
         offer,
         Status.ACCEPTED,
         actor=actor,
@@ -877,14 +857,14 @@ def offer_decline(
     *, offer: Offer, reason: str, name: str = "", ip=None, user_agent="", actor=None
 ) -> Offer:
     """Record that the customer declined, with the reason (idempotent)."""
-    offer = _locked(offer)
+    offer = state.lock(offer)
     if offer.status == Status.DECLINED:
         return offer
     if offer.status != Status.SENT:
         raise ApplicationError(_("This offer can no longer be declined."))
     if not reason.strip():
         raise ApplicationError(_("Please tell us why."), extra={"field": "reason"})
-    _transition(offer, Status.DECLINED, actor=actor, comment=reason)
+    state.transition(offer, Status.DECLINED, actor=actor, comment=reason)
     offer.decline_reason = reason.strip()
     offer.answered_at = timezone.now()
     offer.signer_name = name.strip()
@@ -907,14 +887,14 @@ def offer_decline(
 @transaction.atomic
 def offer_revise(*, offer: Offer, actor) -> Offer:
     """Copy a sent offer into a new draft revision; the sent one is superseded."""
-    offer = _locked(offer)
+    offer = state.lock(offer)
     if hasattr(offer, "next_revision"):
         return offer.next_revision
     if offer.status != Status.SENT:
         raise ApplicationError(
             _("Only a sent offer gets a new revision; edit this one directly.")
         )
-    _transition(
+    state.transition(
         offer,
         Status.SUPERSEDED,
         actor=actor,
@@ -970,10 +950,10 @@ def offers_expire(*, today: date | None = None) -> int:
         status=Status.SENT, valid_until__lt=today
     ).values_list("pk", flat=True):
         with transaction.atomic():
-            offer = _locked(Offer(pk=offer_id))
+            offer = state.lock(Offer(pk=offer_id))
             if offer.status != Status.SENT:
                 continue
-            _transition(
+            state.transition(
                 offer, Status.EXPIRED, comment=Later(gettext_noop("Validity ended"))
             )
             offer.save(update_fields=["status", "updated_at"])
@@ -1220,11 +1200,8 @@ def inbound_mail_decide(*, mail: InboundMail, actor, keep: bool) -> InboundMail:
     target = InboundMail.Status.ON_TIMELINE if keep else InboundMail.Status.DISMISSED
     if mail.status == target:
         return mail
-    if target not in InboundMail.TRANSITIONS[mail.status]:
-        raise ApplicationError(
-            _("This mail was already %(status)s.")
-            % {"status": mail.get_status_display().lower()}
-        )
+    if not state.can_become(mail, target):
+        raise ApplicationError(state.refusal(mail, target))
     if keep and mail.account is None:
         raise ApplicationError(
             _("This mail belongs to no account: it can only be dismissed.")

@@ -22,6 +22,7 @@ from contracts.models import (
     Subscription,
 )
 from kam.core import services as core_services
+from kam.core import state
 from kam.core.exceptions import ApplicationError
 from kam.core.i18n import Later
 from kam.core.pdf import html_to_pdf
@@ -199,18 +200,14 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     return html_to_pdf(html)
 
 
-def _locked(invoice: Invoice) -> Invoice:
-    return (
-        Invoice.objects.select_for_update(of=("self",))
-        .select_related("account", "contract", "contract__contact")
-        .get(pk=invoice.pk)
-    )
+# what a change to an invoice reads with it (only the invoice's row is locked)
+JOINED = ("account", "contract", "contract__contact")
 
 
 @transaction.atomic
 def invoice_send(*, invoice: Invoice, actor=None) -> Invoice:
     """Render the invoice PDF, file it and email it through the outbox (once)."""
-    invoice = _locked(invoice)
+    invoice = state.lock(invoice, *JOINED)
     if invoice.sent_at or invoice.status == Invoice.Status.CANCELLED:
         return invoice
     if not invoice.email:
@@ -262,7 +259,7 @@ def invoice_mark_paid(
     *, invoice: Invoice, actor, paid_on: date | None = None
 ) -> Invoice:
     """Record the payment of an open invoice (idempotent)."""
-    invoice = _locked(invoice)
+    invoice = state.lock(invoice, *JOINED)
     if invoice.status == Invoice.Status.PAID:
         return invoice
     if invoice.status not in Invoice.OPEN or invoice.kind != Invoice.Kind.INVOICE:
@@ -285,7 +282,7 @@ def invoice_mark_paid(
 @transaction.atomic
 def invoice_credit(*, invoice: Invoice, actor, reason: str) -> Invoice:
     """Cancel an issued invoice with a credit note over its full amount (once)."""
-    invoice = _locked(invoice)
+    invoice = state.lock(invoice, *JOINED)
     existing = Invoice.objects.filter(corrects=invoice).first()
     if existing:
         return existing

@@ -33,6 +33,7 @@ from contracts.models import (
 )
 from contracts.services import billing
 from kam.core import services as core_services
+from kam.core import state
 from kam.core.bulk import history_snapshot
 from kam.core.dates import period_end, show_date
 from kam.core.exceptions import ApplicationError
@@ -66,29 +67,8 @@ def cancel_by_date(*, end_on: date, notice_days: int, auto_renew: bool) -> date 
 # --- state ----------------------------------------------------------------
 
 
-def _transition(contract: Contract, to: str, *, actor=None, comment="") -> None:
-    """Move the contract on; `comment` may be a `Later`."""
-    if to not in Contract.TRANSITIONS[contract.status]:
-        raise ApplicationError(
-            _("A contract that is %(status)s cannot become %(to)s.")
-            % {"status": contract.get_status_display(), "to": Status(to).label}
-        )
-    ContractEvent.objects.create(
-        contract=contract,
-        from_status=contract.status,
-        to_status=to,
-        actor=actor,
-        comment=comment,
-    )
-    contract.status = to
-
-
-def _locked(contract: Contract) -> Contract:
-    return (
-        Contract.objects.select_for_update(of=("self",))
-        .select_related("account", "account__owner", "contact")
-        .get(pk=contract.pk)
-    )
+# what a change to a contract reads with it (only the contract's row is locked)
+JOINED = ("account", "account__owner", "contact")
 
 
 def _customer_services():
@@ -322,7 +302,7 @@ def contract_pdf(contract: Contract) -> bytes:
 @transaction.atomic
 def contract_send(*, contract: Contract, actor=None) -> Contract:
     """File the contract PDF and email it with a signing link (once)."""
-    contract = _locked(contract)
+    contract = state.lock(contract, *JOINED)
     if contract.status != Status.DRAFT:
         return contract
     contact = contract.contact
@@ -364,7 +344,7 @@ def contract_send(*, contract: Contract, actor=None) -> Contract:
         related=contract,
     )
     contract.sent_at = timezone.now()
-    _transition(contract, Status.SENT, actor=actor)
+    state.transition(contract, Status.SENT, actor=actor)
     contract.save(
         update_fields=[
             "status",
@@ -388,7 +368,7 @@ def contract_send(*, contract: Contract, actor=None) -> Contract:
 
 
 def _signed(contract: Contract, actor, comment) -> None:
-    _transition(contract, Status.SIGNED, actor=actor, comment=comment)
+    state.transition(contract, Status.SIGNED, actor=actor, comment=comment)
     contract.signed_at = timezone.now()
     contract.save(
         update_fields=[
@@ -439,7 +419,7 @@ def contract_sign(
     user_agent: str = "",
 ) -> Contract:
     """Record the customer's electronic signature through the link (idempotent)."""
-    contract = _locked(contract)
+    contract = state.lock(contract, *JOINED)
     if contract.signed_at:
         return contract
     if contract.status != Status.SENT:
@@ -465,7 +445,7 @@ def contract_mark_signed(
     *, contract: Contract, actor, signer_name: str, uploaded_file
 ) -> Contract:
     """File a signed scan uploaded by customer services and mark the contract signed."""
-    contract = _locked(contract)
+    contract = state.lock(contract, *JOINED)
     if contract.signed_at:
         raise ApplicationError(_("This contract is signed already."))
     if contract.status not in (Status.DRAFT, Status.SENT):
@@ -485,7 +465,7 @@ def contract_mark_signed(
         title=_("Signed contract %(number)s") % {"number": contract.number},
     )
     if contract.status == Status.DRAFT:
-        _transition(
+        state.transition(
             contract,
             Status.SENT,
             actor=actor,
@@ -509,7 +489,7 @@ def contract_update_terms(
     renewal_months: int,
 ) -> Contract:
     """Set what customer services settle before finalizing: trial, payment, renewal."""
-    contract = _locked(contract)
+    contract = state.lock(contract, *JOINED)
     if contract.is_locked:
         raise ApplicationError(_("A finalized contract cannot be changed."))
     if not 0 <= trial_days <= 365:
@@ -706,7 +686,7 @@ def _price_check(contract: Contract) -> Check:
 @transaction.atomic
 def contract_finalize(*, contract: Contract, actor) -> Contract:
     """Start the subscriptions and issue the first invoices (one transaction, once)."""
-    contract = _locked(contract)
+    contract = state.lock(contract, *JOINED)
     if contract.status in (Status.FINALIZED, Status.ACTIVE):
         return contract  # a second click, or a colleague was faster
     if contract.status != Status.SIGNED:
@@ -773,9 +753,9 @@ def contract_finalize(*, contract: Contract, actor) -> Contract:
     )
     contract.finalized_at = timezone.now()
     contract.finalized_by = actor
-    _transition(contract, Status.FINALIZED, actor=actor)
+    state.transition(contract, Status.FINALIZED, actor=actor)
     if contract.start_on <= today:
-        _transition(contract, Status.ACTIVE, actor=actor)
+        state.transition(contract, Status.ACTIVE, actor=actor)
     contract.save(
         update_fields=["status", "finalized_at", "finalized_by", "updated_at"]
     )
@@ -918,7 +898,7 @@ def contracts_end_due(*, today: date | None = None, pks=None) -> dict[str, list[
 @transaction.atomic
 def contract_cancel(*, contract: Contract, actor, reason: str) -> Contract:
     """Cancel a contract with a reason; running subscriptions stop."""
-    contract = _locked(contract)
+    contract = state.lock(contract, *JOINED)
     if contract.status == Status.CANCELLED:
         return contract
     if not reason.strip():
@@ -926,7 +906,7 @@ def contract_cancel(*, contract: Contract, actor, reason: str) -> Contract:
             _("Please give the reason for the cancellation."),
             extra={"field": "reason"},
         )
-    _transition(contract, Status.CANCELLED, actor=actor, comment=reason.strip())
+    state.transition(contract, Status.CANCELLED, actor=actor, comment=reason.strip())
     contract.cancelled_at = timezone.now()
     contract.cancel_reason = reason.strip()
     contract.save(
@@ -972,7 +952,7 @@ def trial_reminders(*, today: date | None = None) -> int:
 
 @transaction.atomic
 def _trial_remind(contract_pk: int) -> int:
-    contract = _locked(Contract(pk=contract_pk))
+    contract = state.lock(Contract(pk=contract_pk), *JOINED)
     trials = list(
         contract.subscriptions.select_for_update().filter(
             status=Subscription.Status.TRIAL, trial_reminder_sent_at__isnull=True
@@ -1029,7 +1009,7 @@ def offer_create_from_contract(
     Today's list prices apply and the negotiated discounts carry over; items no
     longer sold are left out (the renewal comparison lists them).
     """
-    contract = _locked(contract)
+    contract = state.lock(contract, *JOINED)
     if (
         reuse
         and contract.renewal_offer_id
@@ -1104,7 +1084,7 @@ def contract_notice_receive(
     A notice received after the cancel-by date is refused with the date it could
     take effect (the end of the next term).
     """
-    contract = _locked(contract)
+    contract = state.lock(contract, *JOINED)
     if contract.notice_received_on:
         return contract
     if contract.status not in Contract.RUNNING or not contract.auto_renew:

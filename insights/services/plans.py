@@ -19,6 +19,7 @@ from insights.models import (
     PlanReview,
 )
 from insights.services import require_change, require_own_contact, require_past
+from kam.core import state
 from kam.core.dates import local_datetime
 from kam.core.exceptions import ApplicationError
 from kam.core.i18n import Later
@@ -28,10 +29,6 @@ ZERO = Decimal("0")
 
 def _check(actor, plan_or_account) -> None:
     require_change(actor, getattr(plan_or_account, "account", plan_or_account))
-
-
-def _locked(plan: AccountPlan) -> AccountPlan:
-    return AccountPlan.objects.select_for_update().get(pk=plan.pk)
 
 
 def _event(plan: AccountPlan, actor, title: Later, summary: str = "") -> None:
@@ -84,7 +81,7 @@ def plan_update(
 ) -> AccountPlan:
     """Change the plan's texts, targets and the monthly targets."""
     _check(actor, plan)
-    plan = _locked(plan)
+    plan = state.lock(plan)
     unknown = set(fields) - set(AccountPlan.EDITABLE)
     if unknown:
         raise ValueError(f"not plan fields: {sorted(unknown)}")
@@ -187,7 +184,7 @@ def plan_agree(
 ) -> AccountPlan:
     """Mark the plan as agreed with the customer (idempotent)."""
     _check(actor, plan)
-    plan = _locked(plan)
+    plan = state.lock(plan)
     if plan.status == AccountPlan.Status.AGREED:
         return plan
     require_past(agreed_on, "agreed_on")
@@ -209,7 +206,7 @@ def plan_agree(
 def plan_reopen(*, actor, plan: AccountPlan) -> AccountPlan:
     """Take an agreed plan back to draft (to rework it with the customer)."""
     _check(actor, plan)
-    plan = _locked(plan)
+    plan = state.lock(plan)
     if plan.status != AccountPlan.Status.DRAFT:
         plan.status = AccountPlan.Status.DRAFT
         plan.save(update_fields=["status", "updated_at"])

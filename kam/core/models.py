@@ -82,6 +82,64 @@ class KeepsMessages(models.Model):
         return getattr(self, name)
 
 
+class StatusEvent(KeepsMessages):
+    """One status change of an object: who, when, from, to, why (Oscar's status
+    change rows). A concrete event model adds the foreign key to its object, named
+    `related_name="events"`; kam.core.state.transition writes it."""
+
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        "core.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    KEPT = {"comment": None}  # shown in the reader's language
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
+
+    @property
+    def shown_comment(self) -> str:
+        """The comment in the reader's language."""
+        return self.shown("comment")
+
+    @classmethod
+    def _subject(cls):
+        return next(
+            f
+            for f in cls._meta.fields
+            if f.is_relation and f.remote_field.related_name == "events"
+        )
+
+    @classmethod
+    def subject_model(cls):
+        """The model whose status changes this event records."""
+        return cls._subject().related_model
+
+    @classmethod
+    def events_field(cls) -> str:
+        """The name of the foreign key to that model."""
+        return cls._subject().name
+
+    def _label(self, status: str) -> str:
+        return self.subject_model().Status(status).label if status else ""
+
+    @property
+    def to_label(self) -> str:
+        return self._label(self.to_status)
+
+    @property
+    def from_label(self) -> str:
+        return self._label(self.from_status)
+
+
 class Team(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100, unique=True)
     is_outbound = models.BooleanField(

@@ -109,7 +109,7 @@ def test_putting_a_mail_on_the_timeline(client, cast, offer):
     # twice changes nothing twice; dismissing it now is refused
     client.post(reverse("offers:inbox-decide", args=[mail.pk]), {"decision": "keep"})
     assert TimelineEntry.objects.filter(kind="email").count() == 1
-    with pytest.raises(ApplicationError, match="already"):
+    with pytest.raises(ApplicationError, match="cannot become Dismissed"):
         services.inbound_mail_decide(mail=mail, actor=cast.kam, keep=False)
 
 
