@@ -482,15 +482,14 @@ def _approvers(offer: Offer):
 @transaction.atomic
 def offer_request_approval(*, offer: Offer, actor) -> Offer:
     """Ask the team's Sales Manager to approve the special conditions."""
-    offer = state.lock(offer)
+    state.lock(offer)  # the row; then the offer with its lines, once
+    offer = _with_lines(offer)
     if offer.status == Status.PENDING_APPROVAL:
         return offer
-    offer = _with_lines(offer)
     _check_complete(offer)
     reasons = approval_reasons(offer)
     if not reasons:
         raise ApplicationError(_("This offer needs no approval; you can send it."))
-    offer = state.lock(offer)
     state.transition(offer, Status.PENDING_APPROVAL, actor=actor)
     offer.needs_approval = True
     offer.approval_reasons = reasons
@@ -695,13 +694,7 @@ def offer_pdf(offer: Offer) -> bytes:
     return html_to_pdf(html)
 
 
-@transaction.atomic
-def offer_send(*, offer: Offer, actor, follow_up_days=(3,)) -> Offer:
-    """Render, file and email the offer with its PDF and acceptance link (once)."""
-    offer = state.lock(offer)
-    if offer.status == Status.SENT:
-        return offer  # a double click sends once
-    offer = _with_lines(offer)
+def _check_sendable(offer: Offer) -> None:
     _check_complete(offer)
     contact = offer.contact
     if contact.do_not_contact:
@@ -711,13 +704,59 @@ def offer_send(*, offer: Offer, actor, follow_up_days=(3,)) -> Offer:
     if not contact.email:
         raise ApplicationError(_("%(name)s has no email address.") % {"name": contact})
     reasons = approval_reasons(offer)
-    offer = state.lock(offer)
     if reasons and offer.status != Status.APPROVED:
         raise ApplicationError(
             _("This offer needs a Sales Manager's approval before it can be sent: %s")
             % " ".join(reasons)
         )
-    pdf = offer_pdf(offer)
+
+
+def _fingerprint(offer: Offer) -> tuple:
+    """What the PDF shows and the sending depends on: if it is the same under the
+    lock as when the PDF was rendered, the PDF is the offer's."""
+    return (
+        offer.status,
+        offer.approved_at,
+        offer.updated_at,
+        offer.contact_id,
+        offer.contact.email,
+        [
+            (option.pk, option.name, line.pk, line.quantity, line.unit_price,
+             line.discount_percent, line.description)
+            for option in offer.options.all()
+            for line in option.lines.all()
+        ],
+    )  # fmt: skip
+
+
+def offer_send(*, offer: Offer, actor, follow_up_days=(3,)) -> Offer:
+    """Render, file and email the offer with its PDF and acceptance link (once).
+
+    The PDF (about a second of WeasyPrint) is rendered before the offer's row is
+    locked; under the lock the offer must still be what was rendered."""
+    seen = _with_lines(offer)
+    if seen.status == Status.SENT:
+        return seen  # a double click sends once
+    _check_sendable(seen)
+    pdf = offer_pdf(seen)
+    return _offer_sent(
+        offer=seen, actor=actor, pdf=pdf, seen=_fingerprint(seen),
+        follow_up_days=follow_up_days,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def _offer_sent(*, offer: Offer, actor, pdf: bytes, seen: tuple, follow_up_days):
+    state.lock(offer)
+    offer = _with_lines(offer)
+    if offer.status == Status.SENT:
+        return offer  # sent meanwhile, by the other click
+    if _fingerprint(offer) != seen:
+        raise ApplicationError(
+            _("The offer changed while it was being sent; please send it again.")
+        )
+    _check_sendable(offer)
+    contact = offer.contact
     filename = f"{offer.number}-{offer.revision}.pdf"
     document = activity.document_upload(
         account=offer.account,

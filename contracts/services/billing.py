@@ -204,15 +204,29 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 JOINED = ("account", "contract", "contract__contact")
 
 
-@transaction.atomic
+def _unsendable(invoice: Invoice) -> bool:
+    return bool(invoice.sent_at) or invoice.status == Invoice.Status.CANCELLED
+
+
 def invoice_send(*, invoice: Invoice, actor=None) -> Invoice:
-    """Render the invoice PDF, file it and email it through the outbox (once)."""
-    invoice = state.lock(invoice, *JOINED)
-    if invoice.sent_at or invoice.status == Invoice.Status.CANCELLED:
-        return invoice
-    if not invoice.email:
+    """Render the invoice PDF, file it and email it through the outbox (once).
+
+    An issued invoice never changes, so its PDF is rendered before its row is
+    locked; under the lock only "sent or cancelled meanwhile" is checked."""
+    seen = Invoice.objects.select_related(*JOINED).get(pk=invoice.pk)
+    if _unsendable(seen):
+        return seen
+    if not seen.email:
         raise ApplicationError(_("This invoice has no recipient address."))
-    pdf = invoice_pdf(invoice)
+    pdf = invoice_pdf(seen)
+    return _invoice_sent(invoice=seen, actor=actor, pdf=pdf)
+
+
+@transaction.atomic
+def _invoice_sent(*, invoice: Invoice, actor, pdf: bytes) -> Invoice:
+    invoice = state.lock(invoice, *JOINED)
+    if _unsendable(invoice):
+        return invoice
     filename = f"{invoice.number}.pdf"
     language = invoice.contract.language if invoice.contract_id else "en"
     with translation.override(language):

@@ -299,16 +299,37 @@ def contract_pdf(contract: Contract) -> bytes:
     return html_to_pdf(html)
 
 
-@transaction.atomic
 def contract_send(*, contract: Contract, actor=None) -> Contract:
-    """File the contract PDF and email it with a signing link (once)."""
+    """File the contract PDF and email it with a signing link (once).
+
+    The PDF is rendered before the contract's row is locked; under the lock the
+    contract must still be as rendered (its `updated_at` moves with every change)."""
+    seen = Contract.objects.select_related(*JOINED).get(pk=contract.pk)
+    if seen.status != Status.DRAFT:
+        return seen
+    _check_recipient(seen)
+    pdf = contract_pdf(seen)
+    return _contract_sent(contract=seen, actor=actor, pdf=pdf, seen=seen.updated_at)
+
+
+def _check_recipient(contract: Contract) -> None:
+    if not contract.contact.email:
+        raise ApplicationError(
+            _("%(name)s has no email address.") % {"name": contract.contact}
+        )
+
+
+@transaction.atomic
+def _contract_sent(*, contract: Contract, actor, pdf: bytes, seen) -> Contract:
     contract = state.lock(contract, *JOINED)
     if contract.status != Status.DRAFT:
-        return contract
+        return contract  # sent meanwhile
+    if contract.updated_at != seen:
+        raise ApplicationError(
+            _("The contract changed while it was being sent; please send it again.")
+        )
+    _check_recipient(contract)
     contact = contract.contact
-    if not contact.email:
-        raise ApplicationError(_("%(name)s has no email address.") % {"name": contact})
-    pdf = contract_pdf(contract)
     filename = f"{contract.number}.pdf"
     with translation.override(contract.language):
         title = _("Contract %(number)s") % {"number": contract.number}

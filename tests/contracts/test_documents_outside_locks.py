@@ -1,0 +1,117 @@
+"""Documents are rendered before the row they belong to is locked: rendering a PDF
+takes about a second, and nobody should wait for it to change the offer, contract
+or invoice meanwhile. Under the lock the object must still be what was rendered."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import OperationalError, connections, transaction
+
+from contracts.models import Contract, Invoice
+from contracts.services import billing
+from contracts.services import contracts as contract_services
+from kam.core.exceptions import ApplicationError
+from kam.core.models import OutboundMessage
+from offers import services as offer_services
+from offers.models import Offer
+from tests.offers.helpers import ensure_defaults
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def row_is_free(table: str, pk: int) -> bool:
+    """Whether another session can lock the row at once (FOR UPDATE NOWAIT)."""
+    result = {}
+
+    def probe():
+        try:
+            with transaction.atomic(), connections["default"].cursor() as cursor:
+                # the table is one of ours, never input
+                sql = f"SELECT id FROM {table} WHERE id = %s FOR UPDATE NOWAIT"  # noqa: S608
+                cursor.execute(sql, [pk])
+            result["free"] = True
+        except OperationalError:
+            result["free"] = False
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join(timeout=20)
+    return result["free"]
+
+
+def spy(monkeypatch, module, name, table, calls):
+    real = getattr(module, name)
+
+    def rendering(obj):
+        calls.append(row_is_free(table, obj.pk))
+        return real(obj)
+
+    monkeypatch.setattr(module, name, rendering)
+
+
+def test_pdfs_are_rendered_without_holding_their_rows(cast, offer, monkeypatch):
+    ensure_defaults()
+    calls = {"offer": [], "contract": [], "invoice": []}
+    spy(monkeypatch, offer_services, "offer_pdf", "offers_offer", calls["offer"])
+    spy(monkeypatch, contract_services, "contract_pdf", "contracts_contract",
+        calls["contract"])  # fmt: skip
+    spy(monkeypatch, billing, "invoice_pdf", "contracts_invoice", calls["invoice"])
+    # the whole way: send, accept (the contract is made and sent), sign, finalize
+    # (the invoice is issued and sent)
+    offer_services.offer_send(offer=offer, actor=cast.kam)
+    offer.refresh_from_db()
+    account = offer.account
+    account.street, account.postal_code, account.city = "Kai 1", "20457", "Hamburg"
+    account.country = "DE"
+    account.save()
+    offer_services.offer_accept(
+        offer=offer, option=offer.options.get(name="Premium"), name="Vera Meier",
+        ip="203.0.113.9",
+    )  # fmt: skip
+    contract = Contract.objects.get(offer=offer)
+    assert contract.status == "sent"
+    contract = contract_services.contract_sign(
+        contract=contract, name="Vera Meier", agreed=True
+    )
+    contract_services.contract_finalize(contract=contract, actor=cast.cs)
+    invoice = Invoice.objects.get(contract=contract)
+    assert invoice.sent_at is not None
+    # every PDF was rendered while its row was free to lock
+    assert calls == {"offer": [True], "contract": [True], "invoice": [True]}
+
+
+def test_an_offer_changed_while_its_pdf_renders_is_not_sent(cast, offer, monkeypatch):
+    ensure_defaults()
+    real = offer_services.offer_pdf
+    line = offer.options.get(name="Standard").lines.first()
+
+    def rendering(o):
+        pdf = real(o)
+
+        # meanwhile, in another session, the KAM changes a price
+        def change():
+            try:
+                offer_services.line_update(
+                    line=line, actor=cast.kam, discount_percent=Decimal("1")
+                )
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=change)
+        thread.start()
+        thread.join(timeout=20)
+        return pdf
+
+    monkeypatch.setattr(offer_services, "offer_pdf", rendering)
+    with pytest.raises(ApplicationError, match="changed while it was being sent"):
+        offer_services.offer_send(offer=offer, actor=cast.kam)
+    offer.refresh_from_db()
+    assert offer.status == "draft" and offer.document is None
+    assert not OutboundMessage.objects.exists()
+    # sent again, it goes out with the new price
+    monkeypatch.setattr(offer_services, "offer_pdf", real)
+    offer_services.offer_send(offer=offer, actor=cast.kam)
+    assert Offer.objects.get(pk=offer.pk).status == "sent"
