@@ -7,7 +7,7 @@ from accounts import selectors
 from accounts.models import Account, Contact, OrderLine, Task
 from accounts.services import accounts as account_services
 from accounts.services import contacts as contact_services
-from accounts.services import tasks as task_services
+from accounts.services import todos
 from kam.core.access import can_change
 from kam.core.drf import ModelSerializer
 from kam.core.models import User
@@ -269,15 +269,15 @@ class TaskViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         data.setdefault("assignee", self.request.user)
-        serializer.instance = task_services.task_create(actor=self.request.user, **data)
+        serializer.instance = todos.task_create(actor=self.request.user, **data)
 
     @transaction.atomic
     def perform_update(self, serializer):
-        serializer.instance = task_services.task_update(
+        serializer.instance = todos.task_update(
             task=serializer.instance,
             actor=self.request.user,
             **serializer.validated_data,
         )
 
     def perform_destroy(self, instance):
-        task_services.task_delete(task=instance)
+        todos.task_delete(task=instance)

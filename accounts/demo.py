@@ -10,7 +10,7 @@ from stdnum.at import uid as at_uid
 from stdnum.iso7064 import mod_11_10
 
 from accounts.models import Account, Contact, OrderLine
-from accounts.services import activity, handoff, portfolio, tasks
+from accounts.services import activity, handoff, portfolio, todos
 from catalog.models import money
 from kam.core.demo import FIRST_NAMES, LAST_NAMES
 from kam.core.models import Team
@@ -310,7 +310,7 @@ def _activity(ctx, account, is_key, today):
                 today + timedelta(days=offset), time(ctx.rng.choice([9, 11, 14, 16]))
             )
         )
-        tasks.task_create(
+        todos.task_create(
             title=ctx.rng.choice(
                 [
                     "Call about renewal",

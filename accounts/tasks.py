@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from accounts.services import portfolio, tasks
+from accounts.services import portfolio, todos
 
 
 @shared_task(acks_late=True)
@@ -12,10 +12,10 @@ def portfolio_recompute_task() -> dict:
 @shared_task(acks_late=True)
 def task_reminders_send_task() -> int:
     """Send reminders for tasks that fell due."""
-    return tasks.task_reminders_send()
+    return todos.task_reminders_send()
 
 
 @shared_task(acks_late=True)
 def task_digest_send_task() -> int:
     """Email today's and overdue tasks to each user, once a day."""
-    return tasks.task_digest_send()
+    return todos.task_digest_send()

@@ -28,7 +28,7 @@ from accounts.forms import (
 from accounts.models import Account, Handoff
 from accounts.panels import FORMS, FoldedForm, panels_for, register_form
 from accounts.services import accounts as account_services
-from accounts.services import activity, contacts, handoff, imports, tasks
+from accounts.services import activity, contacts, handoff, imports, todos
 from kam.core.access import can_change, visible_to
 from kam.core.decorators import role_required
 from kam.core.downloads import stored_file_response
@@ -365,7 +365,7 @@ def task_create_for_account(request, pk):
         request,
         pk,
         form=lambda a: TaskForm(request.POST, user=request.user),
-        service=tasks.task_create,
+        service=todos.task_create,
         anchor="#tasks",
         success=_("Task created."),
         arguments=lambda a, d: {**d, "account": a, "actor": request.user},
@@ -405,10 +405,10 @@ def task_edit(request, pk=None):
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
         if task:
             saved = run_service(
-                form, tasks.task_update, task=task, actor=request.user, **data
+                form, todos.task_update, task=task, actor=request.user, **data
             )
         else:
-            saved = run_service(form, tasks.task_create, actor=request.user, **data)
+            saved = run_service(form, todos.task_create, actor=request.user, **data)
         if saved:
             messages.success(request, _("Task saved."))
             return redirect(saved.account or "accounts:tasks")
@@ -419,7 +419,7 @@ def task_edit(request, pk=None):
 @require_POST
 def task_toggle(request, pk):
     task = get_object_or_404(selectors.task_list_for_user(user=request.user), pk=pk)
-    task = tasks.task_set_done(task=task, done=request.POST.get("done") == "1")
+    task = todos.task_set_done(task=task, done=request.POST.get("done") == "1")
     if request.htmx:
         return render(request, "accounts/_task_row.html", {"task": task})
     return redirect(request.POST.get("next") or "accounts:tasks")

@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Contact, TimelineEntry
-from accounts.services import activity
-from accounts.services import tasks as task_services
+from accounts.services import activity, todos
 from catalog import pricing
 from catalog.models import PackageVersion, Product
 from catalog.services import package_version_lock
@@ -800,7 +799,7 @@ def _offer_sent(*, offer: Offer, actor, pdf: bytes, seen: tuple, follow_up_days)
         message=message,
     )
     for days in follow_up_days:
-        task_services.task_create(
+        todos.task_create(
             title=_("Follow up on offer %(offer)s") % {"offer": offer.label},
             due_at=timezone.now() + timedelta(days=days),
             assignee=offer.account.owner,
@@ -1018,7 +1017,7 @@ def offer_validity_reminders(*, today: date | None = None) -> int:
             ).update(validity_reminder_sent_at=timezone.now())
             if not updated:
                 continue
-            task_services.task_create(
+            todos.task_create(
                 title=_("Offer %(offer)s ends on %(date)s: call %(name)s")
                 % {
                     "offer": offer.label,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import Account, Handoff, TimelineEntry
 from accounts.services import accounts as account_services
 from accounts.services import contacts as contact_services
-from accounts.services import tasks as task_services
+from accounts.services import todos
 from kam.core.exceptions import ApplicationError
 from kam.core.i18n import Later
 from kam.core.models import Team, User
@@ -122,7 +122,7 @@ def handoff_submit(
         actor=actor,
     )
     if status == Handoff.Status.AWAITING_KAM:
-        task_services.task_create(
+        todos.task_create(
             title=_("Assign a key account manager to %(account)s")
             % {"account": account},
             due_at=timezone.now() + timedelta(days=2),
@@ -131,7 +131,7 @@ def handoff_submit(
             actor=actor,
             related=handoff,
         )
-    task_services.check_ins_plan(
+    todos.check_ins_plan(
         account=account,
         occasion="handoff",
         start_on=timezone.localdate(),

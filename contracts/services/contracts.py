@@ -18,8 +18,7 @@ from django.utils.translation import gettext_noop
 from stdnum.eu import vat
 
 from accounts.models import TimelineEntry
-from accounts.services import activity
-from accounts.services import tasks as task_services
+from accounts.services import activity, todos
 from accounts.validators import EU_COUNTRIES
 from catalog.models import Product
 from catalog.selectors import sale_prices
@@ -791,7 +790,7 @@ def contract_finalize(*, contract: Contract, actor) -> Contract:
         actor,
     )
     if contract.previous_id is None:  # a renewal is no new start
-        task_services.check_ins_plan(
+        todos.check_ins_plan(
             account=contract.account,
             occasion=f"contract:{contract.number}",
             start_on=max(contract.start_on, today),
@@ -990,7 +989,7 @@ def _trial_remind(contract_pk: int) -> int:
         url=contract.get_absolute_url(),
         dedupe_key=f"trial:{contract.pk}",
     )
-    task_services.task_create(
+    todos.task_create(
         title=_("Trial of %(number)s ends %(date)s: talk about conversion")
         % {"number": contract.number, "date": show_date(ends_on)},
         due_at=timezone.now(),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Contact, TimelineEntry
-from accounts.services import tasks as task_services
+from accounts.services import todos
 from catalog.models import money
 from insights.models import (
     AccountPlan,
@@ -146,7 +146,7 @@ def action_add(
     action = PlanAction.objects.create(
         plan=plan, kind=kind, title=title.strip(), owner=owner, due_on=due_on
     )
-    action.task = task_services.task_create(
+    action.task = todos.task_create(
         title=_("%(kind)s for %(account)s: %(title)s")
         % {"kind": action.get_kind_display(), "account": plan.account.name,
            "title": action.title},

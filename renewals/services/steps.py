@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Account, TimelineEntry
-from accounts.services import tasks as task_services
+from accounts.services import todos
 from catalog import pricing
 from catalog.pricing import HUNDRED, line_net, round_money
 from catalog.selectors import sale_prices
@@ -633,7 +633,7 @@ def offers(ids: list[int], day: date, config: RenewalConfig) -> Result:
         offer = contract_services.offer_create_from_contract(
             contract=contract, actor=owner
         )
-        task_services.task_create(
+        todos.task_create(
             title=_("Renewal offer %(offer)s for %(account)s: check and send")
             % {"offer": offer.label, "account": contract.account.name},
             notes=_(
@@ -722,7 +722,7 @@ def close(ids: list[int], day: date, config: RenewalConfig) -> Result:
         ignore_conflicts=True,
     )
     for account in lost:
-        task_services.task_create(
+        todos.task_create(
             title=_("%(account)s is lost: record why") % {"account": account.name},
             notes=_(
                 "The last contract ended without a renewal. Record the churn reason "

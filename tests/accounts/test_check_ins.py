@@ -8,8 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Account, Task
-from accounts.services import handoff
-from accounts.services import tasks as task_services
+from accounts.services import handoff, todos
 from contracts.models import Contract
 from contracts.services import contracts
 from offers import services as offer_services
@@ -48,7 +47,7 @@ def test_planning_the_same_occasion_twice_changes_nothing(cast):
     account = contract.account
     before = check_ins(account)
     timeline = account.timeline.count()
-    again = task_services.check_ins_plan(
+    again = todos.check_ins_plan(
         account=account,
         occasion=f"contract:{contract.number}",
         start_on=timezone.localdate(),

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import activity, tasks
+from accounts.services import activity, todos
 from tests.factories import (
     AccountFactory,
     ContactFactory,
@@ -33,7 +33,7 @@ def grow(account, user, n):
         OrderLineFactory(
             account=account, ordered_on=timezone.localdate() - timedelta(days=20 * i)
         )
-        tasks.task_create(
+        todos.task_create(
             title=f"Task {i}",
             due_at=timezone.now(),
             assignee=user,

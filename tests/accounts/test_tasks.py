@@ -7,7 +7,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from accounts.models import DigestLog
-from accounts.services import tasks
+from accounts.services import todos
 from kam.core.exceptions import ApplicationError
 from kam.core.models import Notification
 from tests.factories import AccountFactory, TaskFactory
@@ -25,8 +25,8 @@ def test_due_task_gets_one_reminder_in_the_bell_and_by_email(
     )  # not yet
     TaskFactory(assignee=cast.kam, done_at=timezone.now())  # done
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.task_reminders_send() == 1
-        assert tasks.task_reminders_send() == 0  # idempotent
+        assert todos.task_reminders_send() == 1
+        assert todos.task_reminders_send() == 0  # idempotent
     note = Notification.objects.get(user=cast.kam)
     assert note.title == "Due: Call the CFO"
     assert note.url == reverse("accounts:task-edit", args=[due.pk])
@@ -36,17 +36,17 @@ def test_due_task_gets_one_reminder_in_the_bell_and_by_email(
 
 def test_moving_the_due_date_re_arms_the_reminder(cast):
     task = TaskFactory(assignee=cast.kam)
-    tasks.task_reminders_send()
-    task = tasks.task_update(task=task, due_at=timezone.now() - timedelta(minutes=1))
+    todos.task_reminders_send()
+    task = todos.task_update(task=task, due_at=timezone.now() - timedelta(minutes=1))
     assert task.reminder_sent_at is None
-    assert tasks.task_reminders_send() == 1
+    assert todos.task_reminders_send() == 1
     assert Notification.objects.filter(user=cast.kam).count() == 2
 
 
 def test_task_for_an_account_the_assignee_cannot_see_is_refused(cast):
     account = AccountFactory(owner=cast.kam)
     with pytest.raises(ApplicationError, match="cannot see this account"):
-        tasks.task_create(
+        todos.task_create(
             title="x",
             due_at=timezone.now(),
             assignee=cast.kam3,
@@ -68,8 +68,8 @@ def test_daily_digest_goes_out_once_per_user_and_day(
     TaskFactory(assignee=cast.kam, title="Tomorrow", due_at=at + timedelta(days=1))
     TaskFactory(assignee=cast.kam2, title="Done", due_at=at, done_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.task_digest_send(day=day) == 1
-        assert tasks.task_digest_send(day=day) == 0
+        assert todos.task_digest_send(day=day) == 1
+        assert todos.task_digest_send(day=day) == 0
     assert DigestLog.objects.count() == 1
     body = mail.outbox[0].body
     assert "Today" in body
@@ -160,9 +160,9 @@ def test_a_task_without_an_account_goes_only_to_people_near_the_kam(
     # the defect: any active user, administrators included, got a bell and a mail
     assert response.status_code == 400
     assert "your team, its manager or customer services" in str(response.json())
-    assert not tasks.Task.objects.exists()
+    assert not todos.Task.objects.exists()
     assert not Notification.objects.filter(user=assignee).exists()
     with pytest.raises(ApplicationError, match="customer services"):
-        tasks.task_create(
+        todos.task_create(
             title="x", due_at=timezone.now(), assignee=assignee, actor=cast.kam
         )

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import TimelineEntry
-from accounts.services import tasks as task_services
+from accounts.services import todos
 from kam.core.i18n import Later, render
 from tests.clock import upcoming
 from tests.contracts.helpers import contract_with
@@ -34,7 +34,7 @@ def test_entries_written_in_english_read_in_german(cast, client):
             cast.kam, cast.cs, start_on=start, lines=[("S", "yearly", "100", 1, 0)]
         )
         account = contract.account
-        task_services.task_create(
+        todos.task_create(
             title="Call the CFO",
             due_at=timezone.now(),
             assignee=cast.kam,

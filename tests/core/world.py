@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Account, Handoff
 from accounts.services import activity
-from accounts.services.tasks import task_create
+from accounts.services.todos import task_create
 from contracts.models import Contract
 from insights.models import FeedbackItem
 from insights.services import plans as plan_services

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from accounts.services.tasks import task_reminders_send
+from accounts.services.todos import task_reminders_send
 from tests.e2e.test_smoke import login
 from tests.factories import AccountFactory, ContactFactory
 
