@@ -11,7 +11,7 @@ from stdnum.iso7064 import mod_11_10
 
 from accounts.models import Account, Contact, OrderLine
 from accounts.services import activity, handoff, portfolio, todos
-from catalog.models import money
+from catalog.pricing import round_money
 from kam.core.demo import FIRST_NAMES, LAST_NAMES
 from kam.core.models import Team
 
@@ -182,7 +182,7 @@ def seed(ctx) -> None:
                     "key_account_score": ctx.rng.randint(55, 95)
                     if is_key
                     else ctx.rng.randint(10, 50),
-                    "revenue_potential": money(
+                    "revenue_potential": round_money(
                         scale * Decimal(60_000) * Decimal(ctx.rng.uniform(1.2, 2.5))
                     ),
                     "strategic_fit": ctx.rng.randint(2, 5)
@@ -271,7 +271,7 @@ def _orders(ctx, account, scale, is_key, today):
                     ordered_on=ordered_on,
                     product=product,
                     quantity=qty,
-                    net_amount=money(price * qty * Decimal("0.9")),
+                    net_amount=round_money(price * qty * Decimal("0.9")),
                     currency=account.currency,
                     external_ref=f"{account.external_ref}-{code}-{m:02d}",
                 )

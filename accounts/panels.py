@@ -37,3 +37,21 @@ def register(panel: Callable) -> Callable:
 
 def panels_for(*, account, user) -> list[dict]:
     return [panel(account=account, user=user) for panel in _PANELS]
+
+
+# Columns of the account table that apps above accounts fill: each function gets
+# the page's accounts and sets its attribute on each (one query for the page).
+_COLUMNS: list[Callable] = []
+
+
+def register_column(fill: Callable) -> Callable:
+    if fill not in _COLUMNS:
+        _COLUMNS.append(fill)
+    return fill
+
+
+def fill_columns(accounts: list) -> None:
+    """Let every registered column set its value on the accounts of one page."""
+    if accounts:
+        for fill in _COLUMNS:
+            fill(accounts)

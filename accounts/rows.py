@@ -18,6 +18,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from accounts.models import Account
+from accounts.panels import fill_columns
+from kam.core.dates import show_date
 
 
 def account_rows_html(accounts: Iterable[Account]) -> SafeString:
@@ -32,6 +34,9 @@ def account_rows_html(accounts: Iterable[Account]) -> SafeString:
     )
     never = f'<span class="text-body-secondary">{t_never}</span>'
     days: dict = {}  # naturalday per local date: many rows share one
+    accounts = list(accounts)
+    fill_columns(accounts)  # next contract end, health: from the apps above
+    t_no_score = escape(gettext("no score yet"))
     out = []
     for a in accounts:
         place = escape(a.industry or "")
@@ -57,8 +62,8 @@ def account_rows_html(accounts: Iterable[Account]) -> SafeString:
             f'  <td class="text-end text-nowrap">{_trend(a.revenue_trend)}</td>\n'
             f'  <td class="text-center">{_tasks(a.open_tasks, a.overdue_tasks)}</td>\n'
             f'  <td class="text-nowrap">{touch}</td>\n'
-            '  <td class="text-body-secondary">—</td>\n'
-            '  <td class="text-body-secondary">—</td>\n'
+            f'  <td class="text-nowrap">{_end(a)}</td>\n'
+            f"  <td>{_health(a, t_no_score)}</td>\n"
             f"  <td>{escape(a.owner)}{deputy}</td>\n</tr>\n"
         )
     if not out:
@@ -91,6 +96,21 @@ def _tasks(open_tasks: int, overdue: int) -> str:
     title = escape(ngettext("%(n)s overdue", "%(n)s overdue", overdue) % {"n": overdue})
     badge = "text-bg-danger" if overdue else "text-bg-secondary"
     return f'<span class="badge {badge}" title="{title}">{open_tasks}</span>'
+
+
+def _end(account) -> str:
+    day = getattr(account, "next_contract_end", None)
+    if day is None:
+        return '<span class="text-body-secondary">—</span>'
+    return escape(show_date(day))
+
+
+def _health(account, no_score: str) -> str:
+    score = getattr(account, "health", None)
+    if score is None:
+        return f'<span class="text-body-secondary" title="{no_score}">—</span>'
+    tone = "success" if score >= 70 else "warning" if score >= 50 else "danger"
+    return f'<span class="badge text-bg-{tone}">{int(score)}</span>'
 
 
 def _touch(at: datetime, days: dict) -> str:

@@ -13,7 +13,8 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from accounts.models import Account, Contact, Document, OrderLine, Task, TimelineEntry
-from catalog.models import Product, money
+from catalog.models import Product
+from catalog.pricing import round_money
 from catalog.selectors import exchange_rates
 from kam.core.access import get_visible_or_404, visible_to
 
@@ -199,11 +200,11 @@ def order_situation(*, account: Account, today: date | None = None) -> OrderSitu
     return OrderSituation(
         currency=target,
         months=months,
-        monthly=[money(monthly[m]) for m in months],
-        revenue_12m=money(cur),
-        revenue_prev_12m=money(prev),
+        monthly=[round_money(monthly[m]) for m in months],
+        revenue_12m=round_money(cur),
+        revenue_prev_12m=round_money(prev),
         by_family=sorted(
-            ((k, money(v)) for k, v in families.items()), key=lambda kv: -kv[1]
+            ((k, round_money(v)) for k, v in families.items()), key=lambda kv: -kv[1]
         ),
         recent_lines=list(lines.select_related("product")[:10]),
         group_revenue_12m=group,

@@ -1,17 +1,12 @@
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from catalog import pricing
+from catalog.pricing import HUNDRED, PriceUnit, line_net, round_money
 from kam.core.models import TimeStampedModel
-
-CENT = Decimal("0.01")
-
-
-def money(value) -> Decimal:
-    """Round an amount to cents, half up (the rule for every amount in KAM)."""
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class Currency(models.TextChoices):
@@ -237,7 +232,7 @@ class PackageVersion(TimeStampedModel):
             )
             if price is None:
                 return None
-            total += money(price * item.quantity)
+            total += round_money(price * item.quantity)
         return total
 
     def net_price(self) -> Decimal | None:
@@ -246,7 +241,7 @@ class PackageVersion(TimeStampedModel):
         total = self.list_total()
         if total is None:
             return None
-        return money(total * (Decimal(100) - self.discount_percent) / Decimal(100))
+        return round_money(total * (HUNDRED - self.discount_percent) / HUNDRED)
 
 
 class PackageItem(models.Model):
@@ -271,3 +266,65 @@ class PackageItem(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.product}"
+
+
+class PricedLine(models.Model):
+    """A priced line of an offer or a contract: quantity × unit price − discount."""
+
+    description = models.CharField(_("description"), max_length=250)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    discount_percent = models.DecimalField(
+        _("discount %"), max_digits=5, decimal_places=2, default=Decimal("0")
+    )
+    price_unit = models.CharField(
+        _("price per"), max_length=10, choices=PriceUnit.choices
+    )
+    tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2)
+    position = models.PositiveSmallIntegerField(default=1)
+    # the catalog's price in the offer's currency when the line was added: what a
+    # discount is measured against, whether given as a discount or a lower price
+    list_price = models.DecimalField(
+        _("list price"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    price_reason = models.CharField(
+        _("reason for the price"), max_length=200, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def reference_price(self) -> Decimal:
+        """The price a discount is measured against (the list price)."""
+        return self.unit_price if self.list_price is None else self.list_price
+
+    @property
+    def list_net(self) -> Decimal:
+        return round_money(self.quantity * self.reference_price)
+
+    @property
+    def is_manual_price(self) -> bool:
+        return self.list_price is not None and self.unit_price != self.list_price
+
+    @property
+    def effective_discount(self) -> Decimal:
+        """How far the line's net is below its list value, in percent: a lower
+        unit price counts as much as a discount (0 % when above the list)."""
+        return pricing.effective_discount(self.net, self.list_net)
+
+    @property
+    def net(self) -> Decimal:
+        """Net per price unit (a month, a quarter, a year, or once), rounded."""
+        return line_net(self.quantity, self.unit_price, self.discount_percent)
+
+    @property
+    def is_recurring(self) -> bool:
+        return pricing.is_recurring(self.price_unit)
+
+    @property
+    def tax(self) -> Decimal:
+        return round_money(self.net * self.tax_rate / HUNDRED)

@@ -11,8 +11,8 @@ from catalog.models import (
     PackageVersion,
     Product,
     ProductPrice,
-    money,
 )
+from catalog.pricing import round_money
 from kam.core.memo import per_request
 
 BASE_CURRENCY = "EUR"
@@ -32,7 +32,7 @@ def _stored_rates() -> dict[str, Decimal]:
 
 def to_base(amount: Decimal, currency: str, rates: dict[str, Decimal]) -> Decimal:
     """Convert an amount to EUR; an unknown currency counts as 1:1 only for EUR."""
-    return money(amount * rates.get(currency, Decimal("1")))
+    return round_money(amount * rates.get(currency, Decimal("1")))
 
 
 def sale_prices(products, currency: str | None = None) -> dict[tuple, Decimal]:

@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from contracts import selectors
 from contracts.forms import ReasonForm, SignedScanForm
 from contracts.models import (
     Contract,
@@ -38,27 +39,11 @@ class WorklistFilter(admin.SimpleListFilter):
     parameter_name = "worklist"
 
     def lookups(self, request, model_admin):
-        return [
-            ("new", _("New (not sent yet)")),
-            ("awaiting_signature", _("Awaiting signature")),
-            ("ready_to_finalize", _("Ready to finalize")),
-            ("finalized_today", _("Finalized today")),
-        ]
+        return list(selectors.WORKLIST.items())
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value == "new":
-            return queryset.filter(status=Contract.Status.DRAFT)
-        if value == "awaiting_signature":
-            return queryset.filter(status=Contract.Status.SENT)
-        if value == "ready_to_finalize":
-            return queryset.filter(status=Contract.Status.SIGNED)
-        if value == "finalized_today":
-            start = timezone.localtime().replace(
-                hour=0, minute=0, second=0, microsecond=0
-            )
-            return queryset.filter(finalized_at__gte=start)
-        return queryset
+        q = selectors.worklist_filters().get(self.value())
+        return queryset if q is None else queryset.filter(q)
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -11,7 +11,8 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Contact, Document
 from catalog import pricing
-from catalog.models import BillingPeriod, Currency, PackageVersion, Product
+from catalog.models import BillingPeriod, Currency, PackageVersion, PricedLine, Product
+from catalog.pricing import HUNDRED, round_money
 from kam.core.access import AccessPaths
 from kam.core.links import object_url
 from kam.core.models import (
@@ -19,14 +20,7 @@ from kam.core.models import (
     StatusEvent,
     TimeStampedModel,
 )
-from offers.models import (
-    HUNDRED,
-    Offer,
-    OfferOption,
-    PricedLine,
-    round_money,
-    totals_of,
-)
+from offers.models import Offer, OfferOption, totals_of
 
 period_months = pricing.period_months
 

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.selectors import convert
-from catalog.models import money
+from catalog.pricing import round_money
 from catalog.selectors import BASE_CURRENCY, exchange_rates, sale_prices
 from contracts.models import Contract, Invoice, Subscription
 from kam.core.access import get_visible_or_404, visible_to
@@ -113,7 +114,7 @@ def contract_situation(*, account, today: date | None = None) -> ContractSituati
     )
     return ContractSituation(
         currency=target,
-        mrr=money(mrr),
+        mrr=round_money(mrr),
         subscriptions=subscriptions,
         contracts=contracts,
         open_invoices=invoices,
@@ -164,23 +165,41 @@ def portfolio_billing_for_user(*, user, today: date | None = None) -> dict:
     )
     return {
         "currency": BASE_CURRENCY,
-        "mrr": money(mrr),
-        "arr": money(mrr) * 12,
+        "mrr": round_money(mrr),
+        "arr": round_money(mrr) * 12,
         "overdue": overdue,
         "cancel_soon": cancel_soon,
         "trials_ending": trials,
     }
 
 
+# customer services' worklist: each entry's label, and which contracts it holds
+WORKLIST = {
+    "new": gettext_lazy("New (not sent yet)"),
+    "awaiting_signature": gettext_lazy("Awaiting signature"),
+    "ready_to_finalize": gettext_lazy("Ready to finalize"),
+    "finalized_today": gettext_lazy("Finalized today"),
+}
+
+
+def worklist_filters(*, today: date | None = None) -> dict[str, Q]:
+    """The contracts of each worklist entry (the admin's filter and the counts)."""
+    start = local_datetime(today or timezone.localdate())
+    return {
+        "new": Q(status=Contract.Status.DRAFT),
+        "awaiting_signature": Q(status=Contract.Status.SENT),
+        "ready_to_finalize": Q(status=Contract.Status.SIGNED),
+        "finalized_today": Q(finalized_at__gte=start),
+    }
+
+
 def worklist_counts(*, today: date | None = None) -> dict:
     """Customer services' worklist: what waits for them."""
-    today = today or timezone.localdate()
-    start = local_datetime(today)
     counts = Contract.objects.aggregate(
-        new=Count("pk", filter=Q(status=Contract.Status.DRAFT)),
-        awaiting_signature=Count("pk", filter=Q(status=Contract.Status.SENT)),
-        ready_to_finalize=Count("pk", filter=Q(status=Contract.Status.SIGNED)),
-        finalized_today=Count("pk", filter=Q(finalized_at__gte=start)),
+        **{
+            key: Count("pk", filter=q)
+            for key, q in worklist_filters(today=today).items()
+        }
     )
     counts["overdue_invoices"] = Invoice.objects.filter(
         status=Invoice.Status.OVERDUE

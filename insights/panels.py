@@ -1,12 +1,14 @@
 """The health and voice-of-the-customer panel on the account 360."""
 
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.panels import FoldedForm, register, register_form
+from accounts.models import Account
+from accounts.panels import FoldedForm, register, register_column, register_form
 from insights.forms import FeedbackForm, NpsForm
-from insights.models import HealthConfig
+from insights.models import HealthConfig, HealthScore
 from insights.selectors.health import health_scores, score_history
 from kam.core.access import can_change
 
@@ -52,3 +54,16 @@ register_form("feedback", FoldedForm(
     lambda request, account: FeedbackForm(account=account, prefix="fb"),
     "insights:feedback-create", gettext_lazy("Save"), "feedback-form",
 ))  # fmt: skip
+
+
+@register_column
+def latest_health(accounts) -> None:
+    """The account table's "Health": the latest nightly score (None: none yet)."""
+    latest = HealthScore.objects.filter(account=OuterRef("pk")).order_by("-computed_on")
+    scores = dict(
+        Account.objects.filter(pk__in=[a.pk for a in accounts])
+        .annotate(score=Subquery(latest.values("score")[:1]))
+        .values_list("pk", "score")
+    )
+    for account in accounts:
+        account.health = scores.get(account.pk)

@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -7,14 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Document
 from catalog import pricing
-from catalog.models import BillingPeriod, PackageVersion, Product
-from catalog.pricing import (  # noqa: F401 (the money rules, for the apps above)
-    CENT,
-    HUNDRED,
-    PriceUnit,
-    line_net,
-    round_money,
-)
+from catalog.models import BillingPeriod, PackageVersion, PricedLine, Product
 from kam.core.access import AccessPaths
 from kam.core.links import object_url
 from kam.core.models import OutboundMessage, StatusEvent, TimeStampedModel
@@ -276,68 +267,6 @@ def totals_of(figures: pricing.Figures) -> dict:
         "discount_percent": figures.discount_percent,
         "figures": figures,
     }
-
-
-class PricedLine(models.Model):
-    """A priced line of an offer or a contract: quantity × unit price − discount."""
-
-    description = models.CharField(_("description"), max_length=250)
-    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
-    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
-    discount_percent = models.DecimalField(
-        _("discount %"), max_digits=5, decimal_places=2, default=Decimal("0")
-    )
-    price_unit = models.CharField(
-        _("price per"), max_length=10, choices=PriceUnit.choices
-    )
-    tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2)
-    position = models.PositiveSmallIntegerField(default=1)
-    # the catalog's price in the offer's currency when the line was added: what a
-    # discount is measured against, whether given as a discount or a lower price
-    list_price = models.DecimalField(
-        _("list price"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
-    price_reason = models.CharField(
-        _("reason for the price"), max_length=200, blank=True
-    )
-
-    class Meta:
-        abstract = True
-
-    def __str__(self):
-        return self.description
-
-    @property
-    def reference_price(self) -> Decimal:
-        """The price a discount is measured against (the list price)."""
-        return self.unit_price if self.list_price is None else self.list_price
-
-    @property
-    def list_net(self) -> Decimal:
-        return round_money(self.quantity * self.reference_price)
-
-    @property
-    def is_manual_price(self) -> bool:
-        return self.list_price is not None and self.unit_price != self.list_price
-
-    @property
-    def effective_discount(self) -> Decimal:
-        """How far the line's net is below its list value, in percent: a lower
-        unit price counts as much as a discount (0 % when above the list)."""
-        return pricing.effective_discount(self.net, self.list_net)
-
-    @property
-    def net(self) -> Decimal:
-        """Net per price unit (a month, a quarter, a year, or once), rounded."""
-        return line_net(self.quantity, self.unit_price, self.discount_percent)
-
-    @property
-    def is_recurring(self) -> bool:
-        return pricing.is_recurring(self.price_unit)
-
-    @property
-    def tax(self) -> Decimal:
-        return round_money(self.net * self.tax_rate / HUNDRED)
 
 
 class OfferLine(PricedLine):

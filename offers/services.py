@@ -20,6 +20,7 @@ from accounts.models import Account, Contact, TimelineEntry
 from accounts.services import activity, todos
 from catalog import pricing
 from catalog.models import PackageVersion, Product
+from catalog.pricing import HUNDRED, round_money
 from catalog.services import package_version_lock
 from kam.core import services as core_services
 from kam.core import state
@@ -31,7 +32,6 @@ from kam.core.pdf import html_to_pdf
 from kam.core.roles import Role
 from offers import placeholders
 from offers.models import (
-    HUNDRED,
     ApprovalRule,
     InboundMail,
     Offer,
@@ -39,7 +39,6 @@ from offers.models import (
     OfferLine,
     OfferOption,
     OfferTemplate,
-    round_money,
 )
 from offers.signals import offer_accepted
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import convert
-from catalog.models import money
+from catalog.pricing import round_money
 from catalog.selectors import BASE_CURRENCY, exchange_rates
 from contracts.models import Contract, Invoice, Subscription
 from kam.core.access import get_visible_or_404, visible_to
@@ -132,7 +132,7 @@ def pipeline_for_user(
             days_left=days_left,
             bucket=_bucket(days_left),
             arr=arr,
-            arr_base=money(convert(arr, contract.currency, BASE_CURRENCY, rates)),
+            arr_base=round_money(convert(arr, contract.currency, BASE_CURRENCY, rates)),
             flags=_flags(contract, days_left, lead_days),
         )
         if risk_only and not row.at_risk:
@@ -210,7 +210,10 @@ def churn_get_for_user(*, user, pk: int) -> Churn:
 def recovery_summary(churns: list[Churn]) -> dict:
     rates = exchange_rates()
     lost = sum(
-        (money(convert(c.lost_arr, c.currency, BASE_CURRENCY, rates)) for c in churns),
+        (
+            round_money(convert(c.lost_arr, c.currency, BASE_CURRENCY, rates))
+            for c in churns
+        ),
         ZERO,
     )
     reasons: dict[str, int] = {}

@@ -10,7 +10,8 @@ from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Account, Contact, OrderLine, PortfolioConfig
-from catalog.models import ProductFamily, money
+from catalog.models import ProductFamily
+from catalog.pricing import round_money
 from catalog.selectors import exchange_rates, to_base
 from kam.core.bulk import update_rows
 
@@ -131,8 +132,8 @@ def portfolio_recompute(*, today: date | None = None) -> dict[str, int]:
                 "weights": {"wallet": 0.4, "relationship": 0.35, "coverage": 0.25},
             },
         }
-        account.revenue_12m = money(rev)
-        account.revenue_prev_12m = money(prev)
+        account.revenue_12m = round_money(rev)
+        account.revenue_prev_12m = round_money(prev)
         account.tier = tiers[pk]
         account.portfolio_computed_at = now
     # one UPDATE ... FROM (VALUES ...) per batch: Django's bulk_update built a CASE

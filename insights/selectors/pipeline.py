@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from catalog.models import money
+from catalog.pricing import round_money
 from catalog.selectors import exchange_rates, to_base
 from insights.filters import Scope
 from insights.selectors import percent
@@ -99,7 +99,7 @@ def _offer_values(chosen, sent, today: date, rates) -> tuple[dict, dict, tuple]:
             if status not in by_status:
                 continue
             by_status[status]["count"] += count
-            by_status[status]["value"] += money(
+            by_status[status]["value"] += round_money(
                 to_base(Decimal(net or 0), currency, rates)
             )
             if status in ages:

@@ -8,7 +8,7 @@ from django.db.models import Sum
 from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext as _
 
-from catalog.models import money
+from catalog.pricing import round_money
 from catalog.selectors import exchange_rates, to_base
 from contracts.models import Invoice
 from insights.models import AccountPlan
@@ -43,7 +43,7 @@ def monthly_actuals(account_id: int, year: int) -> list[Decimal]:
         .annotate(net=Sum("net"))
     ):
         months[month] += to_base(net, currency, rates)
-    return [money(months[m]) for m in range(1, 13)]
+    return [round_money(months[m]) for m in range(1, 13)]
 
 
 def plan_performance(plan: AccountPlan, *, today: date) -> dict:

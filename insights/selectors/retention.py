@@ -10,7 +10,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils.translation import gettext as _
 
-from catalog.models import money
+from catalog.pricing import HUNDRED, round_money
 from catalog.selectors import exchange_rates, to_base
 from contracts.models import Contract, ContractTerm, Subscription
 from insights.filters import Scope
@@ -19,7 +19,6 @@ from insights.selectors import percent
 from renewals.models import Churn
 
 ZERO = Decimal("0")
-HUNDRED = Decimal("100")
 
 
 def month_starts(first: date, n: int) -> list[date]:
@@ -49,7 +48,7 @@ def renewal_forecast(scope: Scope, *, today: date, months: int = 12) -> list[dic
         .annotate(mrr=Sum("mrr"))
     ):
         month = month.date() if hasattr(month, "date") else month
-        rows[month]["auto" if auto else "manual"] += money(
+        rows[month]["auto" if auto else "manual"] += round_money(
             to_base(mrr * 12, currency, rates)
         )
     for month, count in (
@@ -102,11 +101,11 @@ def retention(scope: Scope) -> dict:
     lost = [a for a in base if not after.get(a)]
     new = sum((v for a, v in after.items() if a not in base and v > 0), ZERO)
     return {
-        "start_arr": money(start_arr),
-        "end_arr": money(sum(after.values(), ZERO)),
-        "kept_arr": money(kept),
-        "net_arr": money(net),
-        "new_arr": money(new),
+        "start_arr": round_money(start_arr),
+        "end_arr": round_money(sum(after.values(), ZERO)),
+        "kept_arr": round_money(kept),
+        "net_arr": round_money(net),
+        "new_arr": round_money(new),
         "grr": percent(kept, start_arr),
         "nrr": percent(net, start_arr),
         "customers": len(base),
@@ -152,7 +151,7 @@ def churn_reasons(groups) -> list[dict]:
     for _year, reason, currency, n, arr, _won in groups:
         entry = by[reason]
         entry["count"] += n
-        entry["arr"] += money(to_base(arr, currency, rates))
+        entry["arr"] += round_money(to_base(arr, currency, rates))
     return sorted(
         (
             {"reason": key, "label": labels.get(key) or _("Not recorded yet"), **value}
@@ -184,7 +183,7 @@ def churn_trend(scope: Scope, *, year: int, today: date) -> dict:
         out, running = [], ZERO
         for v in values:
             running += v
-            out.append(money(running))
+            out.append(round_money(running))
         return out
 
     this, last = cumulate(monthly[year]), cumulate(monthly[year - 1])
@@ -192,7 +191,7 @@ def churn_trend(scope: Scope, *, year: int, today: date) -> dict:
     goal = None
     if target:
         factor = (HUNDRED - target.reduction_percent) / HUNDRED
-        goal = [money(v * factor) for v in last]
+        goal = [round_money(v * factor) for v in last]
     # months still ahead are not drawn for this year
     shown = today.month if today.year == year else (12 if today.year > year else 0)
     return {
@@ -231,7 +230,7 @@ def lost_customers_by_year(scope: Scope, *, last_year: int, years: int = 3) -> l
                 "year": year,
                 "customers": customers,
                 "lost": lost,
-                "lost_arr": money(lost_arr),
+                "lost_arr": round_money(lost_arr),
                 "loss_rate": percent(lost, customers),
                 "won_back": won_back,
                 "winback_rate": percent(won_back, lost),

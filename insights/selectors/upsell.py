@@ -16,7 +16,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Contact
-from catalog.models import Product, ProductFamily, ProductPrice, money
+from catalog.models import Product, ProductFamily, ProductPrice
+from catalog.pricing import round_money
 from catalog.selectors import exchange_rates, to_base
 from contracts.models import Contract, Subscription
 from insights.filters import Scope
@@ -329,7 +330,7 @@ def upsell_sections(
                     "tier": a.tier,
                     "median": plain(bench.median_quantity),
                 },
-                value=money(arr / quantity * more),
+                value=round_money(arr / quantity * more),
                 product_id=product_id,
                 quantity=more,
                 contact_id=contacts.get(account_id),
@@ -349,7 +350,7 @@ def upsell_sections(
                     kind=Kind.WALLET,
                     title=str(WALLET_TITLE),
                     args={"spend": str(spend), "potential": str(a.revenue_potential)},
-                    value=money(gap),
+                    value=round_money(gap),
                     contact_id=contacts.get(a.pk),
                 )
             )
@@ -359,7 +360,7 @@ def upsell_sections(
             kind=Kind.TRIAL,
             title=product_names[product_id],
             args={"date": ends_on.isoformat()},
-            value=money(to_base(mrr * 12, currency, rates)),
+            value=round_money(to_base(mrr * 12, currency, rates)),
             product_id=product_id,
             quantity=quantity,
             contact_id=contacts.get(account_id),
@@ -377,7 +378,7 @@ def upsell_sections(
             kind=Kind.ENDING,
             title=f"{number} {title}",
             args={"date": end_on.isoformat()},
-            value=money(room[account_id]),
+            value=round_money(room[account_id]),
             contact_id=contacts.get(account_id),
             due_on=end_on,
         )

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account
-from catalog.models import money
+from catalog.pricing import round_money
 from contracts.models import Subscription
 from insights.models import FamilyAffinity, VolumeBenchmark
 from insights.selectors.ownership import family_ownership
@@ -69,7 +69,7 @@ def affinity_recompute(*, today=None) -> dict[str, int]:
                     support=_ratio(both, n),
                     confidence=confidence,
                     lift=(confidence / base).quantize(Decimal("0.001")) if base else 0,
-                    typical_arr=money(median(values[b])) if values[b] else 0,
+                    typical_arr=round_money(median(values[b])) if values[b] else 0,
                     computed_at=now,
                 )
             )
@@ -102,7 +102,7 @@ def _volume_benchmarks(now) -> int:
             tier=tier,
             product_id=product_id,
             holders=len(per_account),
-            median_quantity=money(median(per_account.values())),
+            median_quantity=round_money(median(per_account.values())),
             computed_at=now,
         )
         for (industry, tier, product_id), per_account in held.items()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Contact, TimelineEntry
 from accounts.services import todos
-from catalog.models import money
+from catalog.pricing import round_money
 from insights.models import (
     AccountPlan,
     PlanAction,
@@ -40,8 +40,8 @@ def _event(plan: AccountPlan, actor, title: Later, summary: str = "") -> None:
 
 def spread(total: Decimal) -> list[Decimal]:
     """Twelve monthly targets that add up to `total` exactly (cents go to December)."""
-    month = money(total / 12)
-    return [month] * 11 + [money(total - month * 11)]
+    month = round_money(total / 12)
+    return [month] * 11 + [round_money(total - month * 11)]
 
 
 @transaction.atomic
@@ -97,7 +97,7 @@ def plan_update(
             months = spread(fields["revenue_target"])
         for month, target in enumerate(months, start=1):
             PlanMonth.objects.update_or_create(
-                plan=plan, month=month, defaults={"target": money(target)}
+                plan=plan, month=month, defaults={"target": round_money(target)}
             )
     for name, value in fields.items():
         setattr(plan, name, value.strip() if isinstance(value, str) else value)

@@ -111,3 +111,32 @@ def test_rows_in_german(cast):
     assert '<span class="text-body-secondary">nie</span>' in html
     assert 'title="Key Account"' in html
     assert "Keine Kunden vorhanden." in empty
+
+
+def test_next_contract_end_and_health_come_from_the_apps_above(
+    cast, settings, tmp_path
+):
+    from contracts.models import Contract
+    from insights.models import HealthScore
+    from kam.core.dates import show_date
+    from tests.contracts.helpers import contract_for
+    from tests.offers.helpers import ensure_defaults
+
+    settings.MEDIA_ROOT = tmp_path
+    ensure_defaults()
+    running = contract_for(cast.kam, finalize_by=cast.cs)
+    account = running.account
+    today = timezone.localdate()
+    HealthScore.objects.create(account=account, computed_on=today - timedelta(days=1),
+                               score=40)  # fmt: skip
+    HealthScore.objects.create(account=account, computed_on=today, score=82)
+    # the running contract's end
+    Contract.objects.filter(pk=running.pk).update(end_on=today + timedelta(days=200))
+    html = rows_of(cast.kam)
+    assert show_date(today + timedelta(days=200)) in html
+    assert '<span class="badge text-bg-success">82</span>' in html
+    assert 'text-bg-danger">40' not in html  # only the latest score
+    # an account with neither shows dashes, the health one saying why
+    AccountFactory(name="Zeta", owner=cast.kam)
+    zeta = rows_of(cast.kam).split("Zeta")[1]
+    assert 'title="no score yet">—</span>' in zeta

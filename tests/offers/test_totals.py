@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog import pricing
-from offers.models import OfferLine, round_money
+from catalog.pricing import round_money
+from offers.models import OfferLine
 from offers.models import totals_of as totals_from
 
 
