@@ -493,6 +493,7 @@ def import_view(request):
             content=upload.read(),
             filename=upload.name,
             dry_run=form.cleaned_data["dry_run"],
+            actor=request.user,
         )
         if report.ok and not report.dry_run:
             messages.success(

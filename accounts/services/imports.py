@@ -175,7 +175,7 @@ def _check_formulas(row: dict, report: ImportReport, line: int) -> bool:
 
 
 def import_table(
-    *, kind: str, content: bytes, filename: str, dry_run: bool = False
+    *, kind: str, content: bytes, filename: str, dry_run: bool = False, actor=None
 ) -> ImportReport:
     """Validate every row; import them all in one transaction only if none is wrong."""
     report = ImportReport(kind=kind, dry_run=dry_run)
@@ -254,7 +254,7 @@ def import_table(
             "contacts": _save_contacts,
             "orders": _save_orders,
         }[kind]
-        report.created, report.updated = save(parsed, context)
+        report.created, report.updated = save(parsed, context, actor)
     if kind == "orders":
         from accounts.tasks import portfolio_recompute_task
 
@@ -498,15 +498,45 @@ def _save_with_links(model, parsed, link_key, link_field):
     return result
 
 
-def _save_accounts(parsed, ctx):
-    return _save_with_links(Account, parsed, "parent_ref", "parent_id")
+def _save_accounts(parsed, ctx, actor):
+    """Upsert the accounts, then write their history as saving them one by one
+    would: a "created" row for each new account, a "changed" row for each account
+    the file changed (an unchanged one gets none, so importing twice writes no
+    history twice)."""
+    refs = [p["external_ref"] for p in parsed]
+    own = {f.attname for f in Account._meta.concrete_fields}
+    tracked = [
+        f.attname for f in Account.history.model._meta.fields if f.attname in own
+    ]
+    before = {
+        row["external_ref"]: row
+        for row in Account.objects.filter(external_ref__in=refs).values(*tracked)
+    }
+    result = _save_with_links(Account, parsed, "parent_ref", "parent_id")
+    after = list(Account.objects.filter(external_ref__in=refs).order_by("pk"))
+    created = [a for a in after if a.external_ref not in before]
+    changed = [
+        a for a in after
+        if a.external_ref in before
+        and any(getattr(a, f) != before[a.external_ref][f] for f in tracked)
+    ]  # fmt: skip
+    reason = "import"
+    if created:
+        Account.history.bulk_history_create(
+            created, default_user=actor, default_change_reason=reason
+        )
+    if changed:
+        Account.history.bulk_history_create(
+            changed, update=True, default_user=actor, default_change_reason=reason
+        )
+    return result
 
 
-def _save_contacts(parsed, ctx):
+def _save_contacts(parsed, ctx, actor):
     return _save_with_links(Contact, parsed, "reports_to_ref", "reports_to_id")
 
 
-def _save_orders(parsed, ctx):
+def _save_orders(parsed, ctx, actor):
     fields = list(parsed[0]["fields"]) if parsed else []
     return _upsert(OrderLine, parsed, fields)
 

@@ -307,3 +307,28 @@ def test_a_50_mb_upload_is_refused_with_a_message(client, cast):
     assert response.status_code == 200
     assert "The file is too large." in response.content.decode()
     assert not Account.objects.exists()
+
+
+def test_imported_accounts_have_their_history(cast):
+    """Imports used to write accounts without history rows: nobody could tell who
+    created or changed an account by a file."""
+    report = import_table(
+        kind="accounts", content=ACCOUNTS_CSV.encode(), filename="a.csv",
+        actor=cast.admin,
+    )  # fmt: skip
+    assert report.ok, report.errors
+    media = Account.objects.get(external_ref="ERP-1")
+    [created] = media.history.all()
+    assert (created.history_type, created.history_user, created.history_change_reason) == (
+        "+", cast.admin, "import",
+    )  # fmt: skip
+    # the same file again changes nothing, so it writes no history either
+    import_table(kind="accounts", content=ACCOUNTS_CSV.encode(), filename="a.csv")
+    assert media.history.count() == 1
+    # a changed name is a "changed" row with the new name
+    changed = ACCOUNTS_CSV.replace("Nordlicht Media,", "Nordlicht Media Group,")
+    import_table(kind="accounts", content=changed.encode(), filename="a.csv",
+                 actor=cast.admin)  # fmt: skip
+    latest = media.history.first()
+    assert (latest.history_type, latest.name) == ("~", "Nordlicht Media Group")
+    assert Account.objects.get(external_ref="ERP-2").history.count() == 1
