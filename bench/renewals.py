@@ -47,7 +47,7 @@ def build(n: int, lines: int):
     from accounts.models import Account, Contact
     from catalog.models import Product, ProductFamily, ProductPrice
     from contracts.models import Contract, ContractLine, ContractTerm, Subscription
-    from contracts.services import contracts
+    from contracts.services import acceptance, contracts
     from kam.core.models import User
     from offers import services as offer_services
 
@@ -80,9 +80,7 @@ def build(n: int, lines: int):
                 quantity=Decimal(5),
             )  # fmt: skip
         offer_services.offer_send(offer=offer, actor=kam)
-        offer_services.offer_accept(
-            offer=offer, option=offer.options.get(), name="Buyer"
-        )
+        acceptance.offer_accept(offer=offer, option=offer.options.get(), name="Buyer")
         contract = Contract.objects.get(offer=offer)
         contract = contracts.contract_send(contract=contract)
         contract = contracts.contract_sign(contract=contract, name="B", agreed=True)

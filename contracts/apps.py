@@ -7,4 +7,4 @@ class ContractsConfig(AppConfig):
     verbose_name = _("Contracts")
 
     def ready(self):
-        from contracts import panels, receivers  # noqa: F401 (connects receivers)
+        from contracts import panels  # noqa: F401 (registers the 360 panel, columns)

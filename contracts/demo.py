@@ -15,7 +15,7 @@ from contracts.models import (
     InvoiceLine,
     Subscription,
 )
-from contracts.services import billing, contracts
+from contracts.services import acceptance, billing, contracts
 from offers import services as offer_services
 from offers.models import Offer
 
@@ -79,10 +79,31 @@ def _move_term(contract: Contract, *, start_on, end_on) -> None:
     )
 
 
+def _accept_the_offers_demo_bundle() -> None:
+    """The offers demo's "Research bundle" is accepted by phone (Premium): the step
+    that makes its contract."""
+    offer = (
+        Offer.objects.filter(title="Research bundle", status=Offer.Status.SENT)
+        .select_related("account__owner", "contact")
+        .first()
+    )
+    if offer is None:
+        return
+    acceptance.offer_accept(
+        offer=offer,
+        option=offer.options.get(name="Premium"),
+        name=str(offer.contact),
+        title=offer.contact.job_title,
+        channel="phone",
+        actor=offer.account.owner,
+    )
+
+
 def seed(ctx) -> None:
     if Contract.objects.filter(title__startswith="Enterprise seats").exists():
         return
     cs = ctx.users["cs"]
+    _accept_the_offers_demo_bundle()
     versions = list(PackageVersion.objects.select_related("package").order_by("pk"))
     used = set(Offer.objects.values_list("account_id", flat=True))
     accounts = [
@@ -119,7 +140,7 @@ def seed(ctx) -> None:
             option=option, actor=kam, version=versions[len(title) % len(versions)]
         )
         offer_services.offer_send(offer=offer, actor=kam)
-        offer_services.offer_accept(
+        contract = acceptance.offer_accept(
             offer=offer,
             option=option,
             name=str(contact),
@@ -127,7 +148,6 @@ def seed(ctx) -> None:
             channel="phone",
             actor=kam,
         )
-        contract = Contract.objects.get(offer=offer)
         if trial_days:
             contracts.contract_update_terms(
                 contract=contract,

@@ -90,6 +90,9 @@ urlpatterns = [
     path("", include(core_patterns)),
     path("auth/", include(auth_patterns)),
     path("accounts/", include("accounts.urls")),
+    # accepting an offer makes a contract: those pages belong to contracts, at the
+    # paths the customer's link and the offer page have always used
+    path("offers/", include("contracts.acceptance_urls")),
     path("offers/", include("offers.urls")),
     path("contracts/", include("contracts.urls")),
     path("renewals/", include("renewals.urls")),

@@ -17,7 +17,9 @@ STORIES = [
     ("Enterprise intelligence", ["request", "approve"], Decimal("22")),
     ("Analyst API", ["request", "reject"], Decimal("40")),
     ("Renewal with more seats", ["send"], Decimal("5")),
-    ("Research bundle", ["send", "accept"], Decimal("8")),
+    # accepted by phone in contracts/demo.py: accepting makes a contract, which
+    # only the contracts app can (contracts.services.acceptance)
+    ("Research bundle", ["send"], Decimal("8")),
     ("Print and digital", ["send", "decline"], Decimal("0")),
     ("Trial conversion", ["send", "expire"], Decimal("0")),
     ("Data package", ["send", "revise"], Decimal("10")),
@@ -82,15 +84,6 @@ def seed(ctx) -> None:
                         offer=offer, actor=manager, approve=True, comment="OK"
                     )
                 services.offer_send(offer=offer, actor=kam)
-            elif step == "accept":
-                services.offer_accept(
-                    offer=offer,
-                    option=premium,
-                    name=str(contact),
-                    title=contact.job_title,
-                    channel="phone",
-                    actor=kam,
-                )
             elif step == "decline":
                 services.offer_decline(
                     offer=offer, reason="Budget frozen until spring", actor=kam

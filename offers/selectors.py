@@ -1,8 +1,9 @@
 """Reads of the offers app; every one applies the access rule."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 
-from kam.core.access import get_visible_or_404, visible_to
+from kam.core.access import can_change, get_visible_or_404, visible_to
 from offers.models import InboundMail, Offer, OfferLine
 
 
@@ -46,3 +47,12 @@ def inbound_mail_for_user(*, user) -> QuerySet[InboundMail]:
     return visible_to(
         InboundMail.objects.select_related("account", "offer", "decided_by"), user
     )
+
+
+def offer_for_change(*, user, pk, whole: bool = True) -> Offer:
+    """The offer the user may change (a 404 if they cannot see it, a 403 if they
+    may only look); `whole` as in `offer_get_for_user`."""
+    offer = offer_get_for_user(user=user, pk=pk, whole=whole)
+    if not can_change(user, offer):
+        raise PermissionDenied
+    return offer

@@ -632,7 +632,7 @@ def _values(offer: Offer) -> dict:
         "kam_email": kam.email,
         "kam_phone": kam.phone,
         "acceptance_link": absolute_url(
-            reverse("offers:accept", args=[acceptance_token(offer)])
+            reverse("acceptance:accept", args=[acceptance_token(offer)])
         ),
         "start_date": start_date,
         "duration_months": str(offer.duration_months),
@@ -1251,7 +1251,7 @@ def inbound_mail_decide(*, mail: InboundMail, actor, keep: bool) -> InboundMail:
 
 
 def acceptance_path(offer: Offer) -> str:
-    return reverse("offers:accept", args=[acceptance_token(offer)])
+    return reverse("acceptance:accept", args=[acceptance_token(offer)])
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
-"""Domain events other apps react to (contracts sit above offers and cannot be
-imported here; they connect to these instead)."""
+"""Domain events that apps above offers react to with side effects only (a lost
+account won back). The core flow never hides here: accepting an offer makes its
+contract in contracts.services.acceptance, in plain sight."""
 
 from django.dispatch import Signal
 

@@ -28,13 +28,12 @@ urlpatterns = [
     path("<int:pk>/decide/", views.offer_decide, name="decide"),
     path("<int:pk>/send/", views.offer_send, name="send"),
     path("<int:pk>/revise/", views.offer_revise, name="revise"),
-    path("<int:pk>/phone-accept/", views.offer_phone_accept, name="phone-accept"),
     path("templates/", views.template_list, name="templates"),
     path("templates/<int:pk>/", views.template_edit, name="template-edit"),
     path(
         "templates/<int:pk>/preview/", views.template_preview, name="template-preview"
     ),
-    # the customer's pages: no login, the signed token is the key
-    path("accept/<str:token>/", views.accept, name="accept"),
+    # the customer's PDF: no login, the signed token is the key (the page that
+    # accepts is contracts/acceptance_urls.py, at accept/<token>/)
     path("accept/<str:token>/pdf/", views.accept_pdf, name="accept-pdf"),
 ]

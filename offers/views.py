@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,14 +20,11 @@ from kam.core.access import can_change, get_visible_or_404
 from kam.core.decorators import role_required
 from kam.core.exceptions import ApplicationError
 from kam.core.forms import run_service
-from kam.core.middleware import client_ip
 from kam.core.roles import Role
 from kam.core.widgets import options_html
 from offers import placeholders, selectors, services
 from offers.forms import (
-    AcceptForm,
     DecisionForm,
-    DeclineForm,
     LineEditForm,
     LineForm,
     NewOfferForm,
@@ -136,10 +133,7 @@ def _quantity(text) -> Decimal:
 def _offer_for_change(request, pk, *, bare=False) -> Offer:
     """The offer the user may change (403 otherwise); `bare`: without its options,
     lines and events, for a view that reads them again after the change."""
-    offer = selectors.offer_get_for_user(user=request.user, pk=pk, whole=not bare)
-    if not can_change(request.user, offer):
-        raise PermissionDenied
-    return offer
+    return selectors.offer_for_change(user=request.user, pk=pk, whole=not bare)
 
 
 @login_required
@@ -383,31 +377,6 @@ def offer_decide(request, pk):
 
 
 @login_required
-@require_POST
-def offer_phone_accept(request, pk):
-    offer = _offer_for_change(request, pk)
-    form = PhoneAcceptForm(request.POST, offer=offer)
-    if not form.is_valid():
-        messages.error(request, _("Choose the option and who accepted it."))
-        return redirect(offer)
-    option = offer.options.get(pk=form.cleaned_data["option"])
-    try:
-        services.offer_accept(
-            offer=offer,
-            option=option,
-            name=form.cleaned_data["name"],
-            title=form.cleaned_data["title"],
-            channel="phone",
-            actor=request.user,
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Acceptance by phone recorded."))
-    return redirect(offer)
-
-
-@login_required
 def offer_pdf(request, pk):
     offer = selectors.offer_get_for_user(user=request.user, pk=pk)
     pdf = services.offer_pdf(offer)
@@ -499,64 +468,6 @@ def inbox_decide(request, pk):
 
 
 # --- customer pages (no login) ---------------------------------------------
-
-
-def accept(request, token):
-    offer = services.offer_for_token(token)
-    if offer is None:
-        raise Http404
-    gone = offer.status in (Offer.Status.EXPIRED, Offer.Status.SUPERSEDED) or (
-        offer.status == Offer.Status.SENT and offer.valid_until < timezone.localdate()
-    )
-    with translation.override(offer.language):
-        if gone:
-            return render(
-                request, "offers/public/gone.html", {"offer": offer}, status=410
-            )
-        form = (
-            AcceptForm(request.POST or None, offer=offer)
-            if "decline" not in request.POST
-            else AcceptForm(offer=offer)
-        )
-        decline = DeclineForm(request.POST if "decline" in request.POST else None)
-        if request.method == "POST" and offer.status == Offer.Status.SENT:
-            try:
-                if "decline" in request.POST and decline.is_valid():
-                    services.offer_decline(
-                        offer=offer,
-                        reason=decline.cleaned_data["reason"],
-                        ip=client_ip(request),
-                        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                    )
-                    return redirect("offers:accept", token=token)
-                if "decline" not in request.POST and form.is_valid():
-                    option = offer.options.get(pk=form.cleaned_data["option"])
-                    services.offer_accept(
-                        offer=offer,
-                        option=option,
-                        name=form.cleaned_data["name"],
-                        title=form.cleaned_data["title"],
-                        ip=client_ip(request),
-                        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                    )
-                    return redirect("offers:accept", token=token)
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-        offer.refresh_from_db()
-        options = [
-            (o, o.totals()) for o in offer.options.prefetch_related("lines__product")
-        ]
-        return render(
-            request,
-            "offers/public/accept.html",
-            {
-                "offer": offer,
-                "options": options,
-                "form": form,
-                "decline_form": decline,
-                "token": token,
-            },
-        )
 
 
 def accept_pdf(request, token):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Account, Task
 from accounts.services import handoff, todos
 from contracts.models import Contract
-from contracts.services import contracts
+from contracts.services import acceptance, contracts
 from offers import services as offer_services
 from tests.contracts.helpers import contract_for
 
@@ -91,7 +91,7 @@ def test_a_renewal_contract_plans_no_check_ins(cast):
     # the renewal offer of the contract is accepted, signed and finalized
     offer = contracts.offer_create_from_contract(contract=contract, actor=cast.kam)
     offer_services.offer_send(offer=offer, actor=cast.kam)
-    offer_services.offer_accept(
+    acceptance.offer_accept(
         offer=offer, option=offer.options.get(), name="Buyer", ip="192.0.2.1"
     )
     renewal = Contract.objects.get(offer=offer)

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 
 from contracts.models import Contract
-from contracts.services import contracts
+from contracts.services import acceptance, contracts
 from offers import services as offer_services
 from tests.factories import PriceFactory, ProductFactory
 from tests.offers.conftest import media, offer, package, products  # noqa: F401
@@ -23,7 +23,7 @@ def accepted(cast, offer, django_capture_on_commit_callbacks):  # noqa: F811
         offer_services.offer_send(offer=offer, actor=cast.kam)
     premium = offer.options.get(name="Premium")
     with django_capture_on_commit_callbacks(execute=True):
-        offer_services.offer_accept(
+        acceptance.offer_accept(
             offer=offer, option=premium, name="Vera Meier", ip="203.0.113.9"
         )
     mail.outbox.clear()

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from contracts.models import Contract
-from contracts.services import contracts
+from contracts.services import acceptance, contracts
 from offers import services as offer_services
 from tests.factories import AccountFactory, ContactFactory, PriceFactory, ProductFactory
 
@@ -37,7 +37,7 @@ def contract_for(
         option=offer.options.get(), actor=kam, product=product(), quantity=Decimal(5)
     )
     offer_services.offer_send(offer=offer, actor=kam)
-    offer_services.offer_accept(
+    acceptance.offer_accept(
         offer=offer, option=offer.options.get(), name="Buyer", ip="192.0.2.1"
     )
     contract = contracts.contract_send(contract=Contract.objects.get(offer=offer))
@@ -103,9 +103,7 @@ def contract_with(
         )
         offer.refresh_from_db()
     offer_services.offer_send(offer=offer, actor=kam)
-    offer_services.offer_accept(
-        offer=offer, option=option, name="Buyer", ip="192.0.2.1"
-    )
+    acceptance.offer_accept(offer=offer, option=option, name="Buyer", ip="192.0.2.1")
     contract = contracts.contract_send(contract=Contract.objects.get(offer=offer))
     contract = contracts.contract_sign(contract=contract, name="Buyer", agreed=True)
     return contracts.contract_finalize(contract=contract, actor=cs)

@@ -9,7 +9,7 @@ import pytest
 from django.db import OperationalError, connections, transaction
 
 from contracts.models import Contract, Invoice
-from contracts.services import billing
+from contracts.services import acceptance, billing
 from contracts.services import contracts as contract_services
 from kam.core.exceptions import ApplicationError
 from kam.core.models import OutboundMessage
@@ -67,7 +67,7 @@ def test_pdfs_are_rendered_without_holding_their_rows(cast, offer, monkeypatch):
     account.street, account.postal_code, account.city = "Kai 1", "20457", "Hamburg"
     account.country = "DE"
     account.save()
-    offer_services.offer_accept(
+    acceptance.offer_accept(
         offer=offer, option=offer.options.get(name="Premium"), name="Vera Meier",
         ip="203.0.113.9",
     )  # fmt: skip

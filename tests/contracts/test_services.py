@@ -8,10 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contracts.models import Contract, ContractEvent, Invoice, InvoiceLine, Subscription
-from contracts.services import billing, contracts
+from contracts.services import acceptance, billing, contracts
 from kam.core.exceptions import ApplicationError
 from kam.core.models import Notification, OutboundMessage
-from offers import services as offer_services
 from offers.models import Offer
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +80,7 @@ def test_accepting_an_offer_makes_and_sends_the_contract(cast, accepted):
 
 def test_accepting_twice_makes_one_contract(cast, accepted):
     offer = accepted.offer
-    offer_services.offer_accept(
+    acceptance.offer_accept(
         offer=offer, option=offer.accepted_option, name="Vera Meier"
     )
     assert Contract.objects.filter(offer=offer).count() == 1

@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from contracts.models import Contract, Invoice
-from contracts.services import contracts
+from contracts.services import acceptance, contracts
 from kam.core.models import OutboundMessage
 from offers import services as offer_services
 from tests.conftest import wait_for
@@ -49,7 +49,7 @@ def test_contract_and_invoice_reach_the_customer(
         option=option, actor=cast.kam, product=product(), quantity=Decimal(5)
     )
     offer_services.offer_send(offer=offer, actor=cast.kam)
-    offer_services.offer_accept(offer=offer, option=option, name="Buyer")
+    acceptance.offer_accept(offer=offer, option=option, name="Buyer")
     draft = Contract.objects.get(offer=offer)
     assert wait_for(
         lambda: OutboundMessage.objects.filter(

@@ -16,6 +16,7 @@ from django.core import mail
 from django.db import OperationalError
 from django.utils import timezone
 
+from contracts.services import acceptance
 from kam.core import services as core_services
 from kam.core.models import OutboundMessage
 from offers import services as offer_services
@@ -253,7 +254,7 @@ def test_a_contract_whose_sending_the_broker_lost_is_queued_again(cast):
     # (its on-commit hand-off is not run here, as if Redis had been down)
     offer = _ready_offer(cast.kam, 7)
     offer_services.offer_send(offer=offer, actor=cast.kam)
-    offer_services.offer_accept(
+    acceptance.offer_accept(
         offer=offer, option=offer.options.get(), name="Buyer", ip="192.0.2.1"
     )
     contract = Contract.objects.get(offer=offer)

@@ -18,7 +18,7 @@ PUBLIC = {
     "login", "password_reset", "password_reset_done", "password_reset_confirm",
     "password_reset_complete",  # signing in and recovering a password
     "set_language",  # the language switch on the login page
-    "offers:accept", "offers:accept-pdf",  # the customer's signed link
+    "acceptance:accept", "offers:accept-pdf",  # the customer's signed link
     "contracts:sign", "contracts:sign-pdf",  # the customer's signed link
     "accounts:calendar-feed",  # a calendar app's secret feed link
     "schema", "swagger-ui",  # the API's description (the API itself needs a token)

@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Account
 from contracts.models import Contract, Invoice
-from contracts.services import billing
+from contracts.services import acceptance, billing
 from contracts.services import contracts as contract_services
 from offers import services as offer_services
 from offers.models import Offer
@@ -81,7 +81,7 @@ def second_contract_without_auto_renew(kam, cs, start_on) -> Contract:
                             product=product(code="ARCH", price="2400.00"),
                             quantity=Decimal(1))  # fmt: skip
     offer_services.offer_send(offer=offer, actor=kam)
-    offer_services.offer_accept(offer=offer, option=offer.options.get(),
+    acceptance.offer_accept(offer=offer, option=offer.options.get(),
                                 name="Jan Roth", ip="192.0.2.7")  # fmt: skip
     contract = contract_services.contract_send(
         contract=Contract.objects.get(offer=offer)

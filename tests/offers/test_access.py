@@ -29,7 +29,7 @@ def urls(offer):
         ("post", reverse("offers:request-approval", args=[offer.pk])),
         ("post", reverse("offers:send", args=[offer.pk])),
         ("post", reverse("offers:revise", args=[offer.pk])),
-        ("post", reverse("offers:phone-accept", args=[offer.pk])),
+        ("post", reverse("acceptance:phone-accept", args=[offer.pk])),
         ("get", f"/api/v1/offers/{offer.pk}/"),
     ]
 
@@ -53,30 +53,30 @@ def test_another_teams_kam_gets_404_everywhere(client, cast, offer):
 def test_tampered_expired_and_superseded_tokens(client, cast, offer):
     services.offer_send(offer=offer, actor=cast.kam)
     token = services.acceptance_token(offer)
-    assert client.get(reverse("offers:accept", args=[token])).status_code == 200
+    assert client.get(reverse("acceptance:accept", args=[token])).status_code == 200
     assert (
-        client.get(reverse("offers:accept", args=[token[:-3] + "abc"])).status_code
+        client.get(reverse("acceptance:accept", args=[token[:-3] + "abc"])).status_code
         == 404
     )
     forged = (
         base64.urlsafe_b64encode(json.dumps({"o": offer.pk}).encode()).decode() + ":x:y"
     )
-    assert client.get(reverse("offers:accept", args=[forged])).status_code == 404
+    assert client.get(reverse("acceptance:accept", args=[forged])).status_code == 404
     Offer.objects.filter(pk=offer.pk).update(
         valid_until=timezone.localdate() - timedelta(days=1)
     )
-    response = client.get(reverse("offers:accept", args=[token]))
+    response = client.get(reverse("acceptance:accept", args=[token]))
     assert response.status_code == 410
     Offer.objects.filter(pk=offer.pk).update(
         valid_until=timezone.localdate() + timedelta(days=5)
     )
     services.offer_revise(offer=offer, actor=cast.kam)
-    assert client.get(reverse("offers:accept", args=[token])).status_code == 410
+    assert client.get(reverse("acceptance:accept", args=[token])).status_code == 410
 
 
 def test_customer_accepts_once_through_the_page(client, cast, offer):
     services.offer_send(offer=offer, actor=cast.kam)
-    url = reverse("offers:accept", args=[services.acceptance_token(offer)])
+    url = reverse("acceptance:accept", args=[services.acceptance_token(offer)])
     premium = offer.options.last()
     missing_tick = client.post(url, {"option": premium.pk, "name": "Vera"})
     assert "This field is required." in missing_tick.content.decode()
@@ -223,7 +223,7 @@ def test_a_superseded_revision_cannot_be_accepted(client, cast, offer):
     revision = services.offer_revise(offer=offer, actor=cast.kam)
     # when: the customer answers through the old link
     response = client.post(
-        reverse("offers:accept", args=[token]),
+        reverse("acceptance:accept", args=[token]),
         {"option": offer.options.first().pk, "name": "Vera", "confirm": "on"},
     )
     # then: the link is gone, and neither revision is accepted

@@ -9,7 +9,7 @@ from django.db import connection
 from accounts.models import Account, Task
 from contracts.models import Contract, ContractTerm, Invoice
 from contracts.selectors import renewal_diff
-from contracts.services import contracts
+from contracts.services import acceptance, contracts
 from kam.core.dates import show_date
 from kam.core.exceptions import ApplicationError
 from kam.core.models import Notification
@@ -117,7 +117,7 @@ def test_churn_reason_and_win_back(cast, fixed):
     assert churn_services.winback_start(churn=churn, actor=cast.kam2) == offer
     assert offer.title.startswith("Win-back") and offer.options.get().lines.exists()
     offer_services.offer_send(offer=offer, actor=cast.kam2)
-    offer_services.offer_accept(
+    acceptance.offer_accept(
         offer=offer, option=offer.options.get(), name="Buyer", ip="192.0.2.1"
     )
     churn.refresh_from_db()
@@ -133,7 +133,7 @@ def test_an_accepted_renewal_offer_marks_the_old_contract_renewed(cast, fixed):
     fixed.refresh_from_db()
     offer = fixed.renewal_offer
     offer_services.offer_send(offer=offer, actor=cast.kam2)
-    offer_services.offer_accept(
+    acceptance.offer_accept(
         offer=offer, option=offer.options.get(), name="Buyer", ip="192.0.2.1"
     )
     batch = run_on(day_after(fixed.end_on))
