@@ -216,3 +216,28 @@ def account_email_send(
         actor=actor,
         message=message,
     )
+
+
+def timeline_events_bulk(rows, now) -> None:
+    """Add (account_id, title, summary) events to many timelines at once (a night's
+    renewals, a batch of invoices); a title or summary given as a `Later` is shown
+    in each reader's language."""
+    import json
+
+    from kam.core.bulk import db_datetime, insert_rows
+    from kam.core.i18n import stored
+
+    def text(title, summary) -> str:
+        kept = {"title": stored(title), "summary": stored(summary)}
+        return json.dumps({k: v for k, v in kept.items() if v is not None})
+
+    at = db_datetime(now)
+    insert_rows(
+        TimelineEntry,
+        ["account_id", "occurred_at", "kind", "title", "summary",
+         "related_object_id", "text"],
+        [
+            (a, at, TimelineEntry.Kind.EVENT, str(t)[:250], str(s), "", text(t, s))
+            for a, t, s in rows
+        ],
+    )  # fmt: skip

@@ -1,17 +1,18 @@
 """Invoices: gapless numbers, immutable once issued, corrected by credit notes."""
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.models import TimelineEntry
 from accounts.services import activity
 from catalog import pricing
 from contracts.models import (
@@ -23,6 +24,14 @@ from contracts.models import (
 )
 from kam.core import services as core_services
 from kam.core import state
+from kam.core.bulk import (
+    db_datetime,
+    history_snapshot,
+    id_list,
+    insert_rows,
+    reserve_ids,
+    update_rows,
+)
 from kam.core.exceptions import ApplicationError
 from kam.core.i18n import Later
 from kam.core.pdf import html_to_pdf
@@ -70,7 +79,115 @@ def _bill_to(account) -> str:
 invoice_totals = pricing.invoice_totals
 
 
-def _invoice_create(
+@dataclass
+class InvoiceDraft:
+    """An invoice before it has a number: what `invoices_issue` writes. `lines` are
+    InvoiceLine columns (LINE_COLUMNS; ids, not instances)."""
+
+    account_id: int
+    contract_id: int | None
+    currency: str
+    issued_on: date
+    due_on: date
+    bill_to: str
+    vat_id: str
+    email: str
+    lines: list[dict]
+    kind: str = Invoice.Kind.INVOICE
+    corrects_id: int | None = None
+    note: str = ""
+
+    @property
+    def series(self) -> str:
+        return (
+            CREDIT_SERIES if self.kind == Invoice.Kind.CREDIT_NOTE else INVOICE_SERIES
+        )
+
+    def totals(self) -> tuple[Decimal, Decimal]:
+        return invoice_totals((line["net"], line["tax_rate"]) for line in self.lines)
+
+
+LINE_COLUMNS = (
+    "subscription_id", "contract_line_id", "is_credit", "description",
+    "period_start", "period_end", "prorated_days", "period_days", "quantity",
+    "net", "tax_rate",
+)  # fmt: skip
+LINE_DEFAULTS = {
+    "subscription_id": None, "contract_line_id": None, "is_credit": False,
+    "period_start": None, "period_end": None, "prorated_days": None,
+    "period_days": None,
+}  # fmt: skip
+HEADER_COLUMNS = (
+    "id", "kind", "account_id", "contract_id", "corrects_id", "status",
+    "issued_on", "due_on", "currency", "net", "tax", "gross", "bill_to", "vat_id",
+    "email", "note", "pdf_sha256", "created_at", "updated_at", "series", "year",
+    "sequence", "number",
+)  # fmt: skip
+
+
+@transaction.atomic
+def invoices_issue(drafts: list[InvoiceDraft], *, now=None, actor=None) -> list[int]:
+    """Issue invoices: the one writer of invoices, their lines, their history and
+    their timeline events, for one credit note or a night's hundred thousand
+    renewals. Returns the new ids in the order of `drafts`.
+
+    Numbers are gapless per series and year: a series' counter row stays locked
+    from taking a block until the caller commits, and other writers wait for it.
+    So everything that needs no number is written first (the lines: foreign keys
+    are checked at commit) and the numbers are taken last, in series order. The
+    database keeps one invoice per subscription period (InvoiceLine's constraint).
+    """
+    if not drafts:
+        return []
+    now = now or timezone.now()
+    ids = reserve_ids(Invoice, len(drafts))
+    insert_rows(
+        InvoiceLine,
+        ["invoice_id", *LINE_COLUMNS, "position"],
+        [
+            (invoice_id, *({**LINE_DEFAULTS, **line}[c] for c in LINE_COLUMNS), i)
+            for invoice_id, draft in zip(ids, drafts, strict=True)
+            for i, line in enumerate(draft.lines, start=1)
+        ],
+    )
+    groups: dict[tuple[str, int], list[int]] = {}
+    for index, draft in enumerate(drafts):
+        groups.setdefault((draft.series, draft.issued_on.year), []).append(index)
+    numbers: list = [None] * len(drafts)
+    for (series, year), indexes in sorted(groups.items()):
+        first = core_services.series_take_block(
+            series=series, year=year, count=len(indexes)
+        )
+        for offset, index in enumerate(indexes):
+            sequence = first + offset
+            numbers[index] = (
+                series, year, sequence,
+                core_services.series_format(series, year, sequence),
+            )  # fmt: skip
+    at = db_datetime(now)
+    headers, events = [], []
+    issued = gettext_noop("%(kind)s %(number)s issued: %(gross)s %(currency)s")
+    for invoice_id, draft, number in zip(ids, drafts, numbers, strict=True):
+        net, tax = draft.totals()
+        headers.append((
+            invoice_id, draft.kind, draft.account_id, draft.contract_id,
+            draft.corrects_id, Invoice.Status.ISSUED, draft.issued_on, draft.due_on,
+            draft.currency, net, tax, net + tax, draft.bill_to, draft.vat_id,
+            draft.email or "", draft.note, "", at, at, *number,
+        ))  # fmt: skip
+        title = Later(issued, kind=Invoice.Kind(draft.kind).label, number=number[3],
+                      gross=net + tax, currency=draft.currency)  # fmt: skip
+        events.append((draft.account_id, title, ""))
+    insert_rows(Invoice, list(HEADER_COLUMNS), headers)
+    history_snapshot(
+        Invoice, ids, history_type="+", reason="issued", at=now,
+        user_id=getattr(actor, "pk", None),
+    )  # fmt: skip
+    activity.timeline_events_bulk(events, now)
+    return ids
+
+
+def _draft(
     *,
     account,
     contract: Contract | None,
@@ -82,47 +199,27 @@ def _invoice_create(
     kind: str = Invoice.Kind.INVOICE,
     corrects: Invoice | None = None,
     note: str = "",
-) -> Invoice:
-    """Number and store an invoice with its lines (inside the caller's transaction)."""
-    series = CREDIT_SERIES if kind == Invoice.Kind.CREDIT_NOTE else INVOICE_SERIES
-    sequence = core_services.series_take(series=series, year=issued_on.year)
-    net, tax = invoice_totals((line["net"], line["tax_rate"]) for line in lines)
-    invoice = Invoice.objects.create(
-        series=series,
-        year=issued_on.year,
-        sequence=sequence,
-        number=core_services.series_format(series, issued_on.year, sequence),
-        kind=kind,
-        account=account,
-        contract=contract,
-        corrects=corrects,
+) -> InvoiceDraft:
+    return InvoiceDraft(
+        account_id=account.pk,
+        contract_id=contract.pk if contract else None,
+        currency=currency,
         issued_on=issued_on,
         due_on=issued_on + timedelta(days=payment_terms_days),
-        currency=currency,
-        net=net,
-        tax=tax,
-        gross=net + tax,
         bill_to=_bill_to(account),
         vat_id=account.vat_id,
         email=email,
+        lines=lines,
+        kind=kind,
+        corrects_id=corrects.pk if corrects else None,
         note=note,
     )
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(invoice=invoice, position=i, **line)
-        for i, line in enumerate(lines, start=1)
-    )
-    TimelineEntry.objects.create(
-        account=account,
-        kind=TimelineEntry.Kind.EVENT,
-        title=Later(
-            gettext_noop("%(kind)s %(number)s issued: %(gross)s %(currency)s"),
-            kind=Invoice.Kind(invoice.kind).label,
-            number=invoice.number,
-            gross=invoice.gross,
-            currency=currency,
-        ),
-    )
-    return invoice
+
+
+def _invoice_create(*, actor=None, **fields) -> Invoice:
+    """Issue one invoice (inside the caller's transaction) through the writer."""
+    [invoice_id] = invoices_issue([_draft(**fields)], actor=actor)
+    return Invoice.objects.select_related("account", "contract").get(pk=invoice_id)
 
 
 def invoice_first(
@@ -131,6 +228,7 @@ def invoice_first(
     subscriptions: list[Subscription],
     one_off_lines: list[ContractLine],
     today: date,
+    actor=None,
 ) -> Invoice | None:
     """The first invoice of a contract: first period of paid subscriptions + one-offs.
 
@@ -142,8 +240,8 @@ def invoice_first(
         period = subscription_period(subscription, subscription.next_billing_on)
         lines.append(
             {
-                "subscription": subscription,
-                "contract_line": subscription.contract_line,
+                "subscription_id": subscription.pk,
+                "contract_line_id": subscription.contract_line_id,
                 "description": subscription.contract_line.description,
                 "period_start": period.start,
                 "period_end": period.end,
@@ -160,7 +258,7 @@ def invoice_first(
     for line in one_off_lines:
         lines.append(
             {
-                "contract_line": line,
+                "contract_line_id": line.pk,
                 "description": line.description,
                 "quantity": line.quantity,
                 "net": line.net,
@@ -170,6 +268,7 @@ def invoice_first(
     if not lines:
         return None
     return _invoice_create(
+        actor=actor,
         account=contract.account,
         contract=contract,
         currency=contract.currency,
@@ -178,6 +277,126 @@ def invoice_first(
         payment_terms_days=contract.payment_terms_days,
         email=contract.contact.email,
     )
+
+
+# --- the periods that fall due (the nightly job's billing) ------------------
+
+
+def billable_subscriptions(day: date):
+    return Subscription.objects.filter(
+        status=Subscription.Status.ACTIVE, next_billing_on__lte=day
+    )
+
+
+def period_invoice_plan(subscriptions, contracts: dict, day: date):
+    """The plan of one billing pass, pure (rows in, drafts out): for each contract
+    and period start, one invoice draft with a line per subscription due then; each
+    subscription's next billing date after its period; whether a period is still
+    due after this pass (catch-up, oldest first).
+
+    `subscriptions`: rows with pk, contract_id, next_billing_on, billing_period,
+    end_on, period_amount, tax_rate, quantity, contract_line_id, description,
+    start_on. `contracts`: contract id -> dict of account_id, currency,
+    payment_terms_days, email, vat_id and the bill-to address fields. The periods
+    and their amounts come from the price model (catalog.pricing), as on the first
+    invoice: anchored to the subscription's first day, a period cut short by the
+    term prorated by days."""
+    spans = {
+        s.pk: pricing.period_at(s.start_on, s.next_billing_on, s.end_on,
+                                s.billing_period)
+        for s in subscriptions
+    }  # fmt: skip
+    grouped: dict[tuple[int, date], list] = {}
+    for sub in subscriptions:
+        grouped.setdefault((sub.contract_id, sub.next_billing_on), []).append(sub)
+    drafts = []
+    for contract_id, _start in sorted(grouped):
+        info = contracts[contract_id]
+        lines = []
+        for sub in grouped[(contract_id, _start)]:
+            span = spans[sub.pk]
+            lines.append({
+                "subscription_id": sub.pk, "contract_line_id": sub.contract_line_id,
+                "description": sub.description, "period_start": span.start,
+                "period_end": span.end,
+                "prorated_days": span.days if span.is_prorated else None,
+                "period_days": span.full_days if span.is_prorated else None,
+                "quantity": sub.quantity,
+                "net": pricing.prorate(sub.period_amount, span),
+                "tax_rate": sub.tax_rate,
+            })  # fmt: skip
+        drafts.append(InvoiceDraft(
+            account_id=info["account_id"], contract_id=contract_id,
+            currency=info["currency"], issued_on=day,
+            due_on=day + timedelta(days=info["payment_terms_days"]),
+            bill_to=bill_to_text(*(info[f] for f in ADDRESS)),
+            vat_id=info["vat_id"], email=info["email"] or "", lines=lines,
+        ))  # fmt: skip
+    moves = [(s.pk, pricing.next_start(spans[s.pk], s.end_on)) for s in subscriptions]
+    again = any(spans[s.pk].end < min(day, s.end_on) for s in subscriptions)
+    return drafts, moves, again
+
+
+ADDRESS = ("name", "legal_name", "street", "postal_code", "city", "country")
+
+
+def subscriptions_bill_due(contract_ids, day: date, *, now=None):
+    """Bill the earliest due period of every due subscription of these contracts
+    (one pass; the caller locks the contracts and owns the transaction). Returns
+    (invoice ids, line count, whether a period is still due)."""
+    from collections import namedtuple
+
+    now = now or timezone.now()
+    Row = namedtuple(
+        "Row",
+        "pk contract_id next_billing_on billing_period end_on period_amount "
+        "tax_rate quantity contract_line_id description start_on",
+    )
+    subscriptions = [
+        Row(*values)
+        for values in billable_subscriptions(day)
+        .filter(contract_id__in=id_list(contract_ids))
+        .order_by("contract_id", "next_billing_on", "pk")
+        .values_list(
+            "pk",
+            "contract_id",
+            "next_billing_on",
+            "billing_period",
+            "end_on",
+            "period_amount",
+            "tax_rate",
+            "quantity",
+            "contract_line_id",
+            "contract_line__description",
+            "start_on",
+        )
+    ]
+    if not subscriptions:
+        return [], 0, False
+    contracts = {
+        row.pop("pk"): row
+        for row in Contract.objects.filter(
+            pk__in=id_list({s.contract_id for s in subscriptions})
+        ).values(
+            "pk",
+            "account_id",
+            "currency",
+            "payment_terms_days",
+            email=F("contact__email"),
+            vat_id=F("account__vat_id"),
+            **{f: F(f"account__{f}") for f in ADDRESS},
+        )
+    }
+    drafts, moves, again = period_invoice_plan(subscriptions, contracts, day)
+    # the billing cursor moves in the transaction that writes the invoices
+    update_rows(
+        Subscription,
+        ["next_billing_on", "updated_at"],
+        [(pk, next_on, now) for pk, next_on in moves],
+        casts={"next_billing_on": "date", "updated_at": "timestamptz"},
+    )
+    ids = invoices_issue(drafts, now=now)
+    return ids, sum(len(d.lines) for d in drafts), again
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
@@ -311,6 +530,7 @@ def invoice_credit(*, invoice: Invoice, actor, reason: str) -> Invoice:
             _("Please give the reason for the credit note."), extra={"field": "reason"}
         )
     credit = _invoice_create(
+        actor=actor,
         account=invoice.account,
         contract=invoice.contract,
         currency=invoice.currency,

@@ -761,6 +761,7 @@ def contract_finalize(*, contract: Contract, actor) -> Contract:
             line for line in lines if line.product.kind != Product.Kind.SUBSCRIPTION
         ],
         today=today,
+        actor=actor,
     )
     ContractTerm.objects.create(
         contract=contract,

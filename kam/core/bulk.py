@@ -67,9 +67,11 @@ def _copy(model, columns: Sequence[str], rows: list, returning: bool) -> list[in
             "".join("\t".join(_copy_text(v) for v in row) + "\n" for row in rows)
         )
         names = ", ".join(connection.ops.quote_name(c) for c in columns)
-        cursor.cursor.copy_expert(
-            f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN", buffer
-        )
+        # the raw cursor's errors as Django's (a unique key broken: IntegrityError)
+        with connection.wrap_database_errors:
+            cursor.cursor.copy_expert(
+                f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN", buffer
+            )
     return ids
 
 
@@ -115,8 +117,10 @@ def history_snapshot(
     history_type: str,
     reason: str,
     at,
+    user_id: int | None = None,
 ) -> None:
-    """Write django-simple-history rows for rows changed in bulk (one per id)."""
+    """Write django-simple-history rows for rows changed in bulk (one per id), by
+    `user_id` (None: the system)."""
     if not ids:
         return
     historical = model.history.model
@@ -136,9 +140,9 @@ def history_snapshot(
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({cols}, history_date, history_change_reason, "  # noqa: S608
-            f"history_type, history_user_id) SELECT {cols}, %s, %s, %s, NULL "
+            f"history_type, history_user_id) SELECT {cols}, %s, %s, %s, %s "
             f"FROM {source} WHERE id IN ({ids_sql.sql})",
-            [db_datetime(at), reason[:100], history_type, *ids_sql.params],
+            [db_datetime(at), reason[:100], history_type, user_id, *ids_sql.params],
         )
 
 

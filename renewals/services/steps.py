@@ -6,7 +6,6 @@ Every step re-checks its condition on the locked rows, so a second run (or a
 second worker) finds nothing left to do.
 """
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -25,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.models import Account, TimelineEntry
-from accounts.services import todos
+from accounts.models import Account
+from accounts.services import activity, todos
 from catalog import pricing
 from catalog.pricing import HUNDRED, line_net, round_money
 from catalog.selectors import sale_prices
@@ -34,8 +33,6 @@ from contracts.models import (
     Contract,
     ContractLine,
     ContractTerm,
-    Invoice,
-    InvoiceLine,
     Subscription,
 )
 from contracts.services import billing
@@ -46,11 +43,10 @@ from kam.core.bulk import (
     history_snapshot,
     id_list,
     insert_rows,
-    reserve_ids,
     update_rows,
 )
 from kam.core.dates import local_datetime, show_date
-from kam.core.i18n import Later, stored
+from kam.core.i18n import Later
 from renewals.models import Churn, RenewalConfig
 
 ACTIVE = Subscription.Status.ACTIVE
@@ -66,33 +62,6 @@ class Result:
     counts: Counter = field(default_factory=Counter)
     invoice_ids: list[int] = field(default_factory=list)
     term_ids: list[int] = field(default_factory=list)
-
-
-def _timeline_rows(rows, now) -> None:
-    """Insert (account_id, title, summary) timeline events in bulk; a title or
-    summary given as a `Later` is shown in each reader's language."""
-    at = db_datetime(now)
-    insert_rows(
-        TimelineEntry,
-        [
-            "account_id",
-            "occurred_at",
-            "kind",
-            "title",
-            "summary",
-            "related_object_id",
-            "text",
-        ],
-        [
-            (a, at, TimelineEntry.Kind.EVENT, str(t)[:250], str(s), "", _text(t, s))
-            for a, t, s in rows
-        ],
-    )
-
-
-def _text(title, summary) -> str:
-    kept = {"title": stored(title), "summary": stored(summary)}
-    return json.dumps({k: v for k, v in kept.items() if v is not None})
 
 
 # --- start: finalized contracts whose term began ---------------------------
@@ -143,7 +112,7 @@ def trials(ids: list[int], day: date, config: RenewalConfig) -> Result:
     seen = {}
     for _pk, account_id, number, ends_on in converted:
         seen[number] = (account_id, ends_on)
-    _timeline_rows(
+    activity.timeline_events_bulk(
         [
             (
                 account_id,
@@ -369,7 +338,7 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
         term_rows,
         returning=True,
     )
-    _timeline_rows(timeline, now)
+    activity.timeline_events_bulk(timeline, now)
     # no django-simple-history rows for the bulk renewal: the term row (dates,
     # cancel-by, ARR, price change, business date, link to the term before) is
     # the record of what changed on the contract and its subscriptions
@@ -380,219 +349,25 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
 # --- billing: subscriptions whose next billing date is due -----------------
 
 
-def _billable(day: date):
-    return Subscription.objects.filter(status=ACTIVE, next_billing_on__lte=day)
-
-
 def billing_due(day: date, after: int = 0) -> QuerySet:
     # no ORDER BY in the subquery: a sort of every due row per chunk otherwise
-    billable = _billable(day).filter(contract_id__gt=after).order_by()
+    billable = (
+        billing.billable_subscriptions(day).filter(contract_id__gt=after).order_by()
+    )
     return Contract.objects.filter(
         pk__gt=after, pk__in=Subquery(billable.values("contract_id"))
     )
 
 
 def _bill_once(ids: list[int], day: date, now, result: Result) -> bool:
-    """Bill the earliest due period of every due subscription; False if none.
-
-    The periods and their amounts come from the price model (catalog.pricing),
-    as on the first invoice (contracts.services.billing): anchored to the
-    subscription's first day, a period cut short by the term prorated by days.
-    """
-    subs = list(
-        _billable(day)
-        .filter(contract_id__in=id_list(ids))
-        .order_by("contract_id", "next_billing_on", "pk")
-        .values_list(
-            "pk",
-            "contract_id",
-            "next_billing_on",
-            "billing_period",
-            "end_on",
-            "period_amount",
-            "tax_rate",
-            "quantity",
-            "contract_line_id",
-            "contract_line__description",
-            "start_on",
-        )
-    )
-    if not subs:
+    """One billing pass through the contracts app's writer; False if nothing was
+    due, True if a period is still due after it."""
+    invoice_ids, lines, again = billing.subscriptions_bill_due(ids, day, now=now)
+    if not invoice_ids:
         return False
-    contracts = {
-        row[0]: row[1:]
-        for row in Contract.objects.filter(
-            pk__in=id_list({s[1] for s in subs})
-        ).values_list(
-            "pk",
-            "account_id",
-            "currency",
-            "payment_terms_days",
-            "contact__email",
-            "account__name",
-            "account__legal_name",
-            "account__street",
-            "account__postal_code",
-            "account__city",
-            "account__country",
-            "account__vat_id",
-        )
-    }
-    spans = {sub[0]: pricing.period_at(sub[10], sub[2], sub[4], sub[3]) for sub in subs}
-    invoices = defaultdict(list)  # (contract, period start) -> lines
-    for sub in subs:
-        invoices[(sub[1], sub[2])].append(sub)
-    keys = sorted(invoices)
-    # the billing cursor moves in the transaction that writes the invoices;
-    # moved before the numbers are taken, so the series lock is held briefly
-    update_rows(
-        Subscription,
-        ["next_billing_on", "updated_at"],
-        [(sub[0], pricing.next_start(spans[sub[0]], sub[4]), now) for sub in subs],
-        casts={"next_billing_on": "date", "updated_at": "timestamptz"},
-    )
-    invoice_ids = reserve_ids(Invoice, len(keys))
-    # The invoices' numbers are gapless: the series row stays locked from taking a
-    # block until the chunk commits, and the other workers' chunks wait for it. So
-    # everything that needs no number is written first (the lines: foreign keys
-    # are checked at commit), and the lock is taken last.
-    line_rows = []
-    amounts = {}  # subscription id -> net billed for its period
-    for invoice_id, key in zip(invoice_ids, keys, strict=True):
-        for position, sub in enumerate(invoices[key], start=1):
-            pk, _c, _start, _period, _end, amount, rate, qty, line_id, text, _a = sub
-            span = spans[pk]
-            net = pricing.prorate(amount, span)
-            amounts[pk] = net
-            line_rows.append(
-                (
-                    invoice_id,
-                    pk,
-                    line_id,
-                    False,
-                    text,
-                    span.start,
-                    span.end,
-                    span.days if span.is_prorated else None,
-                    span.full_days if span.is_prorated else None,
-                    qty,
-                    net,
-                    rate,
-                    position,
-                )
-            )
-    insert_rows(
-        InvoiceLine,
-        [
-            "invoice_id",
-            "subscription_id",
-            "contract_line_id",
-            "is_credit",
-            "description",
-            "period_start",
-            "period_end",
-            "prorated_days",
-            "period_days",
-            "quantity",
-            "net",
-            "tax_rate",
-            "position",
-        ],
-        line_rows,
-    )
-    at = db_datetime(now)
-    unnumbered = []  # header rows but for sequence and number
-    for invoice_id, key in zip(invoice_ids, keys, strict=True):
-        contract_id = key[0]
-        (
-            account_id,
-            currency,
-            terms,
-            email,
-            *address,
-            vat_id,
-        ) = contracts[contract_id]
-        net, tax = billing.invoice_totals((amounts[s[0]], s[6]) for s in invoices[key])
-        unnumbered.append(
-            (
-                invoice_id,
-                Invoice.Kind.INVOICE,
-                account_id,
-                contract_id,
-                Invoice.Status.ISSUED,
-                day,
-                day + timedelta(days=terms),
-                currency,
-                net,
-                tax,
-                net + tax,
-                billing.bill_to_text(*address),
-                vat_id,
-                email or "",
-                "",
-                "",
-                at,
-                at,
-            )
-        )
-    first = core_services.series_take_block(
-        series=billing.INVOICE_SERIES, year=day.year, count=len(keys)
-    )
-    numbers = [
-        core_services.series_format(billing.INVOICE_SERIES, day.year, first + offset)
-        for offset in range(len(keys))
-    ]
-    insert_rows(
-        Invoice,
-        [
-            "id",
-            "kind",
-            "account_id",
-            "contract_id",
-            "status",
-            "issued_on",
-            "due_on",
-            "currency",
-            "net",
-            "tax",
-            "gross",
-            "bill_to",
-            "vat_id",
-            "email",
-            "note",
-            "pdf_sha256",
-            "created_at",
-            "updated_at",
-            "series",
-            "year",
-            "sequence",
-            "number",
-        ],
-        [
-            (*row, billing.INVOICE_SERIES, day.year, first + offset, numbers[offset])
-            for offset, row in enumerate(unnumbered)
-        ],
-    )
-    issued = gettext_noop("%(kind)s %(number)s issued: %(gross)s %(currency)s")
-    kind = Invoice.Kind.INVOICE.label
-    _timeline_rows(
-        [
-            (
-                row[2],
-                Later(issued, kind=kind, number=number, gross=row[10], currency=row[7]),
-                "",
-            )
-            for row, number in zip(unnumbered, numbers, strict=True)
-        ],
-        now,
-    )
-    # another pass only when a period is still due (catch-up of missed periods)
-    again = any(spans[s[0]].end < min(day, s[4]) for s in subs)
-    # no history rows here: the invoice and its lines are the record of the
-    # billing (who, which period), and invoices never change once issued
     result.invoice_ids.extend(invoice_ids)
     result.counts["invoices"] += len(invoice_ids)
-    result.counts["invoice_lines"] += len(line_rows)
+    result.counts["invoice_lines"] += lines
     return again
 
 
