@@ -111,9 +111,11 @@ def build(n: int, lines: int):
                 cursor.execute(
                     "INSERT INTO contracts_contractline (contract_id, product_id, "
                     "package_version_id, description, quantity, unit_price, "
-                    "discount_percent, tax_rate, position, price_unit) SELECT c.id, "
+                    "discount_percent, tax_rate, position, price_unit, list_price, "
+                    "price_reason) SELECT c.id, "
                     "l.product_id, NULL, l.description, l.quantity, l.unit_price, "
-                    "l.discount_percent, l.tax_rate, l.position, l.price_unit FROM contracts_contract c, "
+                    "l.discount_percent, l.tax_rate, l.position, l.price_unit, "
+                    "l.list_price, l.price_reason FROM contracts_contract c, "
                     "contracts_contractline l WHERE c.number LIKE 'CT-B-%%' "
                     "AND l.id = %s",
                     [line.pk],
