@@ -810,15 +810,6 @@ def contract_finalize(*, contract: Contract, actor) -> Contract:
     return contract
 
 
-def _events_bulk(moves: list[tuple[int, str, str]], comment, now) -> None:
-    ContractEvent.objects.bulk_create(
-        ContractEvent(
-            contract_id=pk, from_status=old, to_status=new, at=now, comment=comment
-        )
-        for pk, old, new in moves
-    )
-
-
 @transaction.atomic
 def contracts_start_due(*, today: date | None = None, pks=None) -> int:
     """Activate finalized contracts whose term has begun (optionally only `pks`)."""
@@ -832,13 +823,13 @@ def contracts_start_due(*, today: date | None = None, pks=None) -> int:
     ids = list(due.order_by("pk").values_list("pk", flat=True))
     if not ids:
         return 0
-    Contract.objects.filter(pk__in=ids).update(status=Status.ACTIVE, updated_at=now)
-    _events_bulk(
+    state.transition_bulk(
+        Contract,
         [(pk, Status.FINALIZED, Status.ACTIVE) for pk in ids],
-        Later(gettext_noop("Term started")),
-        now,
+        comment=Later(gettext_noop("Term started")),
+        at=now,
+        history_reason="term started",
     )
-    history_snapshot(Contract, ids, history_type="~", reason="term started", at=now)
     return len(ids)
 
 
@@ -868,24 +859,27 @@ def contracts_end_due(*, today: date | None = None, pks=None) -> dict[str, list[
         .exclude(status=Status.CANCELLED)
         .values_list("previous_id", flat=True)
     )
-    moves = [(pk, old, Status.ACTIVE) for pk, old, *_ in rows if old != Status.ACTIVE]
-    _events_bulk(moves, Later(gettext_noop("Term started")), now)
+    # a finalized contract whose whole term passed unseen starts, then ends
+    state.transition_bulk(
+        Contract,
+        [(pk, old, Status.ACTIVE) for pk, old, *_ in rows if old != Status.ACTIVE],
+        comment=Later(gettext_noop("Term started")),
+        at=now,
+    )
     renewed = [pk for pk in ids if pk in continued]
     ended = [pk for pk in ids if pk not in continued]
-    _events_bulk(
+    state.transition_bulk(
+        Contract,
         [(pk, Status.ACTIVE, Status.RENEWED) for pk in renewed],
-        _("Term over, continued by the renewal contract"),
-        now,
+        comment=Later(gettext_noop("Term over, continued by the renewal contract")),
+        at=now,
     )
-    _events_bulk(
+    state.transition_bulk(
+        Contract,
         [(pk, Status.ACTIVE, Status.ENDED) for pk in ended],
-        _("Term over, not renewed"),
-        now,
+        comment=Later(gettext_noop("Term over, not renewed")),
+        at=now,
     )
-    Contract.objects.filter(pk__in=renewed).update(
-        status=Status.RENEWED, updated_at=now
-    )
-    Contract.objects.filter(pk__in=ended).update(status=Status.ENDED, updated_at=now)
     subscriptions = Subscription.objects.filter(
         contract_id__in=ids,
         status__in=[Subscription.Status.TRIAL, Subscription.Status.ACTIVE],

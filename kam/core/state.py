@@ -27,10 +27,13 @@ def can_become(obj: Model, to: str) -> bool:
 
 def refusal(obj: Model, to: str) -> str:
     """The message for a refused move of `obj` to `to`."""
-    model = type(obj)
+    return _refused(type(obj), obj.status, to)
+
+
+def _refused(model, source: str, target: str) -> str:
     return model.TRANSITION_REFUSED % {
-        "status": obj.get_status_display(),
-        "to": model.Status(to).label,
+        "status": model.Status(source).label,
+        "to": model.Status(target).label,
     }
 
 
@@ -60,6 +63,53 @@ def transition(obj: Model, to: str, *, actor=None, comment="") -> None:
             comment=comment,
         )
     obj.status = to
+
+
+def transition_bulk(
+    model: type[Model],
+    moves: Iterable[tuple[int, str, str]],
+    *,
+    comment="",
+    at=None,
+    actor=None,
+    history_reason: str | None = None,
+) -> list[int]:
+    """Move many rows at once, for the nightly jobs: each (pk, from, to) must be
+    allowed by TRANSITIONS (else an ApplicationError names it and nothing moves);
+    then one UPDATE per target status, one event row per move (if the model
+    records events) and, with `history_reason`, one history row per moved row.
+    The caller has locked the rows (lock_all) and owns the transaction. Returns
+    the moved ids."""
+    from django.utils import timezone
+
+    from kam.core.bulk import history_snapshot
+
+    moves = list(moves)
+    for _pk, source, target in moves:
+        if target not in model.TRANSITIONS.get(source, ()):
+            raise ApplicationError(_refused(model, source, target))
+    if not moves:
+        return []
+    at = at or timezone.now()
+    targets: dict[str, list[int]] = {}
+    for pk, _source, target in moves:
+        targets.setdefault(target, []).append(pk)
+    for target, ids in targets.items():
+        model._default_manager.filter(pk__in=ids).update(status=target, updated_at=at)
+    events = event_model(model)
+    if events is not None:
+        events.objects.bulk_create(
+            events(**{f"{events.events_field()}_id": pk}, from_status=source,
+                   to_status=target, at=at, actor=actor, comment=comment)
+            for pk, source, target in moves
+        )  # fmt: skip
+    ids = [pk for pk, _s, _t in moves]
+    if history_reason is not None and hasattr(model, "history"):
+        history_snapshot(
+            model, ids, history_type="~", reason=history_reason, at=at,
+            user_id=getattr(actor, "pk", None),
+        )  # fmt: skip
+    return ids
 
 
 def lock(obj: Model, *related: str) -> Model:

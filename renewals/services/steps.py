@@ -12,41 +12,26 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
-    DateField,
     Q,
     QuerySet,
     Subquery,
-    Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from accounts.models import Account
-from accounts.services import activity, todos
-from catalog import pricing
-from catalog.pricing import HUNDRED, line_net, round_money
+from accounts.services import todos
+from catalog.pricing import HUNDRED, round_money
 from catalog.selectors import sale_prices
 from contracts.models import (
     Contract,
     ContractLine,
-    ContractTerm,
     Subscription,
 )
-from contracts.services import billing
+from contracts.services import billing, nightly
 from contracts.services import contracts as contract_services
 from kam.core import services as core_services
-from kam.core.bulk import (
-    db_datetime,
-    history_snapshot,
-    id_list,
-    insert_rows,
-    update_rows,
-)
 from kam.core.dates import local_datetime, show_date
-from kam.core.i18n import Later
 from renewals.models import Churn, RenewalConfig
 
 ACTIVE = Subscription.Status.ACTIVE
@@ -82,12 +67,8 @@ def start(ids: list[int], day: date, config: RenewalConfig) -> Result:
 # --- trials: paid at the end of the trial -----------------------------------
 
 
-def _trials(day: date):
-    return Subscription.objects.filter(status=TRIAL, trial_ends_on__lt=day)
-
-
 def trials_due(day: date, after: int = 0) -> QuerySet:
-    trials = _trials(day).filter(contract_id__gt=after).order_by()
+    trials = nightly.trials_ended(day).filter(contract_id__gt=after).order_by()
     return Contract.objects.filter(
         pk__gt=after, pk__in=Subquery(trials.values("contract_id"))
     )
@@ -95,38 +76,7 @@ def trials_due(day: date, after: int = 0) -> QuerySet:
 
 def trials(ids: list[int], day: date, config: RenewalConfig) -> Result:
     result = Result()
-    now = timezone.now()
-    converted = list(
-        _trials(day)
-        .filter(contract_id__in=id_list(ids))
-        .values_list("pk", "account_id", "contract__number", "trial_ends_on")
-    )
-    if not converted:
-        return result
-    sub_ids = [row[0] for row in converted]
-    # the billing date was set to the day after the trial at finalization
-    Subscription.objects.filter(pk__in=id_list(sub_ids)).update(
-        status=ACTIVE, updated_at=now
-    )
-    history_snapshot(Subscription, sub_ids, history_type="~", reason=REASON, at=now)
-    seen = {}
-    for _pk, account_id, number, ends_on in converted:
-        seen[number] = (account_id, ends_on)
-    activity.timeline_events_bulk(
-        [
-            (
-                account_id,
-                Later(
-                    gettext_noop("Trial of %(number)s converted to paid"),
-                    number=number,
-                ),
-                Later(gettext_noop("The trial ended on %(date)s."), date=ends_on),
-            )
-            for number, (account_id, ends_on) in seen.items()
-        ],
-        now,
-    )
-    result.counts["trials_converted"] = len(sub_ids)
+    result.counts["trials_converted"] = nightly.subscriptions_convert_trials(ids, day)
     return result
 
 
@@ -134,9 +84,7 @@ def trials(ids: list[int], day: date, config: RenewalConfig) -> Result:
 
 
 def renew_due(day: date, after: int = 0) -> QuerySet:
-    return Contract.objects.filter(
-        status__in=RUNNING, auto_renew=True, end_on__lt=day, pk__gt=after
-    )
+    return nightly.renewable(day).filter(pk__gt=after)
 
 
 def _new_prices(ids: list[int], config: RenewalConfig) -> dict[int, Decimal]:
@@ -166,183 +114,16 @@ def _new_prices(ids: list[int], config: RenewalConfig) -> dict[int, Decimal]:
     return new
 
 
-def _reprice(ids: list[int], config: RenewalConfig, now) -> None:
-    """Apply the renewal price rule to the lines and their subscriptions."""
-    prices = _new_prices(ids, config)
-    if not prices:
-        return
-    update_rows(ContractLine, ["unit_price"], list(prices.items()))
-    subs = Subscription.objects.filter(
-        contract_line_id__in=list(prices), status__in=[ACTIVE, TRIAL]
-    ).values_list(
-        "pk",
-        "billing_period",
-        "contract_line__quantity",
-        "contract_line__unit_price",
-        "contract_line__discount_percent",
-        "contract_line__price_unit",
-    )
-    rows = []
-    for pk, period, quantity, unit_price, discount, unit in subs:
-        net = line_net(quantity, unit_price, discount)
-        rows.append(
-            (
-                pk,
-                pricing.per_period(net, unit, period),
-                pricing.per_period(net, unit, "monthly"),
-            )
-        )
-    update_rows(Subscription, ["period_amount", "mrr"], rows)
-
-
-def _arr(ids: list[int]) -> dict[int, Decimal]:
-    return dict(
-        Subscription.objects.filter(
-            contract_id__in=id_list(ids), status__in=[ACTIVE, TRIAL]
-        )
-        .values("contract_id")
-        .annotate(mrr=Sum("mrr"))
-        .values_list("contract_id", "mrr")
-    )
-
-
 def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
+    """Renew the due standing orders through the contracts app, at the renewal's
+    prices (RenewalConfig: the contract's, list prices, or an uplift, capped)."""
     result = Result()
-    now = timezone.now()
-    contracts = list(
-        renew_due(day)
-        .filter(pk__in=id_list(ids))
-        .values_list(
-            "pk",
-            "account_id",
-            "number",
-            "end_on",
-            "renewal_months",
-            "notice_days",
-            "start_on",
-        )
-    )
-    if not contracts:
-        return result
-    pks = [c[0] for c in contracts]
-    old_arr = _arr(pks)
-    new_arr = old_arr
+    prices = None
     if config.pricing != RenewalConfig.Pricing.CONTRACT:
-        _reprice(pks, config, now)
-        new_arr = _arr(pks)
-    # ordered by sequence: the last term of each contract wins
-    last_terms = {
-        contract_id: (term_id, sequence)
-        for contract_id, term_id, sequence in ContractTerm.objects.filter(
-            contract_id__in=id_list(pks)
-        )
-        .order_by("sequence")
-        .values_list("contract_id", "pk", "sequence")
-    }
-    groups = defaultdict(list)
-    anchors = {}
-    for pk, _account, _number, end_on, months, notice, anchor in contracts:
-        # a term's end depends on the anchor's day of the month only
-        groups[(end_on, months, notice, anchor.day)].append(pk)
-        anchors[(end_on, months, notice, anchor.day)] = anchor
-    new_terms = {}
-    for key, group in groups.items():
-        end_on, months, notice, _day = key
-        # the one date rule (kam.core.dates), computed once per group of equal dates:
-        # counted from the contract's first day, so terms never drift
-        start_on = end_on + timedelta(days=1)
-        new_end = pricing.term_end(anchors[key], start_on, months)
-        cancel_by = contract_services.cancel_by_date(
-            end_on=new_end, notice_days=notice, auto_renew=True
-        )
-        Contract.objects.filter(pk__in=id_list(group)).update(
-            end_on=new_end, cancel_by=cancel_by, updated_at=now
-        )
-        Subscription.objects.filter(
-            contract_id__in=id_list(group), status__in=[ACTIVE, TRIAL]
-        ).update(
-            end_on=new_end,
-            next_billing_on=Coalesce(
-                "next_billing_on", Value(start_on, output_field=DateField())
-            ),
-            updated_at=now,
-        )
-        for pk in group:
-            new_terms[pk] = (start_on, new_end, cancel_by)
-    term_rows = []
-    timeline = []
-    for pk, account_id, number, _end, _months, _notice, _anchor in contracts:
-        start_on, new_end, cancel_by = new_terms[pk]
-        before = (old_arr.get(pk) or Decimal(0)) * 12
-        after = (new_arr.get(pk) or Decimal(0)) * 12
-        change = (
-            ((after - before) / before * HUNDRED).quantize(Decimal("0.01"))
-            if before
-            else Decimal(0)
-        )
-        previous, sequence = last_terms.get(pk, (None, 1))
-        term_rows.append(
-            (
-                pk,
-                sequence + 1,
-                ContractTerm.Kind.RENEWAL,
-                previous,
-                start_on,
-                new_end,
-                cancel_by,
-                after,
-                change,
-                day,
-                db_datetime(now),
-            )
-        )
-        if change:
-            summary = Later(
-                gettext_noop("New term %(start)s – %(end)s. Prices %(change)s %%."),
-                start=start_on,
-                end=new_end,
-                change=f"{change:+}",
-            )
-        else:
-            summary = Later(
-                gettext_noop("New term %(start)s – %(end)s."),
-                start=start_on,
-                end=new_end,
-            )
-        timeline.append(
-            (
-                account_id,
-                Later(
-                    gettext_noop("Contract %(number)s renewed until %(date)s"),
-                    number=number,
-                    date=new_end,
-                ),
-                summary,
-            )
-        )
-    result.term_ids = insert_rows(
-        ContractTerm,
-        [
-            "contract_id",
-            "sequence",
-            "kind",
-            "previous_id",
-            "start_on",
-            "end_on",
-            "cancel_by",
-            "arr",
-            "price_change_percent",
-            "business_date",
-            "created_at",
-        ],
-        term_rows,
-        returning=True,
+        prices = lambda pks: _new_prices(pks, config)  # noqa: E731
+    result.counts["renewed"], result.term_ids = nightly.contracts_renew(
+        ids, day, prices=prices
     )
-    activity.timeline_events_bulk(timeline, now)
-    # no django-simple-history rows for the bulk renewal: the term row (dates,
-    # cancel-by, ARR, price change, business date, link to the term before) is
-    # the record of what changed on the contract and its subscriptions
-    result.counts["renewed"] = len(pks)
     return result
 
 
@@ -448,7 +229,7 @@ def close_due(day: date, after: int = 0) -> QuerySet:
 
 def close(ids: list[int], day: date, config: RenewalConfig) -> Result:
     result = Result()
-    arr = _arr(ids)
+    arr = nightly.contracts_arr(ids)
     closed = contract_services.contracts_end_due(today=day, pks=ids)
     result.counts["ended"] = len(closed["ended"])
     result.counts["renewed_by_offer"] = len(closed["renewed"])
