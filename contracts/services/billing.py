@@ -132,24 +132,15 @@ def invoices_issue(drafts: list[InvoiceDraft], *, now=None, actor=None) -> list[
     renewals. Returns the new ids in the order of `drafts`.
 
     Numbers are gapless per series and year: a series' counter row stays locked
-    from taking a block until the caller commits, and other writers wait for it.
-    So everything that needs no number is written first (the lines: foreign keys
-    are checked at commit) and the numbers are taken last, in series order. The
+    from taking a block until the caller commits, and other writers wait for it;
+    the blocks are taken in series order. Invoices go in before their lines, so
+    the foreign keys hold whether they are checked at once or at commit. The
     database keeps one invoice per subscription period (InvoiceLine's constraint).
     """
     if not drafts:
         return []
     now = now or timezone.now()
     ids = reserve_ids(Invoice, len(drafts))
-    insert_rows(
-        InvoiceLine,
-        ["invoice_id", *LINE_COLUMNS, "position"],
-        [
-            (invoice_id, *({**LINE_DEFAULTS, **line}[c] for c in LINE_COLUMNS), i)
-            for invoice_id, draft in zip(ids, drafts, strict=True)
-            for i, line in enumerate(draft.lines, start=1)
-        ],
-    )
     groups: dict[tuple[str, int], list[int]] = {}
     for index, draft in enumerate(drafts):
         groups.setdefault((draft.series, draft.issued_on.year), []).append(index)
@@ -179,6 +170,15 @@ def invoices_issue(drafts: list[InvoiceDraft], *, now=None, actor=None) -> list[
                       gross=net + tax, currency=draft.currency)  # fmt: skip
         events.append((draft.account_id, title, ""))
     insert_rows(Invoice, list(HEADER_COLUMNS), headers)
+    insert_rows(
+        InvoiceLine,
+        ["invoice_id", *LINE_COLUMNS, "position"],
+        [
+            (invoice_id, *({**LINE_DEFAULTS, **line}[c] for c in LINE_COLUMNS), i)
+            for invoice_id, draft in zip(ids, drafts, strict=True)
+            for i, line in enumerate(draft.lines, start=1)
+        ],
+    )
     history_snapshot(
         Invoice, ids, history_type="+", reason="issued", at=now,
         user_id=getattr(actor, "pk", None),
@@ -222,6 +222,24 @@ def _invoice_create(*, actor=None, **fields) -> Invoice:
     return Invoice.objects.select_related("account", "contract").get(pk=invoice_id)
 
 
+def period_line(subscription, period: pricing.Period, *, description: str) -> dict:
+    """The invoice line of one subscription period (a model instance or a row
+    with pk, contract_line_id, quantity, period_amount and tax_rate): a period
+    cut short is prorated by its days and says so."""
+    return {
+        "subscription_id": subscription.pk,
+        "contract_line_id": subscription.contract_line_id,
+        "description": description,
+        "period_start": period.start,
+        "period_end": period.end,
+        "prorated_days": period.days if period.is_prorated else None,
+        "period_days": period.full_days if period.is_prorated else None,
+        "quantity": subscription.quantity,
+        "net": pricing.prorate(subscription.period_amount, period),
+        "tax_rate": subscription.tax_rate,
+    }
+
+
 def invoice_first(
     *,
     contract: Contract,
@@ -239,18 +257,9 @@ def invoice_first(
     for subscription in subscriptions:
         period = subscription_period(subscription, subscription.next_billing_on)
         lines.append(
-            {
-                "subscription_id": subscription.pk,
-                "contract_line_id": subscription.contract_line_id,
-                "description": subscription.contract_line.description,
-                "period_start": period.start,
-                "period_end": period.end,
-                "prorated_days": period.days if period.is_prorated else None,
-                "period_days": period.full_days if period.is_prorated else None,
-                "quantity": subscription.quantity,
-                "net": pricing.prorate(subscription.period_amount, period),
-                "tax_rate": subscription.tax_rate,
-            }
+            period_line(
+                subscription, period, description=subscription.contract_line.description
+            )
         )
         # None past the term: the renewal decides what follows
         subscription.next_billing_on = pricing.next_start(period, subscription.end_on)
@@ -315,16 +324,7 @@ def period_invoice_plan(subscriptions, contracts: dict, day: date):
         lines = []
         for sub in grouped[(contract_id, _start)]:
             span = spans[sub.pk]
-            lines.append({
-                "subscription_id": sub.pk, "contract_line_id": sub.contract_line_id,
-                "description": sub.description, "period_start": span.start,
-                "period_end": span.end,
-                "prorated_days": span.days if span.is_prorated else None,
-                "period_days": span.full_days if span.is_prorated else None,
-                "quantity": sub.quantity,
-                "net": pricing.prorate(sub.period_amount, span),
-                "tax_rate": sub.tax_rate,
-            })  # fmt: skip
+            lines.append(period_line(sub, span, description=sub.description))
         drafts.append(InvoiceDraft(
             account_id=info["account_id"], contract_id=contract_id,
             currency=info["currency"], issued_on=day,
