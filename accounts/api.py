@@ -123,23 +123,7 @@ class ConflictSerializer(serializers.Serializer):
 class ContactSerializer(ModelSerializer):
     class Meta:
         model = Contact
-        fields = [
-            "id",
-            "account",
-            "external_ref",
-            "first_name",
-            "last_name",
-            "job_title",
-            "email",
-            "phone",
-            "role",
-            "influence",
-            "attitude",
-            "relationship_strength",
-            "reports_to",
-            "do_not_contact",
-            "updated_at",
-        ]
+        fields = ["id", "account", "external_ref", *Contact.EDITABLE, "updated_at"]
         read_only_fields = ["updated_at"]
 
     def get_fields(self):

@@ -53,19 +53,7 @@ class AccountForm(ModelForm):
 class ContactForm(ModelForm):
     class Meta:
         model = Contact
-        fields = [
-            "first_name",
-            "last_name",
-            "job_title",
-            "email",
-            "phone",
-            "role",
-            "influence",
-            "attitude",
-            "relationship_strength",
-            "reports_to",
-            "do_not_contact",
-        ]
+        fields = Contact.EDITABLE
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)

@@ -254,6 +254,13 @@ class Contact(TimeStampedModel):
     )
 
     access = AccessPaths(owner="account__owner", deputy="account__deputy")
+    # what a user edits on a contact: the form, the API, the import and the service
+    # all take this list (the import names `reports_to` by reference)
+    EDITABLE = (
+        "first_name", "last_name", "job_title", "email", "phone", "role",
+        "influence", "attitude", "relationship_strength", "reports_to",
+        "do_not_contact",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]

@@ -5,20 +5,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Contact
 from kam.core.exceptions import ApplicationError, ConflictError, name_references
 
-FIELDS = [
-    "first_name",
-    "last_name",
-    "job_title",
-    "email",
-    "phone",
-    "role",
-    "influence",
-    "attitude",
-    "relationship_strength",
-    "reports_to",
-    "do_not_contact",
-    "external_ref",
-]
+FIELDS = [*Contact.EDITABLE, "external_ref"]
 
 
 def _validate(contact: Contact) -> None:

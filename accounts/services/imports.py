@@ -45,16 +45,9 @@ SPECS = {
     "contacts": {
         "required": ["external_ref", "account_ref", "last_name"],
         "optional": [
-            "first_name",
-            "job_title",
-            "email",
-            "phone",
-            "role",
-            "influence",
-            "attitude",
-            "relationship_strength",
-            "reports_to_ref",
-            "do_not_contact",
+            "reports_to_ref" if name == "reports_to" else name
+            for name in Contact.EDITABLE
+            if name != "last_name"
         ],
     },
     "orders": {
