@@ -96,6 +96,10 @@ def build_world(owner, at: int) -> Account:
     )  # fmt: skip
     offer_services.line_add(option=offer.options.get(), actor=owner,
                             product=product(code=f"P{at}"), quantity=Decimal(2))  # fmt: skip
+    # an inbound mail to review: it names the draft, answers nothing we sent
+    offer_services.inbound_reply_apply(
+        from_email=contact.email, subject=f"Re: {offer.number}", text="Is it final?"
+    )
     contract_for(owner, account=account)
     plan = plan_services.plan_create(actor=owner, account=account,
                                      year=timezone.localdate().year)  # fmt: skip
