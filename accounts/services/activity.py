@@ -1,6 +1,7 @@
 """Touchpoints, documents and the account timeline."""
 
 import hashlib
+import json
 from datetime import timedelta
 from pathlib import PurePath
 
@@ -17,8 +18,9 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Contact, Document, TimelineEntry, Touchpoint
 from kam.core import services as core_services
+from kam.core.bulk import db_datetime, insert_rows
 from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later
+from kam.core.i18n import Later, stored
 
 # Types a document may have, found from its content, and the extension it gets.
 ALLOWED_TYPES = {
@@ -222,10 +224,6 @@ def timeline_events_bulk(rows, now) -> None:
     """Add (account_id, title, summary) events to many timelines at once (a night's
     renewals, a batch of invoices); a title or summary given as a `Later` is shown
     in each reader's language."""
-    import json
-
-    from kam.core.bulk import db_datetime, insert_rows
-    from kam.core.i18n import stored
 
     def text(title, summary) -> str:
         kept = {"title": stored(title), "summary": stored(summary)}

@@ -2,6 +2,7 @@
 
 import functools
 import hashlib
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -325,6 +326,15 @@ def billable_subscriptions(day: date):
     )
 
 
+# a due subscription as the plan reads it (a namedtuple: the plan is pure)
+DueSubscription = namedtuple(
+    "DueSubscription",
+    "pk contract_id next_billing_on billing_period end_on period_amount tax_rate "
+    "quantity contract_line_id description start_on",
+)
+ADDRESS = ("name", "legal_name", "street", "postal_code", "city", "country")
+
+
 def period_invoice_plan(subscriptions, contracts: dict, day: date):
     """The plan of one billing pass, pure (rows in, drafts out): for each contract
     and period start, one invoice draft with a line per subscription due then; each
@@ -365,23 +375,13 @@ def period_invoice_plan(subscriptions, contracts: dict, day: date):
     return drafts, moves, again
 
 
-ADDRESS = ("name", "legal_name", "street", "postal_code", "city", "country")
-
-
 def subscriptions_bill_due(contract_ids, day: date, *, now=None):
     """Bill the earliest due period of every due subscription of these contracts
     (one pass; the caller locks the contracts and owns the transaction). Returns
     (invoice ids, line count, whether a period is still due)."""
-    from collections import namedtuple
-
     now = now or timezone.now()
-    Row = namedtuple(
-        "Row",
-        "pk contract_id next_billing_on billing_period end_on period_amount "
-        "tax_rate quantity contract_line_id description start_on",
-    )
     subscriptions = [
-        Row(*values)
+        DueSubscription(*values)
         for values in billable_subscriptions(day)
         .filter(contract_id__in=id_list(contract_ids))
         .order_by("contract_id", "next_billing_on", "pk")

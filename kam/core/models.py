@@ -1,3 +1,4 @@
+import functools
 import secrets
 import uuid
 from email.utils import make_msgid
@@ -111,6 +112,7 @@ class StatusEvent(KeepsMessages):
         return self.shown("comment")
 
     @classmethod
+    @functools.cache
     def _subject(cls):
         return next(
             f

@@ -16,7 +16,9 @@ Oscar's set_status):
 from collections.abc import Iterable
 
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 
+from kam.core.bulk import history_snapshot
 from kam.core.exceptions import ApplicationError
 
 
@@ -80,10 +82,6 @@ def transition_bulk(
     records events) and, with `history_reason`, one history row per moved row.
     The caller has locked the rows (lock_all) and owns the transaction. Returns
     the moved ids."""
-    from django.utils import timezone
-
-    from kam.core.bulk import history_snapshot
-
     moves = list(moves)
     for _pk, source, target in moves:
         if target not in model.TRANSITIONS.get(source, ()):

@@ -6,6 +6,7 @@ Every step re-checks its condition on the locked rows, so a second run (or a
 second worker) finds nothing left to do.
 """
 
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,7 +27,6 @@ from catalog.selectors import sale_prices
 from contracts.models import (
     Contract,
     ContractLine,
-    Subscription,
 )
 from contracts.services import billing, nightly
 from contracts.services import contracts as contract_services
@@ -34,10 +34,7 @@ from kam.core import services as core_services
 from kam.core.dates import local_datetime, show_date
 from renewals.models import Churn, RenewalConfig
 
-ACTIVE = Subscription.Status.ACTIVE
-TRIAL = Subscription.Status.TRIAL
 RUNNING = Contract.RUNNING
-REASON = "nightly renewal job"
 
 
 @dataclass
@@ -120,7 +117,7 @@ def renew(ids: list[int], day: date, config: RenewalConfig) -> Result:
     result = Result()
     prices = None
     if config.pricing != RenewalConfig.Pricing.CONTRACT:
-        prices = lambda pks: _new_prices(pks, config)  # noqa: E731
+        prices = functools.partial(_new_prices, config=config)
     result.counts["renewed"], result.term_ids = nightly.contracts_renew(
         ids, day, prices=prices
     )
