@@ -7,4 +7,7 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights and account planning")
 
     def ready(self):
-        from insights import panels  # noqa: F401 (registers the 360 panel)
+        from insights import (
+            panels,  # noqa: F401 (registers the 360 panel)
+            reports,  # noqa: F401 (registers the reports)
+        )

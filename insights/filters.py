@@ -4,6 +4,7 @@ The choices only offer what the user may see: a manager their teams and their
 KAMs, a KAM themselves; customer services and administrators everything.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -134,12 +135,20 @@ def last_twelve_months(today: date | None = None) -> tuple[date, date]:
     return today - relativedelta(years=1) + timedelta(days=1), today
 
 
-def report_scope(request, *, default: tuple[date, date] | None = None) -> Scope:
-    """Read the filter from the query string; invalid input keeps the defaults."""
-    start, end = default or last_twelve_months()
+def report_scope(
+    *,
+    user: User,
+    params: Mapping[str, str] | None = None,
+    default: tuple[date, date] | None = None,
+    today: date | None = None,
+) -> Scope:
+    """The accounts and period a report covers for `user`, read from `params` (a
+    page's query string or an export's stored filter); invalid input keeps the
+    defaults (`default`, else the twelve months up to `today`)."""
+    start, end = default or last_twelve_months(today)
     form = ReportFilter(
-        request.GET or None,
-        user=request.user,
+        params or None,
+        user=user,
         default_start=start,
         default_end=end,
     )
@@ -147,9 +156,9 @@ def report_scope(request, *, default: tuple[date, date] | None = None) -> Scope:
     if form.is_bound and form.is_valid():
         team, kam = form.cleaned_data["team"], form.cleaned_data["kam"]
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    accounts = account_list_for_user(user=request.user)
+    accounts = account_list_for_user(user=user)
     if team:
         accounts = accounts.filter(owner__team=team)
     if kam:
         accounts = accounts.filter(owner=kam)
-    return Scope(request.user, accounts, team, kam, start, end, form)
+    return Scope(user, accounts, team, kam, start, end, form)

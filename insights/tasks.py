@@ -1,15 +1,15 @@
 from celery import shared_task
+from django.utils import timezone
 
-from insights.services.affinity import affinity_recompute
-from insights.services.health import health_recompute
-from insights.services.upsell import upsell_recompute
+from kam.core.reports import registered_reports
 
 
 @shared_task
 def insights_recompute_task() -> dict:
-    """Recompute the upsell affinities, volume benchmarks, upsell rows and health
-    scores."""
-    result = affinity_recompute()
-    result["upsell_items"] = upsell_recompute()
-    result["health_scores"] = health_recompute()
+    """The nightly work the reports read: upsell affinities, volume benchmarks and
+    rows (the upsell report), health scores (the health report)."""
+    today = timezone.localdate()
+    result = {}
+    for report in registered_reports():
+        result.update(report.precompute(today=today))
     return result

@@ -1,8 +1,10 @@
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import routers, serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
@@ -45,9 +47,23 @@ router.register("subscriptions", SubscriptionViewSet, basename="subscription")
 router.register("invoices", InvoiceViewSet, basename="invoice")
 
 
+class TokenRequestSerializer(AuthTokenSerializer):
+    # a name longer than any user's is refused before it is looked up (and
+    # before django-axes records the failed attempt in a 255-character column)
+    username = serializers.CharField(
+        label=gettext_lazy("Username"), max_length=150, write_only=True
+    )
+    password = serializers.CharField(
+        label=gettext_lazy("Password"), max_length=4096, write_only=True,
+        trim_whitespace=False, style={"input_type": "password"},
+    )  # fmt: skip
+
+
 class TokenView(ObtainAuthToken):
     """A token for a username and password, locked out after repeated failures
     just like the login page (django-axes counts both alike)."""
+
+    serializer_class = TokenRequestSerializer
 
     @extend_schema(
         responses={

@@ -3,9 +3,9 @@ upsell report: 350,000 rows, about 40 s) is too long for a request. The page ask
 for it, a worker writes it with its progress on the row, and the user downloads it
 from the export's page, where the progress shows meanwhile.
 
-The worker asks the report's own view for the workbook, as the user and with the
-filters and language they chose, so the export has what the page has and what the
-user may see, nothing more.
+The worker builds the report object the page builds (`kam.core.reports`, by the
+export's report key), as the user and with the filter and language they chose, so
+the export has what the page has and what the user may see, nothing more.
 """
 
 import contextlib
@@ -17,26 +17,32 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.test import RequestFactory
-from django.urls import resolve
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kam.core.models import Export, export_upload_to
 from kam.core.queueing import enqueue, enqueue_on_commit
+from kam.core.reports import report_class
 
 logger = logging.getLogger(__name__)
 STALE_RUNNING = timedelta(minutes=10)  # no progress for this long: the worker died
 
 
 @transaction.atomic
-def export_request(*, user, title: str, path: str, filename: str) -> Export:
-    """Ask for a report's workbook; a worker writes it once this commits."""
+def export_request(
+    *, user, title: str, report: str, params: dict, path: str, filename: str
+) -> Export:
+    """Ask for the workbook of the report `report` (its key) with the filter
+    `params`; a worker writes it once this commits. `path` is the page it came
+    from, linked from the export's page."""
     from kam.core.tasks import export_build_task
 
+    report_class(report)  # a report that exists, or LookupError
     export = Export.objects.create(
         user=user,
         title=title[:200],
+        report=report,
+        params={str(k): str(v) for k, v in params.items()},
         path=path,
         filename=filename[:200],
         language=translation.get_language() or settings.LANGUAGE_CODE,
@@ -89,26 +95,13 @@ def export_build(*, export_id: int) -> Export | None:
 
 
 def _write(export: Export, out, progress) -> tuple[int, int]:
-    """Ask the report's view for its sheets as the export's user; write them."""
+    """Build the report as the export's user, with its filter; write its sheets."""
     from kam.core.spreadsheets import write_workbook
 
-    request = RequestFactory().get(export.path)
-    request.user = export.user
-    request.htmx = False
-    request.session = {}
-    found = {}
-
-    def sheets_ready(sheets):
-        Export.objects.filter(pk=export.pk).update(sheets_total=len(sheets))
-        found["rows"] = write_workbook(sheets, out, progress=progress)
-        found["sheets"] = len(sheets)
-
-    request.export_sheets = sheets_ready
-    match = resolve(request.path_info)
-    response = match.func(request, *match.args, **match.kwargs)
-    if "rows" not in found:
-        raise RuntimeError(f"the report answered {response.status_code}, no workbook")
-    return found["rows"], found["sheets"]
+    report = report_class(export.report)(user=export.user, params=export.params)
+    sheets = report.sheets()
+    Export.objects.filter(pk=export.pk).update(sheets_total=len(sheets))
+    return write_workbook(sheets, out, progress=progress), len(sheets)
 
 
 def _remove_files(export: Export, *, folder_too: bool = False) -> None:

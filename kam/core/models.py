@@ -392,7 +392,10 @@ class Export(TimeStampedModel):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="exports")
     title = models.CharField(_("report"), max_length=200)
-    # the report's URL with its filters, asked for again by the worker
+    # the report (its key in kam.core.reports) and its filter, built by the worker
+    report = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    # the report's page with its filter, linked from the export's page
     path = models.CharField(max_length=2000)
     language = models.CharField(max_length=10)
     filename = models.CharField(max_length=200)

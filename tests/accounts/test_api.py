@@ -19,6 +19,19 @@ def test_token_is_issued_for_valid_credentials_only(client, cast):
     assert me.json()["username"] == "kam"
 
 
+def test_a_name_longer_than_any_users_is_refused_before_it_is_looked_up(client):
+    """Found by the API fuzzer: a 300-character name was a 500 (django-axes could
+    not store the failed attempt)."""
+    from axes.models import AccessAttempt
+
+    answer = client.post(
+        "/api/v1/auth/token/", {"username": "ü" * 300, "password": "x"}
+    )
+    assert answer.status_code == 400
+    assert "150 characters" in answer.json()["username"][0]
+    assert not AccessAttempt.objects.exists()
+
+
 def test_contact_crud_through_the_api(client, cast):
     account = AccountFactory(owner=cast.kam)
     client.force_login(cast.kam)

@@ -145,15 +145,18 @@ def test_building_twice_writes_once(client, cast, django_capture_on_commit_callb
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", [UPSELL_XLSX, "/?format=xlsx"])
 def test_an_export_that_cannot_be_written_fails_cleanly(client, cast, path):
+    # the upsell report, its user deactivated since; a report no longer known
+    report = "upsell" if path == UPSELL_XLSX else "home"
     export = Export.objects.create(user=cast.manager, title="Upsell", path=path,
-                                   filename="upsell", language="en")  # fmt: skip
+                                   report=report, filename="upsell",
+                                   language="en")  # fmt: skip
     if path == UPSELL_XLSX:  # deactivated after asking
         type(cast.manager).objects.filter(pk=cast.manager.pk).update(is_active=False)
     exports.export_build(export_id=export.pk)
     export.refresh_from_db()
     assert export.status == Export.Status.FAILED
     assert not export.file
-    expected = "deactivated" if path == UPSELL_XLSX else "answered 200, no workbook"
+    expected = "deactivated" if path == UPSELL_XLSX else "no report 'home'"
     assert expected in export.error
     assert Notification.objects.get(user=cast.manager).title == (
         "Your export “Upsell” failed."
@@ -175,7 +178,7 @@ def test_the_sweep_requeues_stuck_exports_and_removes_old_ones(cast, settings):
 
     def made(status, *, age):
         export = Export.objects.create(user=cast.manager, title="Upsell",
-                                       path=UPSELL_XLSX, filename="upsell",
+                                       path=UPSELL_XLSX, report="upsell", filename="upsell",
                                        language="en", status=status)  # fmt: skip
         Export.objects.filter(pk=export.pk).update(
             created_at=now - age, updated_at=now - age
@@ -205,7 +208,7 @@ def test_the_sweep_requeues_stuck_exports_and_removes_old_ones(cast, settings):
 def test_a_rebuild_removes_what_a_killed_worker_left(cast):
     build_segment(cast)
     export = Export.objects.create(user=cast.manager, title="Upsell", path=UPSELL_XLSX,
-                                   filename="upsell", language="en")  # fmt: skip
+                                   report="upsell", filename="upsell", language="en")  # fmt: skip
     # a worker saved the workbook, then was killed before marking the export done
     storage = export.file.storage
     left = storage.save(f"exports/{export.pk}/upsell.xlsx", io.BytesIO(b"partial"))
@@ -226,7 +229,7 @@ def test_a_rebuild_removes_what_a_killed_worker_left(cast):
 def test_a_real_worker_writes_the_workbook(celery_worker, cast):
     build_segment(cast)
     export = Export.objects.create(user=cast.manager, title="Upsell", path=UPSELL_XLSX,
-                                   filename="upsell", language="de")  # fmt: skip
+                                   report="upsell", filename="upsell", language="de")  # fmt: skip
     export_build_task.delay(export.pk)
     assert wait_for(lambda: Export.objects.get(pk=export.pk).finished)
     export.refresh_from_db()
@@ -238,3 +241,40 @@ def test_a_real_worker_writes_the_workbook(celery_worker, cast):
     assert len(book.sheetnames) == 6
     note = Notification.objects.get(user=cast.manager)
     assert note.title == "Ihr Export „Upsell“ ist fertig."
+
+
+@pytest.mark.django_db
+def test_the_export_keeps_the_report_and_its_filter(
+    client, cast, django_capture_on_commit_callbacks
+):
+    """The worker builds the report object from the stored key and filter: a KAM
+    filter on the page is the workbook's filter too."""
+    segment = build_segment(cast)
+    client.force_login(cast.manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(
+            reverse("insights:upsell"), {"kam": str(cast.kam2.pk), "format": "xlsx"}
+        )
+    export = Export.objects.get()
+    assert (export.report, export.params) == ("upsell", {"kam": str(cast.kam2.pk)})
+    assert export.report_url == f"/insights/upsell/?kam={cast.kam2.pk}"
+    assert response.url == export.get_absolute_url()
+    book = load_workbook(export.file.path)
+    names = {row[0].value for row in book["Whitespace"].iter_rows(min_row=2)}
+    assert names == {a.name for a in segment["acc"] if a.owner_id == cast.kam2.pk}
+    assert names  # Beta Medien, Epsilon Books
+
+
+def test_no_production_code_builds_a_request():
+    """Reports are objects: nothing outside the tests fakes a request to ask a view."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if not {"tests", ".venv", "var", "node_modules", "bench"}
+        & set(path.relative_to(root).parts)
+        and "RequestFactory" in path.read_text(encoding="utf-8")
+    ]
+    assert found == []

@@ -109,7 +109,7 @@ def build_world(owner, at: int) -> Account:
                           kind=FeedbackItem.Kind.values[0], title="Needs SSO")  # fmt: skip
     Churn.objects.create(account=account, contract=Contract.objects.get(pk=at),
                          lost_on=timezone.localdate(), currency="EUR")  # fmt: skip
-    export = Export.objects.create(user=owner, title="Upsell", filename="upsell",
+    export = Export.objects.create(user=owner, title="Upsell", filename="upsell", report="upsell",
                                    path="/insights/upsell/?format=xlsx", language="en",
                                    status=Export.Status.DONE)  # fmt: skip
     export.file.save("upsell.xlsx", ContentFile(b"PK\x03\x04 workbook"))

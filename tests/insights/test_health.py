@@ -93,15 +93,11 @@ def test_nightly_scores_and_early_warning(cast):
     )
     from insights.filters import report_scope
 
-    class R:
-        user, GET = cast.manager, {}
-
-    fallen = early_warnings(report_scope(R()).accounts, today=today)
+    fallen = early_warnings(report_scope(user=cast.manager).accounts, today=today)
     assert [a.name for a in fallen] == ["Falling"]
     assert fallen[0].change == -15
     # another team sees nothing of it
-    R.user = cast.manager2
-    assert early_warnings(report_scope(R()).accounts, today=today) == []
+    assert early_warnings(report_scope(user=cast.manager2).accounts, today=today) == []
 
 
 def test_voice_rules_change_nothing_on_bad_input(cast):

@@ -16,11 +16,6 @@ TODAY = date(2026, 11, 23)
 S = Offer.Status
 
 
-class _Request:
-    def __init__(self, user, params=None):
-        self.user, self.GET = user, params or {}
-
-
 def at(*args):
     return timezone.make_aware(datetime(*args))
 
@@ -78,7 +73,7 @@ def offers(cast):
 
 def test_pipeline_numbers_by_hand(offers, cast):
     scope = report_scope(
-        _Request(cast.manager, {"start": "2026-01-01", "end": "2026-11-23"})
+        user=cast.manager, params={"start": "2026-01-01", "end": "2026-11-23"}
     )
     data = pipeline_report(scope, today=TODAY)
     counts = {r["status"]: (r["count"], r["value"]) for r in data["statuses"]}

@@ -14,11 +14,6 @@ from tests.insights.helpers import contract
 pytestmark = pytest.mark.django_db
 
 
-class _Request:
-    def __init__(self, user, params=None):
-        self.user, self.GET = user, params or {}
-
-
 @pytest.fixture
 def history(cast):
     """4 customers on 1 Jan 2025, one lost in 2025 (won back); 2 customers on
@@ -42,8 +37,9 @@ def history(cast):
 
 
 def test_loss_and_winback_rates_by_hand(history, cast):
-    scope = report_scope(_Request(cast.manager, {"start": "2024-01-01",
-                                                 "end": "2026-11-23"}))  # fmt: skip
+    scope = report_scope(
+        user=cast.manager, params={"start": "2024-01-01", "end": "2026-11-23"}
+    )
     rows = {r["year"]: r for r in lost_customers_by_year(scope, last_year=2026)}
     assert sorted(rows) == [2024, 2025, 2026]
     assert (rows[2024]["customers"], rows[2024]["lost"]) == (0, 0)

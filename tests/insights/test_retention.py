@@ -31,13 +31,8 @@ def _on_today(time_machine, settings):
 ENDED = Contract.Status.ENDED
 
 
-class _Request:
-    def __init__(self, user, params=None):
-        self.user, self.GET = user, params or {}
-
-
 def scope_for(user, start="2025-11-24", end="2026-11-23", **params):
-    return report_scope(_Request(user, {"start": start, "end": end, **params}))
+    return report_scope(user=user, params={"start": start, "end": end, **params})
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from django.db.models import Q
 
 from accounts.models import Contact
 from insights.filters import report_scope
-from tests.insights.test_upsell import _Request
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,7 @@ def _accounts_kept(scope) -> set[str]:
 
 
 def test_every_account_needs_no_condition(segment, cast):
-    scope = report_scope(_Request(cast.admin))
+    scope = report_scope(user=cast.admin)
     assert scope.is_everything
     assert scope.of_accounts() == Q()
     assert _accounts_kept(scope) == NORTH | SOUTH
@@ -38,7 +37,7 @@ def test_every_account_needs_no_condition(segment, cast):
     ],
 )
 def test_a_restricted_selection_keeps_only_its_accounts(segment, cast, who, expected):
-    scope = report_scope(_Request(getattr(cast, who)))
+    scope = report_scope(user=getattr(cast, who))
     assert not scope.is_everything
     assert _accounts_kept(scope) == expected
     # through another relation's path too (the path is the caller's to name)
@@ -50,9 +49,9 @@ def test_a_restricted_selection_keeps_only_its_accounts(segment, cast, who, expe
 
 def test_team_filter_of_an_administrator_filters(segment, cast):
     team = cast.kam.team
-    scope = report_scope(_Request(cast.admin, {"team": str(team.pk)}))
+    scope = report_scope(user=cast.admin, params={"team": str(team.pk)})
     assert not scope.is_everything
     assert _accounts_kept(scope) == NORTH
     assert {a.owner.team_id for a in scope.accounts} == {team.pk}
-    south = report_scope(_Request(cast.admin, {"team": str(cast.kam3.team.pk)}))
+    south = report_scope(user=cast.admin, params={"team": str(cast.kam3.team.pk)})
     assert _accounts_kept(south) == SOUTH

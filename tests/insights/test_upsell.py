@@ -17,15 +17,10 @@ from tests.insights.helpers import page_queries, subscribe
 pytestmark = pytest.mark.django_db
 
 
-class _Request:
-    def __init__(self, user, params=None):
-        self.user, self.GET = user, params or {}
-
-
 def report_for(user, **params):
     from insights.filters import report_scope
 
-    return upsell_report(report_scope(_Request(user, params)), today=TODAY)
+    return upsell_report(report_scope(user=user, params=params), today=TODAY)
 
 
 def test_affinity_support_confidence_lift_by_hand(segment):
