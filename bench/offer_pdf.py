@@ -34,7 +34,8 @@ def main():
     from accounts.models import Account, Contact
     from catalog.models import Product, ProductFamily, ProductPrice
     from kam.core.models import User
-    from offers import services
+    from offers.services import building as offer_building
+    from offers.services import documents as offer_documents
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
@@ -64,7 +65,7 @@ def main():
                 product=product, currency="EUR", list_price=Decimal("120.00") + i
             )
             products.append(product)
-        offer = services.offer_create(
+        offer = offer_building.offer_create(
             account=account,
             contact=contact,
             actor=user,
@@ -74,20 +75,20 @@ def main():
         )
         for n, option in enumerate(offer.options.all(), start=1):
             for product in products[: args.step * (n + 1)]:
-                services.line_add(
+                offer_building.line_add(
                     option=option,
                     actor=user,
                     product=product,
                     quantity=Decimal(n * 3),
                     discount_percent=Decimal(n * 2),
                 )
-    pdf = services.offer_pdf(offer)
+    pdf = offer_documents.offer_pdf(offer)
     info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True)
     pages = int(info.stdout.decode().split("Pages:")[1].split()[0])
     timings = []
     for _ in range(args.runs):
         start = time.perf_counter()
-        services.offer_pdf(offer)
+        offer_documents.offer_pdf(offer)
         timings.append((time.perf_counter() - start) * 1000)
     result = {
         "benchmark": "offer_pdf",

@@ -34,7 +34,7 @@ def build(n: int):
 
     from accounts.models import Account, Contact
     from kam.core.roles import Role
-    from offers import services
+    from offers.services import building as offer_building
     from tests.contracts.helpers import product
     from tests.factories import make_user
     from tests.offers.helpers import ensure_defaults
@@ -49,11 +49,11 @@ def build(n: int):
         contact = Contact.objects.create(account=account, first_name="Vera",
                                          last_name=f"Meier {i}",
                                          email=f"buyer{i}@customer.example")  # fmt: skip
-        offer = services.offer_create(
+        offer = offer_building.offer_create(
             account=account, contact=contact, actor=kam, title=f"Seats {i}",
             valid_until=timezone.localdate() + timedelta(days=30),
         )  # fmt: skip
-        services.line_add(option=offer.options.get(), actor=kam, product=seat,
+        offer_building.line_add(option=offer.options.get(), actor=kam, product=seat,
                           quantity=Decimal(10))  # fmt: skip
         offers.append(offer)
     return kam, offers
@@ -62,13 +62,13 @@ def build(n: int):
 def send_all(kam, offers) -> list[float]:
     from django.db import transaction
 
-    from offers import services
+    from offers.services import sending as offer_sending
 
     timings = []
     for i, offer in enumerate(offers, 1):
         started = time.perf_counter()
         with transaction.atomic():
-            services.offer_send(offer=offer, actor=kam)
+            offer_sending.offer_send(offer=offer, actor=kam)
         timings.append(time.perf_counter() - started)
         if i % 100 == 0:
             print(f"  sent {i}/{len(offers)} offers", flush=True)

@@ -47,9 +47,11 @@ def build(n: int, lines: int):
     from accounts.models import Account, Contact
     from catalog.models import Product, ProductFamily, ProductPrice
     from contracts.models import Contract, ContractLine, ContractTerm, Subscription
-    from contracts.services import acceptance, contracts
+    from contracts.services import acceptance, lifecycle
+    from contracts.services import signing as contract_signing
     from kam.core.models import User
-    from offers import services as offer_services
+    from offers.services import building as offer_building
+    from offers.services import sending as offer_sending
 
     with transaction.atomic():
         kam = User.objects.create_user(
@@ -63,7 +65,7 @@ def build(n: int, lines: int):
             account=account, last_name="Reader", email="r@bench.example"
         )
         family = ProductFamily.objects.create(code="f", name="Family")
-        offer = offer_services.offer_create(
+        offer = offer_building.offer_create(
             account=account, contact=contact, actor=kam, title="Seats",
             start_on=timezone.localdate(),
         )  # fmt: skip
@@ -75,16 +77,18 @@ def build(n: int, lines: int):
             ProductPrice.objects.create(
                 product=product, currency="EUR", list_price=Decimal("360.00")
             )
-            offer_services.line_add(
+            offer_building.line_add(
                 option=offer.options.get(), actor=kam, product=product,
                 quantity=Decimal(5),
             )  # fmt: skip
-        offer_services.offer_send(offer=offer, actor=kam)
+        offer_sending.offer_send(offer=offer, actor=kam)
         acceptance.offer_accept(offer=offer, option=offer.options.get(), name="Buyer")
         contract = Contract.objects.get(offer=offer)
-        contract = contracts.contract_send(contract=contract)
-        contract = contracts.contract_sign(contract=contract, name="B", agreed=True)
-        contract = contracts.contract_finalize(contract=contract, actor=kam)
+        contract = contract_signing.contract_send(contract=contract)
+        contract = contract_signing.contract_sign(
+            contract=contract, name="B", agreed=True
+        )
+        contract = lifecycle.contract_finalize(contract=contract, actor=kam)
     template = Contract.objects.get(pk=contract.pk)
     end = template.end_on
     # n copies: accounts (one per 5 contracts), contracts, lines, subscriptions, terms

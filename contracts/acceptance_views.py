@@ -15,9 +15,10 @@ from contracts.services import acceptance
 from kam.core.exceptions import ApplicationError
 from kam.core.middleware import client_ip
 from offers import selectors
-from offers import services as offer_services
 from offers.forms import AcceptForm, DeclineForm, PhoneAcceptForm
 from offers.models import Offer
+from offers.services import answers as offer_answers
+from offers.services import tokens as offer_tokens
 
 
 @login_required
@@ -46,7 +47,7 @@ def offer_phone_accept(request, pk):
 
 
 def accept(request, token):
-    offer = offer_services.offer_for_token(token)
+    offer = offer_tokens.offer_for_token(token)
     if offer is None:
         raise Http404
     gone = offer.status in (Offer.Status.EXPIRED, Offer.Status.SUPERSEDED) or (
@@ -66,7 +67,7 @@ def accept(request, token):
         if request.method == "POST" and offer.status == Offer.Status.SENT:
             try:
                 if "decline" in request.POST and decline.is_valid():
-                    offer_services.offer_decline(
+                    offer_answers.offer_decline(
                         offer=offer,
                         reason=decline.cleaned_data["reason"],
                         ip=client_ip(request),

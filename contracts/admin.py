@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts import selectors
+from contracts import selectors as contract_selectors
 from contracts.forms import ReasonForm, SignedScanForm
 from contracts.models import (
     Contract,
@@ -27,7 +28,8 @@ from contracts.models import (
     InvoiceLine,
     Subscription,
 )
-from contracts.services import billing, contracts
+from contracts.services import billing, lifecycle
+from contracts.services import signing as contract_signing
 from kam.core.admin import FrozenAdmin
 from kam.core.dates import show_date
 from kam.core.exceptions import ApplicationError
@@ -241,7 +243,7 @@ class ContractAdmin(FrozenAdmin):
         return [f for f in fields if f not in EDITABLE_BEFORE_FINALIZE]
 
     def save_model(self, request, obj, form, change):
-        contracts.contract_update_terms(
+        lifecycle.contract_update_terms(
             contract=obj,
             actor=request.user,
             **{f: form.cleaned_data[f] for f in EDITABLE_BEFORE_FINALIZE},
@@ -252,7 +254,7 @@ class ContractAdmin(FrozenAdmin):
 
     @admin.display(description=gettext_lazy("Data checks"))
     def checklist(self, obj):
-        checks = contracts.contract_checks(obj)
+        checks = contract_selectors.contract_checks(obj)
         return format_html(
             '<ul class="contract-checks">{}</ul>',
             format_html_join(
@@ -286,7 +288,7 @@ class ContractAdmin(FrozenAdmin):
         for contract in queryset.order_by("pk"):
             self._run(
                 request,
-                lambda c=contract: contracts.contract_finalize(
+                lambda c=contract: lifecycle.contract_finalize(
                     contract=c, actor=request.user
                 ),
                 _("%(number)s finalized.") % {"number": contract.number},
@@ -371,7 +373,7 @@ class ContractAdmin(FrozenAdmin):
             and form.is_valid()
             and run_service(
                 form,
-                contracts.contract_mark_signed,
+                contract_signing.contract_mark_signed,
                 contract=contract,
                 actor=request.user,
                 signer_name=form.cleaned_data["signer_name"],
@@ -398,7 +400,7 @@ class ContractAdmin(FrozenAdmin):
             and form.is_valid()
             and run_service(
                 form,
-                contracts.contract_cancel,
+                lifecycle.contract_cancel,
                 contract=contract,
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
@@ -419,7 +421,7 @@ class ContractAdmin(FrozenAdmin):
         if request.method == "POST":
             self._run(
                 request,
-                lambda: contracts.contract_finalize(
+                lambda: lifecycle.contract_finalize(
                     contract=contract, actor=request.user
                 ),
                 _("%(number)s finalized.") % {"number": contract.number},
@@ -432,7 +434,7 @@ class ContractAdmin(FrozenAdmin):
             _("Finalize %(n)s") % {"n": contract.number},
             _("Finalize: start subscriptions and invoice"),
         )
-        page.context_data["checks"] = contracts.contract_checks(contract)
+        page.context_data["checks"] = contract_selectors.contract_checks(contract)
         return page
 
 

@@ -15,9 +15,11 @@ from contracts.models import (
     InvoiceLine,
     Subscription,
 )
-from contracts.services import acceptance, billing, contracts
-from offers import services as offer_services
+from contracts.services import acceptance, billing, lifecycle, notice, terms
+from contracts.services import signing as contract_signing
 from offers.models import Offer
+from offers.services import building as offer_building
+from offers.services import sending as offer_sending
 
 # (title, contract steps, trial days, start in days)
 STORIES = [
@@ -61,7 +63,7 @@ STORIES = [
 def _move_term(contract: Contract, *, start_on, end_on) -> None:
     """Demo only: shift a finalized contract's term (and its subscriptions)."""
     contract.refresh_from_db()
-    cancel_by = contracts.cancel_by_date(
+    cancel_by = terms.cancel_by_date(
         end_on=end_on, notice_days=contract.notice_days, auto_renew=contract.auto_renew
     )
     Contract.objects.filter(pk=contract.pk).update(
@@ -127,7 +129,7 @@ def seed(ctx) -> None:
         if contact is None:
             continue
         kam = account.owner
-        offer = offer_services.offer_create(
+        offer = offer_building.offer_create(
             account=account,
             contact=contact,
             actor=kam,
@@ -136,10 +138,10 @@ def seed(ctx) -> None:
             start_on=today + timedelta(days=start_in),
         )
         option = offer.options.get()
-        offer_services.package_add(
+        offer_building.package_add(
             option=option, actor=kam, version=versions[len(title) % len(versions)]
         )
-        offer_services.offer_send(offer=offer, actor=kam)
+        offer_sending.offer_send(offer=offer, actor=kam)
         contract = acceptance.offer_accept(
             offer=offer,
             option=option,
@@ -149,7 +151,7 @@ def seed(ctx) -> None:
             actor=kam,
         )
         if trial_days:
-            contracts.contract_update_terms(
+            lifecycle.contract_update_terms(
                 contract=contract,
                 actor=cs,
                 trial_days=trial_days,
@@ -158,9 +160,9 @@ def seed(ctx) -> None:
             )
         for step in steps:
             if step == "send":
-                contracts.contract_send(contract=contract)
+                contract_signing.contract_send(contract=contract)
             elif step == "sign":
-                contracts.contract_sign(
+                contract_signing.contract_sign(
                     contract=contract,
                     name=str(contact),
                     title=contact.job_title,
@@ -169,7 +171,7 @@ def seed(ctx) -> None:
                     user_agent="Demo browser",
                 )
             elif step == "finalize":
-                contracts.contract_finalize(contract=contract, actor=cs)
+                lifecycle.contract_finalize(contract=contract, actor=cs)
             elif step == "paid":
                 for invoice in contract.invoices.all():
                     billing.invoice_send(invoice=invoice)
@@ -212,13 +214,13 @@ def seed(ctx) -> None:
                     end_on=today + timedelta(days=days),
                 )
             elif step == "notice":
-                contracts.contract_notice_receive(
+                notice.contract_notice_receive(
                     contract=contract,
                     actor=cs,
                     received_on=today,
                     reason="Consolidating suppliers after a merger",
                 )
             elif step == "cancel":
-                contracts.contract_cancel(
+                lifecycle.contract_cancel(
                     contract=contract, actor=cs, reason="Merged into the group contract"
                 )

@@ -4,11 +4,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from stdnum.eu import vat
 
 from accounts.selectors import convert
+from accounts.validators import EU_COUNTRIES
 from catalog.pricing import round_money
 from catalog.selectors import BASE_CURRENCY, exchange_rates, sale_prices
 from contracts.models import Contract, Invoice, Subscription
@@ -295,3 +299,173 @@ def renewal_diff(*, contract: Contract) -> dict:
         else None,
         "gone": [r for r in rows if r.no_longer_sold],
     }
+
+
+# --- before finalizing: what customer services check (reads only) ---------
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+def contract_checks(contract: Contract) -> list[Check]:
+    """The data checks customer services go through before finalizing."""
+    account = contract.account
+    checks = []
+    missing = [
+        label
+        for label, value in (
+            (_("street"), account.street),
+            (_("postal code"), account.postal_code),
+            (_("city"), account.city),
+            (_("country"), account.country),
+        )
+        if not value
+    ]
+    checks.append(
+        Check(
+            _("Billing address"),
+            not missing,
+            _("Missing on the account: %(fields)s.") % {"fields": ", ".join(missing)}
+            if missing
+            else "",
+        )
+    )
+    needs_vat = account.country in EU_COUNTRIES and (
+        account.country != settings.KAM_HOME_COUNTRY
+    )
+    if not needs_vat:
+        checks.append(
+            Check(_("VAT id"), True, _("Not needed outside the EU or at home."))
+        )
+    elif not account.vat_id:
+        checks.append(
+            Check(
+                _("VAT id"),
+                False,
+                _(
+                    "An EU business customer outside %(home)s needs a VAT id for "
+                    "reverse charge."
+                )
+                % {"home": settings.KAM_HOME_COUNTRY},
+            )
+        )
+    else:
+        valid = vat.is_valid(account.vat_id)
+        checks.append(
+            Check(
+                _("VAT id"),
+                valid,
+                ""
+                if valid
+                else _("%(id)s is not a valid VAT id.") % {"id": account.vat_id},
+            )
+        )
+    checks.append(
+        Check(
+            _("Contact email"),
+            bool(contract.contact.email),
+            ""
+            if contract.contact.email
+            else _("%(name)s has no email address.") % {"name": contract.contact},
+        )
+    )
+    checks.append(_price_check(contract))
+    approval_ok = not contract.needs_approval or contract.approved_by_id is not None
+    checks.append(
+        Check(
+            _("Approval"),
+            approval_ok,
+            ""
+            if approval_ok
+            else _("The discount needed a Sales Manager's approval; none is on file."),
+        )
+    )
+    signature_ok = bool(contract.signed_at) and (
+        (
+            contract.signed_via == Contract.SignedVia.WEB
+            and contract.signed_sha256 == contract.pdf_sha256
+        )
+        or (
+            contract.signed_via == Contract.SignedVia.SCAN
+            and contract.signed_scan_id is not None
+        )
+    )
+    checks.append(
+        Check(
+            _("Signature"),
+            signature_ok,
+            ""
+            if signature_ok
+            else _("No signature yet: wait for the customer or upload a signed scan."),
+        )
+    )
+    return checks
+
+
+def _price_check(contract: Contract) -> Check:
+    """What will be billed equals what the customer accepted and signed: the same
+    lines with the same price units, and the same figures per billing period, per
+    year and for the term; once billing started, each subscription bills the
+    signed amount per period."""
+    if contract.option_id is None:
+        return Check(_("Prices"), True, _("No offer: nothing to compare."))
+    key = lambda line: (  # noqa: E731
+        line.product_id,
+        line.quantity,
+        line.unit_price,
+        line.discount_percent,
+        line.price_unit,
+        line.tax_rate,
+    )
+    offered = sorted(key(line) for line in contract.option.lines.all())
+    contracted = sorted(key(line) for line in contract.lines.all())
+    if offered != contracted:
+        return Check(
+            _("Prices"),
+            False,
+            _("The contract lines differ from the accepted option %(option)s.")
+            % {"option": contract.option.name},
+        )
+    signed = contract.option.figures()
+    billed = contract.figures()
+    pairs = [
+        (_("per billing period"), signed.period.gross, billed.period.gross),
+        (_("per year"), signed.year.gross, billed.year.gross),
+        (_("one-off"), signed.one_off.gross, billed.one_off.gross),
+        (_("for the term"), signed.term.gross, billed.term.gross),
+    ]
+    if signed.billing_period != billed.billing_period:
+        pairs.append(
+            (_("billing period"), signed.billing_period, billed.billing_period)
+        )
+    for name, was, now in pairs:
+        if was != now:
+            return Check(
+                _("Prices"),
+                False,
+                _("Billed %(what)s: %(billed)s, but %(signed)s was signed.")
+                % {"what": name, "billed": now, "signed": was},
+            )
+    per_line = {
+        figure.line.pk: figure.per_period
+        for figure in billed.lines
+        if figure.is_recurring
+    }
+    for subscription in contract.subscriptions.all():
+        expected = per_line.get(subscription.contract_line_id)
+        if expected is not None and subscription.period_amount != expected:
+            return Check(
+                _("Prices"),
+                False,
+                _("%(item)s bills %(billed)s a period, but %(signed)s was signed.")
+                % {
+                    "item": subscription.product.name,
+                    "billed": subscription.period_amount,
+                    "signed": expected,
+                },
+            )
+    return Check(_("Prices"), True)

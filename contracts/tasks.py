@@ -1,13 +1,14 @@
 from celery import shared_task
 
 from contracts.models import Contract, Invoice
-from contracts.services import billing, contracts
+from contracts.services import billing, trials
+from contracts.services import signing as contract_signing
 
 
 @shared_task(acks_late=True)
 def contract_send_task(contract_id: int) -> str:
     """Email a new contract with its PDF and signing link."""
-    contract = contracts.contract_send(contract=Contract(pk=contract_id))
+    contract = contract_signing.contract_send(contract=Contract(pk=contract_id))
     return contract.status
 
 
@@ -20,14 +21,14 @@ def invoice_send_task(invoice_id: int) -> str:
 @shared_task(acks_late=True)
 def unsent_requeue_task() -> int:
     """Queue again contracts and invoices left unsent by a broker outage."""
-    found = contracts.unsent_requeue()
+    found = contract_signing.unsent_requeue()
     return len(found["contracts"]) + len(found["invoices"])
 
 
 @shared_task(acks_late=True)
 def trial_reminders_task() -> int:
     """Remind KAMs and customers of trials that end soon."""
-    return contracts.trial_reminders()
+    return trials.trial_reminders()
 
 
 @shared_task(acks_late=True)

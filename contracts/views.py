@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contracts import selectors
+from contracts import selectors as contract_selectors
 from contracts.forms import NoticeForm, SignForm
 from contracts.models import Contract
-from contracts.services import contracts
+from contracts.services import lifecycle, notice
+from contracts.services import signing as contract_signing
 from kam.core.access import can_change
 from kam.core.dates import show_date
 from kam.core.exceptions import ApplicationError
@@ -29,7 +31,7 @@ def contract_detail(request, pk):
             "contract": contract,
             "lines": list(contract.lines.all()),
             "totals": contract.totals(),
-            "checks": contracts.contract_checks(contract),
+            "checks": contract_selectors.contract_checks(contract),
             "can_change": can_change(request.user, contract),
             "diff": selectors.renewal_diff(contract=contract)
             if contract.renewal_offer_id
@@ -51,7 +53,7 @@ def contract_notice(request, pk):
         and form.is_valid()
         and run_service(
             form,
-            contracts.contract_notice_receive,
+            notice.contract_notice_receive,
             contract=contract,
             actor=request.user,
             received_on=form.cleaned_data["received_on"],
@@ -80,7 +82,7 @@ def offer_from_contract(request, pk):
     if not can_change(request.user, contract):
         raise Http404
     try:
-        offer = contracts.offer_create_from_contract(
+        offer = lifecycle.offer_create_from_contract(
             contract=contract, actor=request.user
         )
     except ApplicationError as exc:
@@ -96,7 +98,7 @@ def offer_from_contract(request, pk):
 
 def sign(request, token):
     """The customer's signing page: no login, the signed token is the key."""
-    contract = contracts.contract_for_token(token)
+    contract = contract_signing.contract_for_token(token)
     if contract is None:
         raise Http404
     with translation.override(contract.language):
@@ -114,7 +116,7 @@ def sign(request, token):
             and form.is_valid()
             and run_service(
                 form,
-                contracts.contract_sign,
+                contract_signing.contract_sign,
                 contract=contract,
                 name=form.cleaned_data["name"],
                 title=form.cleaned_data["title"],
@@ -139,7 +141,7 @@ def sign(request, token):
 
 def sign_pdf(request, token):
     """The exact PDF that was sent (its SHA-256 is recorded with the signature)."""
-    contract = contracts.contract_for_token(token)
+    contract = contract_signing.contract_for_token(token)
     if contract is None or contract.document is None:
         raise Http404
     with contract.document.file.open("rb") as fh:

@@ -4,8 +4,9 @@ from rest_framework.exceptions import PermissionDenied
 from accounts.selectors import account_list_for_user, contact_list_for_user
 from kam.core.access import can_change
 from kam.core.drf import ModelSerializer
-from offers import selectors, services
+from offers import selectors
 from offers.models import Offer, OfferLine, OfferOption
+from offers.services import building as offer_building
 
 
 class LineSerializer(ModelSerializer):
@@ -81,9 +82,9 @@ class OfferSerializer(ModelSerializer):
         extra_kwargs = {
             "duration_months": {
                 "min_value": 1,
-                "max_value": services.MAX_DURATION_MONTHS,
+                "max_value": offer_building.MAX_DURATION_MONTHS,
                 "help_text": "The term in months, 1 to "
-                f"{services.MAX_DURATION_MONTHS}.",
+                f"{offer_building.MAX_DURATION_MONTHS}.",
             },
             "valid_until": {
                 "help_text": "Today or later: the customer answers until then."
@@ -137,6 +138,6 @@ class OfferViewSet(
             raise PermissionDenied
         names = data.pop("option_names", ["Standard"])
         data.pop("status", None)
-        serializer.instance = services.offer_create(
+        serializer.instance = offer_building.offer_create(
             account=account, actor=self.request.user, option_names=names, **data
         )

@@ -7,8 +7,12 @@ from django.utils import timezone
 
 from accounts.models import Account, Contact
 from catalog.models import PackageVersion
-from offers import services
 from offers.models import Offer
+from offers.services import answers as offer_answers
+from offers.services import approval as offer_approval
+from offers.services import building as offer_building
+from offers.services import sending as offer_sending
+from offers.services import tracking as offer_tracking
 
 # (title, statuses to walk through, option discount)
 STORIES = [
@@ -44,7 +48,7 @@ def seed(ctx) -> None:
         if contact is None:
             continue
         kam = account.owner
-        offer = services.offer_create(
+        offer = offer_building.offer_create(
             account=account,
             contact=contact,
             actor=kam,
@@ -53,48 +57,50 @@ def seed(ctx) -> None:
             option_names=["Standard", "Premium"],
         )
         standard, premium = offer.options.all()
-        services.package_add(option=standard, actor=kam, version=versions[0])
-        services.package_add(
+        offer_building.package_add(option=standard, actor=kam, version=versions[0])
+        offer_building.package_add(
             option=premium, actor=kam, version=versions[1 % len(versions)]
         )
         if discount:
             for line in premium.lines.all()[:1]:
-                services.line_update(line=line, actor=kam, discount_percent=discount)
+                offer_building.line_update(
+                    line=line, actor=kam, discount_percent=discount
+                )
         for step in steps:
             if step == "request":
-                services.offer_request_approval(offer=offer, actor=kam)
+                offer_approval.offer_request_approval(offer=offer, actor=kam)
             elif step == "approve":
-                services.offer_decide(
+                offer_approval.offer_decide(
                     offer=offer,
                     actor=manager,
                     approve=True,
                     comment="OK for a key account",
                 )
             elif step == "reject":
-                services.offer_decide(
+                offer_approval.offer_decide(
                     offer=offer,
                     actor=manager,
                     approve=False,
                     comment="Discount too high",
                 )
             elif step == "send":
-                if services.approval_reasons(offer):
-                    services.offer_request_approval(offer=offer, actor=kam)
-                    services.offer_decide(
+                if offer_approval.approval_reasons(offer):
+                    offer_approval.offer_request_approval(offer=offer, actor=kam)
+                    offer_approval.offer_decide(
                         offer=offer, actor=manager, approve=True, comment="OK"
                     )
-                services.offer_send(offer=offer, actor=kam)
+                offer_sending.offer_send(offer=offer, actor=kam)
             elif step == "decline":
-                services.offer_decline(
+                offer_answers.offer_decline(
                     offer=offer, reason="Budget frozen until spring", actor=kam
                 )
             elif step == "expire":
                 Offer.objects.filter(pk=offer.pk).update(
                     valid_until=today - timedelta(days=1)
                 )
-                services.offers_expire(today=today)
+                offer_answers.offers_expire(today=today)
             elif step == "revise":
-                services.offer_revise(offer=offer, actor=kam)
+                offer_answers.offer_revise(offer=offer, actor=kam)
     _seed_inbound_mail()
 
 
@@ -103,7 +109,7 @@ def _seed_inbound_mail() -> None:
     our e-mail, one from a known contact about nothing we sent."""
     sent = Offer.objects.filter(status=Offer.Status.SENT).order_by("pk").first()
     if sent is not None:
-        services.inbound_reply_apply(
+        offer_tracking.inbound_reply_apply(
             from_email="procurement@unknown-sender.example",
             subject=f"AW: {sent.label} – please cancel",
             text="Please cancel the offer and send the invoice to our new address.",
@@ -116,7 +122,7 @@ def _seed_inbound_mail() -> None:
         .first()
     )
     if contact is not None:
-        services.inbound_reply_apply(
+        offer_tracking.inbound_reply_apply(
             from_email=contact.email,
             subject="Seats for the new team",
             text="We are hiring 12 analysts in March. Could we talk about seats?",

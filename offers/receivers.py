@@ -4,12 +4,12 @@ from anymail.signals import inbound, tracking
 from django.dispatch import receiver
 
 from kam.core.signals import message_failed, message_sent
-from offers import services
+from offers.services import tracking as offer_tracking
 
 
 @receiver(tracking, dispatch_uid="kam-offers-tracking")
 def on_tracking(sender, event, esp_name, **kwargs):
-    services.tracking_apply(
+    offer_tracking.tracking_apply(
         event_id=event.event_id
         or f"{esp_name}:{event.message_id}:{event.event_type}:{event.timestamp}",
         provider_message_id=event.message_id or "",
@@ -20,18 +20,18 @@ def on_tracking(sender, event, esp_name, **kwargs):
 
 @receiver(message_sent, dispatch_uid="kam-offers-message-sent")
 def on_message_sent(sender, message, **kwargs):
-    services.delivery_from_outbox(message=message, failed=False)
+    offer_tracking.delivery_from_outbox(message=message, failed=False)
 
 
 @receiver(message_failed, dispatch_uid="kam-offers-message-failed")
 def on_message_failed(sender, message, **kwargs):
-    services.delivery_from_outbox(message=message, failed=True)
+    offer_tracking.delivery_from_outbox(message=message, failed=True)
 
 
 @receiver(inbound, dispatch_uid="kam-offers-inbound")
 def on_inbound(sender, event, esp_name, **kwargs):
     message = event.message
-    services.inbound_reply_apply(
+    offer_tracking.inbound_reply_apply(
         from_email=str(message.from_email.addr_spec) if message.from_email else "",
         subject=message.subject or "",
         text=message.text or "",

@@ -22,7 +22,7 @@ from kam.core.exceptions import ApplicationError
 from kam.core.forms import run_service
 from kam.core.roles import Role
 from kam.core.widgets import options_html
-from offers import placeholders, selectors, services
+from offers import placeholders, selectors
 from offers.forms import (
     DecisionForm,
     LineEditForm,
@@ -42,6 +42,14 @@ from offers.models import (
     OfferOption,
     OfferTemplate,
 )
+from offers.services import answers as offer_answers
+from offers.services import approval as offer_approval
+from offers.services import building as offer_building
+from offers.services import documents as offer_documents
+from offers.services import sending as offer_sending
+from offers.services import templates as offer_templates
+from offers.services import tokens as offer_tokens
+from offers.services import tracking as offer_tracking
 
 AGES = {"7": 7, "30": 30, "90": 90}
 
@@ -96,7 +104,7 @@ def offer_create(request, account_pk):
         ]
         offer = run_service(
             form,
-            services.offer_create,
+            offer_building.offer_create,
             account=account,
             contact=data["contact"],
             actor=request.user,
@@ -109,7 +117,7 @@ def offer_create(request, account_pk):
             if product_id and product_id.isdigit():
                 product = Product.objects.filter(pk=product_id, is_active=True).first()
                 if product:
-                    services.line_add(
+                    offer_building.line_add(
                         option=offer.options.first(),
                         actor=request.user,
                         product=product,
@@ -143,7 +151,7 @@ def offer_detail(request, pk):
     user = request.user
     can_decide = (
         offer.status == Offer.Status.PENDING_APPROVAL
-        and user.pk not in services.approval_excluded(offer)
+        and user.pk not in offer_approval.approval_excluded(offer)
         and (
             user.has_role(Role.ADMINISTRATOR)
             or (
@@ -160,13 +168,15 @@ def offer_detail(request, pk):
             "options": options,
             "can_change": can_change(user, offer),
             "can_decide": can_decide,
-            "reasons": services.approval_reasons(offer)
+            "reasons": offer_approval.approval_reasons(offer)
             if offer.is_editable
             else offer.approval_reasons,
             "send_form": SendForm(),
             "decision_form": DecisionForm(),
             "phone_form": PhoneAcceptForm(offer=offer),
-            "accept_url": request.build_absolute_uri(services.acceptance_path(offer))
+            "accept_url": request.build_absolute_uri(
+                offer_tokens.acceptance_path(offer)
+            )
             if offer.status == Offer.Status.SENT
             else "",
         },
@@ -185,7 +195,7 @@ def offer_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
         if run_service(
-            form, services.offer_update, offer=offer, actor=request.user, **data
+            form, offer_building.offer_update, offer=offer, actor=request.user, **data
         ):
             messages.success(request, _("Offer saved."))
             return redirect("offers:edit", pk=offer.pk)
@@ -211,7 +221,7 @@ def _editor_context(offer, **extra):
                 "number", "package__name"
             )
         ),
-        "reasons": services.approval_reasons(offer),
+        "reasons": offer_approval.approval_reasons(offer),
         **extra,
     }
 
@@ -231,7 +241,7 @@ def _options_fragment(request, offer, error=None, pending=None):
 def option_add(request, pk):
     offer = _offer_for_change(request, pk)
     try:
-        services.option_add(
+        offer_building.option_add(
             offer=offer, actor=request.user, name=request.POST.get("name", "")
         )
     except ApplicationError as exc:
@@ -245,7 +255,7 @@ def option_delete(request, pk, option_pk):
     offer = _offer_for_change(request, pk)
     option = get_object_or_404(OfferOption, pk=option_pk, offer=offer)
     try:
-        services.option_delete(option=option, actor=request.user)
+        offer_building.option_delete(option=option, actor=request.user)
     except ApplicationError as exc:
         return _options_fragment(request, offer, exc.message)
     return _options_fragment(request, offer)
@@ -260,7 +270,7 @@ def line_add(request, pk, option_pk):
         form = PackageForm(request.POST)
         if form.is_valid():
             try:
-                services.package_add(
+                offer_building.package_add(
                     option=option,
                     actor=request.user,
                     version=form.cleaned_data["version"],
@@ -272,7 +282,7 @@ def line_add(request, pk, option_pk):
         form = LineForm(request.POST)
         if form.is_valid():
             try:
-                services.line_add(
+                offer_building.line_add(
                     option=option, actor=request.user, **form.cleaned_data
                 )
             except ApplicationError as exc:
@@ -295,7 +305,7 @@ def line_update(request, pk, line_pk):
     )
     if request.POST.get("delete"):
         try:
-            services.line_delete(line=line, actor=request.user)
+            offer_building.line_delete(line=line, actor=request.user)
         except ApplicationError as exc:
             return _options_fragment(request, offer, exc.message)
         return _options_fragment(request, offer)
@@ -304,7 +314,7 @@ def line_update(request, pk, line_pk):
         errors = "; ".join(e for errs in form.errors.values() for e in errs)
         return _options_fragment(request, offer, errors)
     try:
-        services.line_update(line=line, actor=request.user, **form.cleaned_data)
+        offer_building.line_update(line=line, actor=request.user, **form.cleaned_data)
     except ApplicationError as exc:
         pending = None
         if exc.extra.get("field") == "price_reason":
@@ -328,7 +338,7 @@ def _act(request, offer, service, success, **kwargs):
 def offer_request_approval(request, pk):
     offer = _offer_for_change(request, pk)
     return _act(
-        request, offer, services.offer_request_approval, _("Approval requested.")
+        request, offer, offer_approval.offer_request_approval, _("Approval requested.")
     )
 
 
@@ -339,7 +349,7 @@ def offer_send(request, pk):
     form = SendForm(request.POST)
     days = [form.cleaned_data["follow_up_days"]] if form.is_valid() else [3]
     return _act(
-        request, offer, services.offer_send, _("Offer sent."), follow_up_days=days
+        request, offer, offer_sending.offer_send, _("Offer sent."), follow_up_days=days
     )
 
 
@@ -348,7 +358,7 @@ def offer_send(request, pk):
 def offer_revise(request, pk):
     offer = _offer_for_change(request, pk)
     try:
-        new = services.offer_revise(offer=offer, actor=request.user)
+        new = offer_answers.offer_revise(offer=offer, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(offer)
@@ -369,7 +379,7 @@ def offer_decide(request, pk):
     return _act(
         request,
         offer,
-        services.offer_decide,
+        offer_approval.offer_decide,
         _("Approved.") if approve else _("Rejected."),
         approve=approve,
         comment=comment,
@@ -379,7 +389,7 @@ def offer_decide(request, pk):
 @login_required
 def offer_pdf(request, pk):
     offer = selectors.offer_get_for_user(user=request.user, pk=pk)
-    pdf = services.offer_pdf(offer)
+    pdf = offer_documents.offer_pdf(offer)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="{offer.number}-{offer.revision}.pdf"'
@@ -396,13 +406,13 @@ def approval_queue(request):
     )
     rules = list(ApprovalRule.objects.filter(is_active=True))
     rates = exchange_rates()
-    admins = services.administrators()
+    admins = offer_approval.administrators()
     # what this user decides: never what they asked for or changed; administrators
     # see what went up to them
     rows = [
-        (o, services.approval_reasons(o, rules=rules, rates=rates), escalated)
+        (o, offer_approval.approval_reasons(o, rules=rules, rates=rates), escalated)
         for o in offers
-        for route, escalated in [services.approval_route(o, admins=admins)]
+        for route, escalated in [offer_approval.approval_route(o, admins=admins)]
         if request.user in route
     ]
     return render(request, "offers/approvals.html", {"rows": rows})
@@ -451,7 +461,7 @@ def inbox_decide(request, pk):
         messages.error(request, _("Choose whether to keep the mail or dismiss it."))
     else:
         try:
-            services.inbound_mail_decide(
+            offer_tracking.inbound_mail_decide(
                 mail=mail, actor=request.user, keep=decision == "keep"
             )
         except ApplicationError as exc:
@@ -472,7 +482,7 @@ def inbox_decide(request, pk):
 
 def accept_pdf(request, token):
     """The exact PDF that was sent (its SHA-256 is recorded with the answer)."""
-    offer = services.offer_for_token(token)
+    offer = offer_tokens.offer_for_token(token)
     if offer is None or offer.document is None:
         raise Http404
     with offer.document.file.open("rb") as fh:
@@ -496,7 +506,7 @@ def template_edit(request, pk):
     template = get_object_or_404(OfferTemplate, pk=pk)
     form = TemplateForm(request.POST or None, instance=template)
     if request.method == "POST" and form.is_valid():
-        services.offer_template_save(template=template, **form.cleaned_data)
+        offer_templates.offer_template_save(template=template, **form.cleaned_data)
         messages.success(request, _("Template saved."))
         return redirect("offers:templates")
     return render(

@@ -11,9 +11,9 @@ acceptance (a lost account won back) still listens to `offers.signals.offer_acce
 from django.db import transaction
 
 from contracts.models import Contract
-from contracts.services import contracts
-from offers import services as offer_services
+from contracts.services import lifecycle
 from offers.models import Offer, OfferOption
+from offers.services import answers as offer_answers
 
 
 @transaction.atomic
@@ -29,8 +29,8 @@ def offer_accept(
     actor=None,
 ) -> Contract:
     """Record the acceptance of one option and make the contract (each once)."""
-    offer = offer_services.offer_accept(
+    offer = offer_answers.offer_accept(
         offer=offer, option=option, name=name, title=title, ip=ip,
         user_agent=user_agent, channel=channel, actor=actor,
     )  # fmt: skip
-    return contracts.contract_create_from_offer(offer=offer, actor=actor)
+    return lifecycle.contract_create_from_offer(offer=offer, actor=actor)

@@ -17,13 +17,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.services import activity
 from catalog import pricing
-from contracts.models import (
-    Contract,
-    ContractLine,
-    Invoice,
-    InvoiceLine,
-    Subscription,
-)
+from contracts.models import Contract, ContractLine, Invoice, InvoiceLine, Subscription
 from kam.core import services as core_services
 from kam.core import state
 from kam.core.bulk import (

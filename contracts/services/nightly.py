@@ -17,7 +17,7 @@ from accounts.services import activity
 from catalog import pricing
 from catalog.pricing import HUNDRED, line_net
 from contracts.models import Contract, ContractLine, ContractTerm, Subscription
-from contracts.services.contracts import cancel_by_date
+from contracts.services.terms import cancel_by_date
 from kam.core.bulk import (
     db_datetime,
     history_snapshot,

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Account, TimelineEntry
-from contracts.services import contracts as contract_services
+from contracts.services import lifecycle
 from kam.core.exceptions import ApplicationError
 from kam.core.i18n import Later
 from offers.models import Offer
@@ -64,7 +64,7 @@ def winback_start(*, churn: Churn, actor) -> Offer:
         raise ApplicationError(
             _("There is no earlier contract to start from; make a new offer.")
         )
-    offer = contract_services.offer_create_from_contract(
+    offer = lifecycle.offer_create_from_contract(
         contract=churn.contract,
         actor=actor,
         reuse=False,

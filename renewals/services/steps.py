@@ -28,8 +28,7 @@ from contracts.models import (
     Contract,
     ContractLine,
 )
-from contracts.services import billing, nightly
-from contracts.services import contracts as contract_services
+from contracts.services import billing, lifecycle, nightly
 from kam.core import services as core_services
 from kam.core.dates import local_datetime, show_date
 from renewals.models import Churn, RenewalConfig
@@ -57,7 +56,7 @@ def start_due(day: date, after: int = 0) -> QuerySet:
 
 def start(ids: list[int], day: date, config: RenewalConfig) -> Result:
     result = Result()
-    result.counts["started"] = contract_services.contracts_start_due(today=day, pks=ids)
+    result.counts["started"] = lifecycle.contracts_start_due(today=day, pks=ids)
     return result
 
 
@@ -183,9 +182,7 @@ def offers(ids: list[int], day: date, config: RenewalConfig) -> Result:
     ):
         owner = contract.account.owner
         # the draft is the KAM's to check and send
-        offer = contract_services.offer_create_from_contract(
-            contract=contract, actor=owner
-        )
+        offer = lifecycle.offer_create_from_contract(contract=contract, actor=owner)
         todos.task_create(
             title=_("Renewal offer %(offer)s for %(account)s: check and send")
             % {"offer": offer.label, "account": contract.account.name},
@@ -227,7 +224,7 @@ def close_due(day: date, after: int = 0) -> QuerySet:
 def close(ids: list[int], day: date, config: RenewalConfig) -> Result:
     result = Result()
     arr = nightly.contracts_arr(ids)
-    closed = contract_services.contracts_end_due(today=day, pks=ids)
+    closed = lifecycle.contracts_end_due(today=day, pks=ids)
     result.counts["ended"] = len(closed["ended"])
     result.counts["renewed_by_offer"] = len(closed["renewed"])
     ended = closed["ended"]

@@ -125,7 +125,7 @@ def test_deleting_a_contact_that_an_offer_names_is_a_conflict(client, cast):
     offer, and nothing changes: not even the reporting line the delete first moves."""
     from datetime import timedelta
 
-    from offers.services import offer_create
+    from offers.services.building import offer_create
 
     account = AccountFactory(owner=cast.kam)
     contact = ContactFactory(account=account)

@@ -10,8 +10,9 @@ from django.utils import timezone
 from accounts.models import Account, Task
 from accounts.services import handoff, todos
 from contracts.models import Contract
-from contracts.services import acceptance, contracts
-from offers import services as offer_services
+from contracts.services import acceptance, lifecycle
+from contracts.services import signing as contract_signing
+from offers.services import sending as offer_sending
 from tests.contracts.helpers import contract_for
 
 pytestmark = pytest.mark.django_db
@@ -89,17 +90,19 @@ def test_a_renewal_contract_plans_no_check_ins(cast):
     account = contract.account
     Task.objects.filter(account=account).update(done_at=timezone.now())  # all done
     # the renewal offer of the contract is accepted, signed and finalized
-    offer = contracts.offer_create_from_contract(contract=contract, actor=cast.kam)
-    offer_services.offer_send(offer=offer, actor=cast.kam)
+    offer = lifecycle.offer_create_from_contract(contract=contract, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     acceptance.offer_accept(
         offer=offer, option=offer.options.get(), name="Buyer", ip="192.0.2.1"
     )
     renewal = Contract.objects.get(offer=offer)
     assert renewal.previous_id == contract.pk
-    renewal = contracts.contract_sign(
-        contract=contracts.contract_send(contract=renewal), name="Buyer", agreed=True
+    renewal = contract_signing.contract_sign(
+        contract=contract_signing.contract_send(contract=renewal),
+        name="Buyer",
+        agreed=True,
     )
-    contracts.contract_finalize(contract=renewal, actor=cast.cs)
+    lifecycle.contract_finalize(contract=renewal, actor=cast.cs)
     assert len(check_ins(account)) == 3  # the first contract's, nothing new
 
 

@@ -4,8 +4,9 @@ import pytest
 from django.core import mail
 
 from contracts.models import Contract
-from contracts.services import acceptance, contracts
-from offers import services as offer_services
+from contracts.services import acceptance
+from contracts.services import signing as contract_signing
+from offers.services import sending as offer_sending
 from tests.factories import PriceFactory, ProductFactory
 from tests.offers.conftest import media, offer, package, products  # noqa: F401
 
@@ -20,7 +21,7 @@ def accepted(cast, offer, django_capture_on_commit_callbacks):  # noqa: F811
     account.country = "DE"
     account.save()
     with django_capture_on_commit_callbacks(execute=True):
-        offer_services.offer_send(offer=offer, actor=cast.kam)
+        offer_sending.offer_send(offer=offer, actor=cast.kam)
     premium = offer.options.get(name="Premium")
     with django_capture_on_commit_callbacks(execute=True):
         acceptance.offer_accept(
@@ -32,7 +33,7 @@ def accepted(cast, offer, django_capture_on_commit_callbacks):  # noqa: F811
 
 @pytest.fixture
 def signed(accepted):
-    return contracts.contract_sign(
+    return contract_signing.contract_sign(
         contract=accepted,
         name="Vera Meier",
         title="CFO",

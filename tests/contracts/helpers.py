@@ -6,8 +6,11 @@ from decimal import Decimal
 from django.utils import timezone
 
 from contracts.models import Contract
-from contracts.services import acceptance, contracts
-from offers import services as offer_services
+from contracts.services import acceptance, lifecycle
+from contracts.services import signing as contract_signing
+from offers.services import approval as offer_approval
+from offers.services import building as offer_building
+from offers.services import sending as offer_sending
 from tests.factories import AccountFactory, ContactFactory, PriceFactory, ProductFactory
 
 
@@ -26,25 +29,29 @@ def contract_for(
         country="DE", legal_name="Hafen Medien GmbH",
     )  # fmt: skip
     contact = contact or ContactFactory(account=account, email="buyer@customer.example")
-    offer = offer_services.offer_create(
+    offer = offer_building.offer_create(
         account=account,
         contact=contact,
         actor=kam,
         title="Seats",
         valid_until=timezone.localdate() + timedelta(days=30),
     )
-    offer_services.line_add(
+    offer_building.line_add(
         option=offer.options.get(), actor=kam, product=product(), quantity=Decimal(5)
     )
-    offer_services.offer_send(offer=offer, actor=kam)
+    offer_sending.offer_send(offer=offer, actor=kam)
     acceptance.offer_accept(
         offer=offer, option=offer.options.get(), name="Buyer", ip="192.0.2.1"
     )
-    contract = contracts.contract_send(contract=Contract.objects.get(offer=offer))
+    contract = contract_signing.contract_send(
+        contract=Contract.objects.get(offer=offer)
+    )
     if sign:
-        contract = contracts.contract_sign(contract=contract, name="Buyer", agreed=True)
+        contract = contract_signing.contract_sign(
+            contract=contract, name="Buyer", agreed=True
+        )
     if finalize_by:
-        contract = contracts.contract_finalize(contract=contract, actor=finalize_by)
+        contract = lifecycle.contract_finalize(contract=contract, actor=finalize_by)
     return contract
 
 
@@ -69,7 +76,7 @@ def contract_with(
         country="DE", legal_name="Hafen Medien GmbH", currency=currency,
     )  # fmt: skip
     contact = ContactFactory(account=account, email="buyer@customer.example")
-    offer = offer_services.offer_create(
+    offer = offer_building.offer_create(
         account=account,
         contact=contact,
         actor=kam,
@@ -87,7 +94,7 @@ def contract_with(
         )
         if not item.prices.filter(currency=currency).exists():
             PriceFactory(product=item, currency=currency, list_price=Decimal(price))
-        offer_services.line_add(
+        offer_building.line_add(
             option=option,
             actor=kam,
             product=item,
@@ -95,15 +102,19 @@ def contract_with(
             discount_percent=Decimal(discount),
         )
     offer.refresh_from_db()
-    if offer.needs_approval or offer_services.approval_reasons(offer):
+    if offer.needs_approval or offer_approval.approval_reasons(offer):
         from offers.models import Offer
 
         Offer.objects.filter(pk=offer.pk).update(
             needs_approval=True, approved_by=cs, status="approved"
         )
         offer.refresh_from_db()
-    offer_services.offer_send(offer=offer, actor=kam)
+    offer_sending.offer_send(offer=offer, actor=kam)
     acceptance.offer_accept(offer=offer, option=option, name="Buyer", ip="192.0.2.1")
-    contract = contracts.contract_send(contract=Contract.objects.get(offer=offer))
-    contract = contracts.contract_sign(contract=contract, name="Buyer", agreed=True)
-    return contracts.contract_finalize(contract=contract, actor=cs)
+    contract = contract_signing.contract_send(
+        contract=Contract.objects.get(offer=offer)
+    )
+    contract = contract_signing.contract_sign(
+        contract=contract, name="Buyer", agreed=True
+    )
+    return lifecycle.contract_finalize(contract=contract, actor=cs)

@@ -8,7 +8,7 @@ from django.core import mail
 from django.db import connections
 
 from contracts.models import Contract, ContractEvent, Invoice, InvoiceLine, Subscription
-from contracts.services import contracts
+from contracts.services import lifecycle
 from kam.core.models import OutboundMessage
 from kam.core.services import message_retry
 from tests.contracts.helpers import contract_for
@@ -33,7 +33,7 @@ def test_two_finalizations_at_once_make_one_set(cast):
         try:
             barrier.wait(timeout=10)
             # each thread has its own database connection
-            done = contracts.contract_finalize(
+            done = lifecycle.contract_finalize(
                 contract=Contract(pk=contract.pk), actor=user
             )
             results.append(done.status)
@@ -71,7 +71,7 @@ def test_failing_email_does_not_roll_back_the_finalization(cast, settings, monke
     settings.OUTBOX_DELIVERY_BACKEND = "tests.core.test_outbox.FlakyBackend"
     FlakyBackend.calls, FlakyBackend.failures = 0, 99
     FlakyBackend.error = smtplib.SMTPServerDisconnected("connection lost")
-    contracts.contract_finalize(contract=contract, actor=cast.cs)
+    lifecycle.contract_finalize(contract=contract, actor=cast.cs)
     contract.refresh_from_db()
     assert contract.status in ("finalized", "active")
     invoice = Invoice.objects.get(contract=contract)
@@ -100,7 +100,7 @@ def test_twenty_finalizations_at_once_number_their_invoices_without_gaps(cast):
     def finalize(pk, user):
         try:
             barrier.wait(timeout=30)
-            contracts.contract_finalize(contract=Contract(pk=pk), actor=user)
+            lifecycle.contract_finalize(contract=Contract(pk=pk), actor=user)
         except Exception as exc:
             errors.append(exc)
         finally:

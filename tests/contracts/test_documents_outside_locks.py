@@ -9,12 +9,15 @@ import pytest
 from django.db import OperationalError, connections, transaction
 
 from contracts.models import Contract, Invoice
-from contracts.services import acceptance, billing
-from contracts.services import contracts as contract_services
+from contracts.services import acceptance, billing, lifecycle
+from contracts.services import documents as contract_documents
+from contracts.services import signing as contract_signing
 from kam.core.exceptions import ApplicationError
 from kam.core.models import OutboundMessage
-from offers import services as offer_services
 from offers.models import Offer
+from offers.services import building as offer_building
+from offers.services import documents as offer_documents
+from offers.services import sending as offer_sending
 from tests.offers.helpers import ensure_defaults
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,13 +58,13 @@ def spy(monkeypatch, module, name, table, calls):
 def test_pdfs_are_rendered_without_holding_their_rows(cast, offer, monkeypatch):
     ensure_defaults()
     calls = {"offer": [], "contract": [], "invoice": []}
-    spy(monkeypatch, offer_services, "offer_pdf", "offers_offer", calls["offer"])
-    spy(monkeypatch, contract_services, "contract_pdf", "contracts_contract",
+    spy(monkeypatch, offer_documents, "offer_pdf", "offers_offer", calls["offer"])
+    spy(monkeypatch, contract_documents, "contract_pdf", "contracts_contract",
         calls["contract"])  # fmt: skip
     spy(monkeypatch, billing, "invoice_pdf", "contracts_invoice", calls["invoice"])
     # the whole way: send, accept (the contract is made and sent), sign, finalize
     # (the invoice is issued and sent)
-    offer_services.offer_send(offer=offer, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
     account = offer.account
     account.street, account.postal_code, account.city = "Kai 1", "20457", "Hamburg"
@@ -73,10 +76,10 @@ def test_pdfs_are_rendered_without_holding_their_rows(cast, offer, monkeypatch):
     )  # fmt: skip
     contract = Contract.objects.get(offer=offer)
     assert contract.status == "sent"
-    contract = contract_services.contract_sign(
+    contract = contract_signing.contract_sign(
         contract=contract, name="Vera Meier", agreed=True
     )
-    contract_services.contract_finalize(contract=contract, actor=cast.cs)
+    lifecycle.contract_finalize(contract=contract, actor=cast.cs)
     invoice = Invoice.objects.get(contract=contract)
     assert invoice.sent_at is not None
     # every PDF was rendered while its row was free to lock
@@ -85,7 +88,7 @@ def test_pdfs_are_rendered_without_holding_their_rows(cast, offer, monkeypatch):
 
 def test_an_offer_changed_while_its_pdf_renders_is_not_sent(cast, offer, monkeypatch):
     ensure_defaults()
-    real = offer_services.offer_pdf
+    real = offer_documents.offer_pdf
     line = offer.options.get(name="Standard").lines.first()
 
     def rendering(o):
@@ -94,7 +97,7 @@ def test_an_offer_changed_while_its_pdf_renders_is_not_sent(cast, offer, monkeyp
         # meanwhile, in another session, the KAM changes a price
         def change():
             try:
-                offer_services.line_update(
+                offer_building.line_update(
                     line=line, actor=cast.kam, discount_percent=Decimal("1")
                 )
             finally:
@@ -105,13 +108,13 @@ def test_an_offer_changed_while_its_pdf_renders_is_not_sent(cast, offer, monkeyp
         thread.join(timeout=20)
         return pdf
 
-    monkeypatch.setattr(offer_services, "offer_pdf", rendering)
+    monkeypatch.setattr(offer_documents, "offer_pdf", rendering)
     with pytest.raises(ApplicationError, match="changed while it was being sent"):
-        offer_services.offer_send(offer=offer, actor=cast.kam)
+        offer_sending.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
     assert offer.status == "draft" and offer.document is None
     assert not OutboundMessage.objects.exists()
     # sent again, it goes out with the new price
-    monkeypatch.setattr(offer_services, "offer_pdf", real)
-    offer_services.offer_send(offer=offer, actor=cast.kam)
+    monkeypatch.setattr(offer_documents, "offer_pdf", real)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     assert Offer.objects.get(pk=offer.pk).status == "sent"

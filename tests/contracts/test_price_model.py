@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog import pricing
+from contracts import selectors as contract_selectors
 from contracts.models import Invoice, InvoiceLine
-from contracts.services import contracts
 from kam.core.dates import add_months
 from tests.contracts.helpers import contract_with
 from tests.renewals.conftest import run_on
@@ -113,7 +113,7 @@ def test_every_invoice_line_equals_the_signed_figures(
         ],
     )
     signed = contract.option.figures()
-    assert all(c.ok for c in contracts.contract_checks(contract))
+    assert all(c.ok for c in contract_selectors.contract_checks(contract))
     # the first term, billed by finalization and the nightly job
     term_end = signed.end_on
     assert contract.end_on == term_end
@@ -185,13 +185,19 @@ def test_the_prices_check_fails_when_billing_differs_from_what_was_signed(cast):
         billing_period="quarterly",
         lines=[("Q", "quarterly", "300.00", 2, 0)],
     )
-    check = next(c for c in contracts.contract_checks(contract) if c.name == "Prices")
+    check = next(
+        c for c in contract_selectors.contract_checks(contract) if c.name == "Prices"
+    )
     assert check.ok
     Subscription.objects.filter(contract=contract).update(period_amount="2400.00")
     contract = Contract.objects.get(pk=contract.pk)
-    check = next(c for c in contracts.contract_checks(contract) if c.name == "Prices")
+    check = next(
+        c for c in contract_selectors.contract_checks(contract) if c.name == "Prices"
+    )
     assert not check.ok and "600.00" in check.detail
     Contract.objects.filter(pk=contract.pk).update(billing_period="monthly")
     contract = Contract.objects.get(pk=contract.pk)
-    check = next(c for c in contracts.contract_checks(contract) if c.name == "Prices")
+    check = next(
+        c for c in contract_selectors.contract_checks(contract) if c.name == "Prices"
+    )
     assert not check.ok

@@ -7,8 +7,10 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from contracts import selectors as contract_selectors
 from contracts.models import Contract, ContractEvent, Invoice, InvoiceLine, Subscription
-from contracts.services import acceptance, billing, contracts
+from contracts.services import acceptance, billing, lifecycle, terms, trials
+from contracts.services import signing as contract_signing
 from kam.core.exceptions import ApplicationError
 from kam.core.models import Notification, OutboundMessage
 from offers.models import Offer
@@ -34,17 +36,15 @@ def pdf_text(pdf: bytes) -> str:
     ],
 )
 def test_term_end_handles_month_ends(start, months, end):
-    assert contracts.term_end(start, months) == end
+    assert terms.term_end(start, months) == end
 
 
 def test_cancel_by_only_for_standing_orders():
     end = date(2027, 12, 31)
-    assert contracts.cancel_by_date(
-        end_on=end, notice_days=90, auto_renew=True
-    ) == date(2027, 10, 2)
-    assert (
-        contracts.cancel_by_date(end_on=end, notice_days=90, auto_renew=False) is None
+    assert terms.cancel_by_date(end_on=end, notice_days=90, auto_renew=True) == date(
+        2027, 10, 2
     )
+    assert terms.cancel_by_date(end_on=end, notice_days=90, auto_renew=False) is None
 
 
 def test_accepting_an_offer_makes_and_sends_the_contract(cast, accepted):
@@ -59,7 +59,7 @@ def test_accepting_an_offer_makes_and_sends_the_contract(cast, accepted):
         ("Enterprise seat", Decimal("20.00")),
         ("Full-text archive", Decimal("1.00")),
     ]
-    assert contract.end_on == contracts.term_end(contract.start_on, 12)
+    assert contract.end_on == terms.term_end(contract.start_on, 12)
     assert contract.cancel_by == contract.end_on - timedelta(days=90)
     assert contract.totals()["net"] == Decimal("9600.00")
     assert list(contract.events.values_list("to_status", flat=True)) == [
@@ -84,14 +84,14 @@ def test_accepting_twice_makes_one_contract(cast, accepted):
         offer=offer, option=offer.accepted_option, name="Vera Meier"
     )
     assert Contract.objects.filter(offer=offer).count() == 1
-    assert contracts.contract_create_from_offer(offer=offer) == accepted
+    assert lifecycle.contract_create_from_offer(offer=offer) == accepted
 
 
 def test_signing_link_records_the_audit_trail(accepted):
-    token = contracts.signing_token(accepted)
-    assert contracts.contract_for_token(token) == accepted
-    assert contracts.contract_for_token(token[:-2] + "xx") is None
-    signed = contracts.contract_sign(
+    token = contract_signing.signing_token(accepted)
+    assert contract_signing.contract_for_token(token) == accepted
+    assert contract_signing.contract_for_token(token[:-2] + "xx") is None
+    signed = contract_signing.contract_sign(
         contract=accepted,
         name="Vera Meier",
         title="CFO",
@@ -103,7 +103,9 @@ def test_signing_link_records_the_audit_trail(accepted):
     assert signed.signed_sha256 == accepted.pdf_sha256 != ""
     assert (signed.signer_ip, signed.signer_user_agent) == ("203.0.113.9", "Firefox")
     # a second submission changes nothing
-    again = contracts.contract_sign(contract=accepted, name="Someone Else", agreed=True)
+    again = contract_signing.contract_sign(
+        contract=accepted, name="Someone Else", agreed=True
+    )
     assert again.signer_name == "Vera Meier"
     assert accepted.events.filter(to_status="signed").count() == 1
 
@@ -114,7 +116,7 @@ def test_signing_link_records_the_audit_trail(accepted):
 )
 def test_signing_needs_name_and_tick(accepted, name, agreed, message):
     with pytest.raises(ApplicationError, match=message):
-        contracts.contract_sign(contract=accepted, name=name, agreed=agreed)
+        contract_signing.contract_sign(contract=accepted, name=name, agreed=agreed)
     accepted.refresh_from_db()
     assert accepted.status == C.SENT and accepted.signed_at is None
 
@@ -123,7 +125,7 @@ def test_finalize_starts_subscriptions_and_invoices(
     cast, signed, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        contract = contracts.contract_finalize(contract=signed, actor=cast.cs)
+        contract = lifecycle.contract_finalize(contract=signed, actor=cast.cs)
     assert contract.status in (C.FINALIZED, C.ACTIVE)
     subs = list(contract.subscriptions.order_by("pk"))
     assert [(s.product.code, s.status) for s in subs] == [
@@ -158,7 +160,7 @@ def test_finalize_starts_subscriptions_and_invoices(
     for expected in (invoice.number, "11,424.00", "Nordlicht Media GmbH", "19 %"):
         assert expected in text, expected
     # and a second finalize changes nothing
-    contracts.contract_finalize(contract=contract, actor=cast.cs)
+    lifecycle.contract_finalize(contract=contract, actor=cast.cs)
     assert Subscription.objects.count() == 2 and Invoice.objects.count() == 1
 
 
@@ -167,7 +169,7 @@ def test_finalize_refuses_when_checks_fail(cast, signed):
     account.street = ""
     account.save()
     with pytest.raises(ApplicationError, match="Billing address"):
-        contracts.contract_finalize(contract=signed, actor=cast.cs)
+        lifecycle.contract_finalize(contract=signed, actor=cast.cs)
     signed.refresh_from_db()
     assert signed.status == C.SIGNED
     assert not Subscription.objects.exists() and not Invoice.objects.exists()
@@ -177,37 +179,41 @@ def test_checks_explain_each_failure(cast, accepted):
     account = accepted.account
     account.country = "FR"  # EU, not home: a VAT id is needed
     account.save()
-    checks = {c.name: c for c in contracts.contract_checks(accepted)}
+    checks = {c.name: c for c in contract_selectors.contract_checks(accepted)}
     assert not checks["VAT id"].ok and "reverse charge" in checks["VAT id"].detail
     assert not checks["Signature"].ok
     assert checks["Prices"].ok and checks["Contact email"].ok
     account.vat_id = "FR40303265045"
     account.save()
-    assert {c.name: c.ok for c in contracts.contract_checks(accepted)}["VAT id"]
+    assert {c.name: c.ok for c in contract_selectors.contract_checks(accepted)}[
+        "VAT id"
+    ]
     line = accepted.lines.first()
     line.unit_price += 1
     line.save()
-    assert not {c.name: c.ok for c in contracts.contract_checks(accepted)}["Prices"]
+    assert not {c.name: c.ok for c in contract_selectors.contract_checks(accepted)}[
+        "Prices"
+    ]
 
 
 def test_finalize_needs_a_signature(cast, accepted):
     with pytest.raises(ApplicationError, match="Only a signed contract"):
-        contracts.contract_finalize(contract=accepted, actor=cast.cs)
+        lifecycle.contract_finalize(contract=accepted, actor=cast.cs)
     assert not ContractEvent.objects.filter(to_status="finalized").exists()
 
 
 def test_trial_starts_without_invoice_and_reminds_once(
     cast, accepted, settings, django_capture_on_commit_callbacks
 ):
-    contracts.contract_update_terms(
+    lifecycle.contract_update_terms(
         contract=accepted,
         actor=cast.cs,
         trial_days=14,
         payment_terms_days=30,
         renewal_months=12,
     )
-    signed = contracts.contract_sign(contract=accepted, name="Vera", agreed=True)
-    contract = contracts.contract_finalize(contract=signed, actor=cast.cs)
+    signed = contract_signing.contract_sign(contract=accepted, name="Vera", agreed=True)
+    contract = lifecycle.contract_finalize(contract=signed, actor=cast.cs)
     subs = list(contract.subscriptions.all())
     assert {s.status for s in subs} == {"trial"}
     assert subs[0].trial_ends_on == contract.start_on + timedelta(days=13)
@@ -215,8 +221,8 @@ def test_trial_starts_without_invoice_and_reminds_once(
     mail.outbox.clear()
     today = subs[0].trial_ends_on - timedelta(days=3)
     with django_capture_on_commit_callbacks(execute=True):
-        assert contracts.trial_reminders(today=today) == 1
-        assert contracts.trial_reminders(today=today) == 0
+        assert trials.trial_reminders(today=today) == 1
+        assert trials.trial_reminders(today=today) == 0
     assert [m.to for m in mail.outbox] == [["vera@nordlicht.example"]]
     assert (
         Notification.objects.filter(user=cast.kam, title__startswith="Trial").count()
@@ -260,7 +266,7 @@ def test_one_off_lines_are_invoiced_once(cast, accepted, setup_fee):
 
 
 def test_one_invoice_line_per_subscription_period(cast, signed):
-    contract = contracts.contract_finalize(contract=signed, actor=cast.cs)
+    contract = lifecycle.contract_finalize(contract=signed, actor=cast.cs)
     line = InvoiceLine.objects.filter(subscription__isnull=False).first()
     with pytest.raises(IntegrityError), transaction.atomic():
         InvoiceLine.objects.create(
@@ -277,7 +283,7 @@ def test_one_invoice_line_per_subscription_period(cast, signed):
 
 
 def test_issued_invoices_are_immutable(cast, signed):
-    contracts.contract_finalize(contract=signed, actor=cast.cs)
+    lifecycle.contract_finalize(contract=signed, actor=cast.cs)
     invoice = Invoice.objects.get()
     invoice.net = Decimal("1.00")
     with pytest.raises(ValueError, match="immutable"):
@@ -317,7 +323,7 @@ def test_invoice_numbers_are_gapless_across_rollbacks(cast, account_factory):
 def test_credit_note_cancels_an_invoice(
     cast, signed, django_capture_on_commit_callbacks
 ):
-    contracts.contract_finalize(contract=signed, actor=cast.cs)
+    lifecycle.contract_finalize(contract=signed, actor=cast.cs)
     invoice = Invoice.objects.get()
     with pytest.raises(ApplicationError, match="reason"):
         billing.invoice_credit(invoice=invoice, actor=cast.cs, reason=" ")
@@ -335,7 +341,7 @@ def test_credit_note_cancels_an_invoice(
 
 
 def test_paid_and_overdue(cast, signed):
-    contracts.contract_finalize(contract=signed, actor=cast.cs)
+    lifecycle.contract_finalize(contract=signed, actor=cast.cs)
     invoice = Invoice.objects.get()
     later = invoice.due_on + timedelta(days=1)
     assert billing.invoices_mark_overdue(today=later) == 1
@@ -355,18 +361,18 @@ def test_paid_and_overdue(cast, signed):
 
 
 def test_cancel_needs_a_reason_and_stops_subscriptions(cast, signed):
-    contract = contracts.contract_finalize(contract=signed, actor=cast.cs)
+    contract = lifecycle.contract_finalize(contract=signed, actor=cast.cs)
     with pytest.raises(ApplicationError, match="reason"):
-        contracts.contract_cancel(contract=contract, actor=cast.cs, reason="")
-    contracts.contract_cancel(contract=contract, actor=cast.cs, reason="Insolvency")
+        lifecycle.contract_cancel(contract=contract, actor=cast.cs, reason="")
+    lifecycle.contract_cancel(contract=contract, actor=cast.cs, reason="Insolvency")
     contract.refresh_from_db()
     assert contract.status == C.CANCELLED
     assert set(contract.subscriptions.values_list("status", flat=True)) == {"cancelled"}
 
 
 def test_new_offer_from_a_contracts_package(cast, signed):
-    contract = contracts.contract_finalize(contract=signed, actor=cast.cs)
-    offer = contracts.offer_create_from_contract(contract=contract, actor=cast.kam)
+    contract = lifecycle.contract_finalize(contract=signed, actor=cast.cs)
+    offer = lifecycle.offer_create_from_contract(contract=contract, actor=cast.kam)
     assert offer.status == Offer.Status.DRAFT
     assert offer.start_on == max(
         contract.end_on + timedelta(days=1), timezone.localdate()
@@ -388,31 +394,33 @@ def test_mark_signed_with_a_scan(cast, accepted):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     with pytest.raises(ApplicationError, match="scan"):
-        contracts.contract_mark_signed(
+        contract_signing.contract_mark_signed(
             contract=accepted, actor=cast.cs, signer_name="V", uploaded_file=None
         )
     scan = SimpleUploadedFile("signed.pdf", accepted.document.file.read())
-    contract = contracts.contract_mark_signed(
+    contract = contract_signing.contract_mark_signed(
         contract=accepted, actor=cast.cs, signer_name="Vera Meier", uploaded_file=scan
     )
     assert contract.status == C.SIGNED and contract.signed_via == "scan"
-    assert {c.name: c.ok for c in contracts.contract_checks(contract)}["Signature"]
+    assert {c.name: c.ok for c in contract_selectors.contract_checks(contract)}[
+        "Signature"
+    ]
 
 
 def test_fixed_term_contracts_end_once_their_term_is_over(cast, signed):
-    contract = contracts.contract_finalize(contract=signed, actor=cast.cs)
+    contract = lifecycle.contract_finalize(contract=signed, actor=cast.cs)
     Contract.objects.filter(pk=contract.pk).update(auto_renew=False)
-    assert contracts.contracts_end_due(today=contract.end_on)["ended"] == []
+    assert lifecycle.contracts_end_due(today=contract.end_on)["ended"] == []
     after = contract.end_on + timedelta(days=1)
-    assert contracts.contracts_end_due(today=after)["ended"] == [contract.pk]
-    assert contracts.contracts_end_due(today=after) == {"ended": [], "renewed": []}
+    assert lifecycle.contracts_end_due(today=after)["ended"] == [contract.pk]
+    assert lifecycle.contracts_end_due(today=after) == {"ended": [], "renewed": []}
     contract.refresh_from_db()
     assert contract.status == C.ENDED
     assert set(contract.subscriptions.values_list("status", flat=True)) == {"ended"}
 
 
 def test_standing_orders_are_left_to_the_renewals_job(cast, signed):
-    contract = contracts.contract_finalize(contract=signed, actor=cast.cs)
+    contract = lifecycle.contract_finalize(contract=signed, actor=cast.cs)
     assert contract.auto_renew
-    closed = contracts.contracts_end_due(today=contract.end_on + timedelta(days=5))
+    closed = lifecycle.contracts_end_due(today=contract.end_on + timedelta(days=5))
     assert closed == {"ended": [], "renewed": []}

@@ -4,7 +4,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from contracts.models import Contract, Invoice, Subscription
-from contracts.services import contracts
+from contracts.services import lifecycle
+from contracts.services import signing as contract_signing
 from offers.models import Offer
 from tests.contracts.helpers import contract_for
 from tests.factories import AccountFactory
@@ -61,7 +62,7 @@ def test_api_lists_what_the_user_may_see(client, cast, who):
 
 def test_signing_page(client, cast):
     contract = contract_for(cast.kam, sign=False)
-    token = contracts.signing_token(contract)
+    token = contract_signing.signing_token(contract)
     url = reverse("contracts:sign", args=[token])
     page = client.get(url)
     assert page.status_code == 200 and b"sign-form" in page.content
@@ -89,14 +90,14 @@ def test_signing_page(client, cast):
 
 def test_signing_link_of_a_cancelled_contract_is_gone(client, cast):
     contract = contract_for(cast.kam, sign=False)
-    token = contracts.signing_token(contract)
-    contracts.contract_cancel(contract=contract, actor=cast.cs, reason="Duplicate")
+    token = contract_signing.signing_token(contract)
+    lifecycle.contract_cancel(contract=contract, actor=cast.cs, reason="Duplicate")
     assert client.get(reverse("contracts:sign", args=[token])).status_code == 410
 
 
 def test_expired_signing_link(client, cast, settings):
     contract = contract_for(cast.kam, sign=False)
-    token = contracts.signing_token(contract)
+    token = contract_signing.signing_token(contract)
     settings.KAM_SIGNING_LINK_DAYS = -1
     assert client.get(reverse("contracts:sign", args=[token])).status_code == 404
 

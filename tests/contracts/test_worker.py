@@ -9,9 +9,11 @@ from django.core import mail
 from django.utils import timezone
 
 from contracts.models import Contract, Invoice
-from contracts.services import acceptance, contracts
+from contracts.services import acceptance, lifecycle
+from contracts.services import signing as contract_signing
 from kam.core.models import OutboundMessage
-from offers import services as offer_services
+from offers.services import building as offer_building
+from offers.services import sending as offer_sending
 from tests.conftest import wait_for
 from tests.contracts.helpers import product
 from tests.factories import AccountFactory, ContactFactory
@@ -37,7 +39,7 @@ def test_contract_and_invoice_reach_the_customer(
         country="DE",
     )  # fmt: skip
     contact = ContactFactory(account=account, email="buyer@customer.example")
-    offer = offer_services.offer_create(
+    offer = offer_building.offer_create(
         account=account,
         contact=contact,
         actor=cast.kam,
@@ -45,10 +47,10 @@ def test_contract_and_invoice_reach_the_customer(
         valid_until=timezone.localdate() + timedelta(days=30),
     )
     option = offer.options.get()
-    offer_services.line_add(
+    offer_building.line_add(
         option=option, actor=cast.kam, product=product(), quantity=Decimal(5)
     )
-    offer_services.offer_send(offer=offer, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     acceptance.offer_accept(offer=offer, option=option, name="Buyer")
     draft = Contract.objects.get(offer=offer)
     assert wait_for(
@@ -64,10 +66,10 @@ def test_contract_and_invoice_reach_the_customer(
     text = text_of(email.attachments[0][1])
     assert draft.number in text and "1,800.00" in text  # 5 × 360
     # finalizing queues the invoice
-    contract = contracts.contract_sign(
+    contract = contract_signing.contract_sign(
         contract=Contract.objects.get(pk=draft.pk), name="Buyer", agreed=True
     )
-    contracts.contract_finalize(contract=contract, actor=cast.cs)
+    lifecycle.contract_finalize(contract=contract, actor=cast.cs)
     invoice = Invoice.objects.get(contract=contract)
     assert wait_for(
         lambda: OutboundMessage.objects.filter(

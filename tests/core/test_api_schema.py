@@ -8,7 +8,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from offers.models import Offer
-from offers.services import MAX_DURATION_MONTHS
+from offers.services.building import MAX_DURATION_MONTHS
 from tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db

@@ -59,10 +59,10 @@ def test_contract_page_and_pdf_show_unambiguous_dates(cast, client):
     german = client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert f"02.10.{start.year}" in german
     assert not US_DATE.search(german)
-    from contracts.services import contracts as contract_services
+    from contracts.services import documents as contract_documents
     from tests.core.test_pdf import pdf_text
 
-    text = pdf_text(contract_services.contract_pdf(contract))
+    text = pdf_text(contract_documents.contract_pdf(contract))
     assert contract.language == "en"
     assert f"2 Oct {start.year}" in text
     assert str(start) not in text  # no ISO beside the others

@@ -19,8 +19,9 @@ from django.utils import timezone
 from contracts.services import acceptance
 from kam.core import services as core_services
 from kam.core.models import OutboundMessage
-from offers import services as offer_services
 from offers.models import Offer
+from offers.services import building as offer_building
+from offers.services import sending as offer_sending
 from tests.conftest import wait_for
 from tests.contracts.helpers import product
 from tests.factories import AccountFactory, ContactFactory
@@ -92,11 +93,11 @@ def _ready_offer(kam, n: int) -> Offer:
         owner=kam, name=f"Customer {n}", legal_name=f"Customer {n}"
     )
     contact = ContactFactory(account=account, email=f"buyer{n}@customer.example")
-    offer = offer_services.offer_create(
+    offer = offer_building.offer_create(
         account=account, contact=contact, actor=kam, title=f"Seats {n}",
         valid_until=timezone.localdate() + timedelta(days=30),
     )  # fmt: skip
-    offer_services.line_add(option=offer.options.get(), actor=kam,
+    offer_building.line_add(option=offer.options.get(), actor=kam,
                             product=product(code=f"S{n}"), quantity=Decimal(3))  # fmt: skip
     return offer
 
@@ -199,7 +200,7 @@ def provider(settings, monkeypatch):
 def _send(kam, n, django_capture_on_commit_callbacks) -> Offer:
     offer = _ready_offer(kam, n)
     with django_capture_on_commit_callbacks(execute=True):
-        offer_services.offer_send(offer=offer, actor=kam)
+        offer_sending.offer_send(offer=offer, actor=kam)
     return offer
 
 
@@ -248,22 +249,22 @@ def test_provider_4xx_fails_at_once_and_shows_on_the_offer(
 @pytest.mark.django_db
 def test_a_contract_whose_sending_the_broker_lost_is_queued_again(cast):
     from contracts.models import Contract
-    from contracts.services import contracts
+    from contracts.services import signing as contract_signing
 
     # given: an accepted offer whose contract e-mail never reached the broker
     # (its on-commit hand-off is not run here, as if Redis had been down)
     offer = _ready_offer(cast.kam, 7)
-    offer_services.offer_send(offer=offer, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     acceptance.offer_accept(
         offer=offer, option=offer.options.get(), name="Buyer", ip="192.0.2.1"
     )
     contract = Contract.objects.get(offer=offer)
     assert contract.status == Contract.Status.DRAFT
     # when: the sweep runs, first too early, then 20 minutes later (twice)
-    assert contracts.unsent_requeue()["contracts"] == []
+    assert contract_signing.unsent_requeue()["contracts"] == []
     later = timezone.now() + timedelta(minutes=20)
-    assert contracts.unsent_requeue(now=later)["contracts"] == [contract.pk]
-    assert contracts.unsent_requeue(now=later)["contracts"] == []
+    assert contract_signing.unsent_requeue(now=later)["contracts"] == [contract.pk]
+    assert contract_signing.unsent_requeue(now=later)["contracts"] == []
     # then: the contract went out, once
     contract.refresh_from_db()
     assert contract.status == Contract.Status.SENT

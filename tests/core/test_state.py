@@ -27,10 +27,10 @@ def test_every_status_has_its_moves_and_they_lead_to_statuses(model):
 
 
 def an_offer(cast):
-    from offers import services
+    from offers.services import building as offer_building
 
     account = AccountFactory(owner=cast.kam)
-    return services.offer_create(
+    return offer_building.offer_create(
         account=account,
         contact=ContactFactory(account=account),
         actor=cast.kam,

@@ -21,7 +21,8 @@ from insights.models import FeedbackItem
 from insights.services import plans as plan_services
 from insights.services import voice
 from kam.core.models import Export, Notification
-from offers import services as offer_services
+from offers.services import building as offer_building
+from offers.services import tracking as offer_tracking
 from renewals.models import Churn
 from tests.contracts.helpers import contract_for, product
 from tests.factories import AccountFactory, ContactFactory
@@ -90,14 +91,14 @@ def build_world(owner, at: int) -> Account:
     )  # fmt: skip
     task_create(title="Call back", due_at=timezone.now() + timedelta(days=1),
                 assignee=owner, actor=owner, account=account)  # fmt: skip
-    offer = offer_services.offer_create(
+    offer = offer_building.offer_create(
         account=account, contact=contact, actor=owner, title="Draft",
         valid_until=timezone.localdate() + timedelta(days=30),
     )  # fmt: skip
-    offer_services.line_add(option=offer.options.get(), actor=owner,
+    offer_building.line_add(option=offer.options.get(), actor=owner,
                             product=product(code=f"P{at}"), quantity=Decimal(2))  # fmt: skip
     # an inbound mail to review: it names the draft, answers nothing we sent
-    offer_services.inbound_reply_apply(
+    offer_tracking.inbound_reply_apply(
         from_email=contact.email, subject=f"Re: {offer.number}", text="Is it final?"
     )
     contract_for(owner, account=account)

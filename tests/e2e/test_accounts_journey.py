@@ -77,7 +77,7 @@ def test_removing_a_contact_an_offer_names_is_refused_with_the_reason(
     from django.utils import timezone
 
     from accounts.models import Contact
-    from offers.services import offer_create
+    from offers.services.building import offer_create
 
     account = AccountFactory(owner=cast.kam, name="Nordlicht Media")
     vera = ContactFactory(account=account, first_name="Vera", last_name="Meier")

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from contracts.models import Contract, Invoice
-from contracts.services import contracts
+from contracts.services import signing as contract_signing
 from tests.contracts.helpers import contract_for
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_offer_journey import new_page
@@ -24,7 +24,7 @@ def test_sign_finalize_and_see_it_running(
 
     # the customer signs through the emailed link
     customer = new_page(browser, live_server)
-    customer.goto(f"/contracts/sign/{contracts.signing_token(contract)}/")
+    customer.goto(f"/contracts/sign/{contract_signing.signing_token(contract)}/")
     form = customer.get_by_test_id("sign-form")
     form.get_by_label("Your full name").fill("Vera Meier")
     form.get_by_role("button", name="Sign the contract").click()

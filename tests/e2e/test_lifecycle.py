@@ -24,10 +24,11 @@ from playwright.sync_api import expect
 
 from accounts.models import Account
 from contracts.models import Contract, Invoice
-from contracts.services import acceptance, billing
-from contracts.services import contracts as contract_services
-from offers import services as offer_services
+from contracts.services import acceptance, billing, lifecycle
+from contracts.services import signing as contract_signing
 from offers.models import Offer
+from offers.services import building as offer_building
+from offers.services import sending as offer_sending
 from renewals.models import Churn
 from tests.contracts.helpers import product
 from tests.core.test_pdf import pdf_text
@@ -73,22 +74,22 @@ def second_contract_without_auto_renew(kam, cs, start_on) -> Contract:
         country="DE",
     )  # fmt: skip
     contact = ContactFactory(account=account, email="einkauf@atlas.example")
-    offer = offer_services.offer_create(
+    offer = offer_building.offer_create(
         account=account, contact=contact, actor=kam, title="Archive access",
         start_on=start_on, duration_months=12, auto_renew=False,
     )  # fmt: skip
-    offer_services.line_add(option=offer.options.get(), actor=kam,
+    offer_building.line_add(option=offer.options.get(), actor=kam,
                             product=product(code="ARCH", price="2400.00"),
                             quantity=Decimal(1))  # fmt: skip
-    offer_services.offer_send(offer=offer, actor=kam)
+    offer_sending.offer_send(offer=offer, actor=kam)
     acceptance.offer_accept(offer=offer, option=offer.options.get(),
                                 name="Jan Roth", ip="192.0.2.7")  # fmt: skip
-    contract = contract_services.contract_send(
+    contract = contract_signing.contract_send(
         contract=Contract.objects.get(offer=offer)
     )
-    contract = contract_services.contract_sign(contract=contract, name="Jan Roth",
+    contract = contract_signing.contract_sign(contract=contract, name="Jan Roth",
                                                agreed=True)  # fmt: skip
-    return contract_services.contract_finalize(contract=contract, actor=cs)
+    return lifecycle.contract_finalize(contract=contract, actor=cs)
 
 
 def run_renewals(day) -> dict:

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from insights.filters import report_scope
 from insights.selectors.pipeline import pipeline_report
-from offers import services as offer_services
 from offers.models import Offer, OfferEvent
+from offers.services import building as offer_building
 from tests.factories import AccountFactory, ContactFactory, PriceFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,11 +28,11 @@ def offers(cast):
     contact = ContactFactory(account=account)
 
     def offer(status, created, qty, price, discount, *, sent=None, events=()):
-        made = offer_services.offer_create(
+        made = offer_building.offer_create(
             account=account, contact=contact, actor=cast.kam, title=status,
             valid_until=date(2099, 1, 1),
         )  # fmt: skip
-        offer_services.line_add(
+        offer_building.line_add(
             option=made.options.get(), actor=cast.kam, product=product,
             quantity=Decimal(qty),
         )  # fmt: skip
@@ -65,7 +65,7 @@ def offers(cast):
     ])  # fmt: skip
     # another team's offer never counts for the North manager
     foreign = AccountFactory(owner=cast.kam3)
-    offer_services.offer_create(
+    offer_building.offer_create(
         account=foreign, contact=ContactFactory(account=foreign), actor=cast.kam3,
         title="South", valid_until=date(2099, 1, 1),
     )  # fmt: skip

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from catalog.models import Package
 from catalog.services import package_version_create
-from offers import services
+from offers.services import building as offer_building
 from tests.factories import AccountFactory, ContactFactory, PriceFactory, ProductFactory
 
 
@@ -51,7 +51,7 @@ def offer(cast, products):
         last_name="Meier",
         email="vera@nordlicht.example",
     )
-    offer = services.offer_create(
+    offer = offer_building.offer_create(
         account=account,
         contact=contact,
         actor=cast.kam,
@@ -60,16 +60,16 @@ def offer(cast, products):
         option_names=["Standard", "Premium"],
     )
     standard, premium = offer.options.all()
-    services.line_add(
+    offer_building.line_add(
         option=standard,
         actor=cast.kam,
         product=products["seat"],
         quantity=Decimal("10"),
     )
-    services.line_add(
+    offer_building.line_add(
         option=premium, actor=cast.kam, product=products["seat"], quantity=Decimal("20")
     )
-    services.line_add(
+    offer_building.line_add(
         option=premium,
         actor=cast.kam,
         product=products["archive"],

@@ -8,8 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from offers import services
 from offers.models import Offer, OfferTemplate
+from offers.services import answers as offer_answers
+from offers.services import approval as offer_approval
+from offers.services import building as offer_building
+from offers.services import sending as offer_sending
+from offers.services import tokens as offer_tokens
 from tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,8 +55,8 @@ def test_another_teams_kam_gets_404_everywhere(client, cast, offer):
 
 
 def test_tampered_expired_and_superseded_tokens(client, cast, offer):
-    services.offer_send(offer=offer, actor=cast.kam)
-    token = services.acceptance_token(offer)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
+    token = offer_tokens.acceptance_token(offer)
     assert client.get(reverse("acceptance:accept", args=[token])).status_code == 200
     assert (
         client.get(reverse("acceptance:accept", args=[token[:-3] + "abc"])).status_code
@@ -70,13 +74,13 @@ def test_tampered_expired_and_superseded_tokens(client, cast, offer):
     Offer.objects.filter(pk=offer.pk).update(
         valid_until=timezone.localdate() + timedelta(days=5)
     )
-    services.offer_revise(offer=offer, actor=cast.kam)
+    offer_answers.offer_revise(offer=offer, actor=cast.kam)
     assert client.get(reverse("acceptance:accept", args=[token])).status_code == 410
 
 
 def test_customer_accepts_once_through_the_page(client, cast, offer):
-    services.offer_send(offer=offer, actor=cast.kam)
-    url = reverse("acceptance:accept", args=[services.acceptance_token(offer)])
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
+    url = reverse("acceptance:accept", args=[offer_tokens.acceptance_token(offer)])
     premium = offer.options.last()
     missing_tick = client.post(url, {"option": premium.pk, "name": "Vera"})
     assert "This field is required." in missing_tick.content.decode()
@@ -177,10 +181,10 @@ def test_api_reads_offers_and_creates_drafts(client, cast, offer):
 
 
 def test_manager_queue_and_decision_page(client, cast, offer):
-    services.line_update(
+    offer_building.line_update(
         line=offer.options.first().lines.first(), actor=cast.kam, discount_percent=30
     )
-    services.offer_request_approval(offer=offer, actor=cast.kam)
+    offer_approval.offer_request_approval(offer=offer, actor=cast.kam)
     client.force_login(cast.manager)
     assert offer.label in client.get(reverse("offers:approvals")).content.decode()
     client.force_login(cast.manager2)
@@ -218,9 +222,9 @@ def test_template_with_unknown_placeholder_is_refused(client, cast):
 
 def test_a_superseded_revision_cannot_be_accepted(client, cast, offer):
     # given: an offer sent, then revised (the sent one is superseded)
-    services.offer_send(offer=offer, actor=cast.kam)
-    token = services.acceptance_token(offer)
-    revision = services.offer_revise(offer=offer, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
+    token = offer_tokens.acceptance_token(offer)
+    revision = offer_answers.offer_revise(offer=offer, actor=cast.kam)
     # when: the customer answers through the old link
     response = client.post(
         reverse("acceptance:accept", args=[token]),
@@ -236,7 +240,7 @@ def test_a_superseded_revision_cannot_be_accepted(client, cast, offer):
     from kam.core.exceptions import ApplicationError
 
     with pytest.raises(ApplicationError):
-        services.offer_accept(
+        offer_answers.offer_accept(
             offer=offer, option=offer.options.first(), name="Vera", channel="phone",
             actor=cast.kam,
         )  # fmt: skip

@@ -10,8 +10,9 @@ from django.urls import reverse
 from accounts.models import TimelineEntry
 from kam.core.exceptions import ApplicationError
 from kam.core.models import Notification
-from offers import services
 from offers.models import InboundMail
+from offers.services import sending as offer_sending
+from offers.services import tracking as offer_tracking
 from tests.factories import AccountFactory, ContactFactory
 from tests.offers.test_webhooks import SECRET, auth, inbound_payload
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def named_mail(offer, **extra):
-    return services.inbound_reply_apply(
+    return offer_tracking.inbound_reply_apply(
         from_email="someone@elsewhere.example",
         subject=f"Re: {offer.label} — we cancel",
         text="Please cancel everything.",
@@ -55,10 +56,10 @@ def test_the_provider_sending_it_again_keeps_one(cast, offer):
 
 
 def test_a_reply_to_our_mail_sent_again_goes_on_the_timeline_once(cast, offer):
-    services.offer_send(offer=offer, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
     for _ in range(2):
-        services.inbound_reply_apply(
+        offer_tracking.inbound_reply_apply(
             from_email="vera@nordlicht.example",
             subject="Re: your offer",
             text="We take Premium.",
@@ -72,7 +73,7 @@ def test_a_reply_to_our_mail_sent_again_goes_on_the_timeline_once(cast, offer):
 def test_a_mail_from_a_known_contact_goes_to_that_account(cast):
     account = AccountFactory(owner=cast.kam2)
     ContactFactory(account=account, email="buyer@known.example")
-    mail = services.inbound_reply_apply(
+    mail = offer_tracking.inbound_reply_apply(
         from_email="Buyer@Known.example", subject="Question", text="Hello"
     )
     assert mail.account == account and mail.offer is None
@@ -80,7 +81,7 @@ def test_a_mail_from_a_known_contact_goes_to_that_account(cast):
 
 
 def test_a_mail_of_no_account_is_seen_only_by_those_who_see_everything(client, cast):
-    mail = services.inbound_reply_apply(
+    mail = offer_tracking.inbound_reply_apply(
         from_email="stranger@nowhere.example", subject="Hi", text="Spam"
     )
     assert mail.account is None and not Notification.objects.exists()
@@ -89,7 +90,7 @@ def test_a_mail_of_no_account_is_seen_only_by_those_who_see_everything(client, c
         assert ("Spam" in client.get(reverse("offers:inbox")).content.decode()) is seen
     # it can only be dismissed: there is no timeline to put it on
     with pytest.raises(ApplicationError, match="no account"):
-        services.inbound_mail_decide(mail=mail, actor=cast.admin, keep=True)
+        offer_tracking.inbound_mail_decide(mail=mail, actor=cast.admin, keep=True)
     mail.refresh_from_db()
     assert mail.status == "to_review"
 
@@ -110,7 +111,7 @@ def test_putting_a_mail_on_the_timeline(client, cast, offer):
     client.post(reverse("offers:inbox-decide", args=[mail.pk]), {"decision": "keep"})
     assert TimelineEntry.objects.filter(kind="email").count() == 1
     with pytest.raises(ApplicationError, match="cannot become Dismissed"):
-        services.inbound_mail_decide(mail=mail, actor=cast.kam, keep=False)
+        offer_tracking.inbound_mail_decide(mail=mail, actor=cast.kam, keep=False)
 
 
 def test_dismissing_a_mail(client, cast, offer):
@@ -190,7 +191,7 @@ def test_the_webhook_keeps_the_message_id(client, cast, offer):
 
 
 def test_markup_in_a_mail_stays_text(client, cast, offer):
-    services.inbound_reply_apply(
+    offer_tracking.inbound_reply_apply(
         from_email='"<img src=x onerror=alert(1)>"@evil.example',
         subject=f"Re: {offer.label} <script>alert(1)</script>",
         text="<b>bold</b> <a href='https://phish.example'>pay here</a>",

@@ -8,8 +8,11 @@ from django.urls import reverse
 
 from contracts.models import ContractLine
 from kam.core.exceptions import ApplicationError
-from offers import services
 from offers.models import Offer, OfferLine
+from offers.services import answers as offer_answers
+from offers.services import approval as offer_approval
+from offers.services import building as offer_building
+from offers.services import sending as offer_sending
 from tests.offers.helpers import ensure_defaults
 
 pytestmark = pytest.mark.django_db
@@ -31,25 +34,25 @@ def test_a_lower_unit_price_is_a_discount_that_needs_approval(cast, offer, price
     assert line.unit_price == line.list_price  # added at the list price
     # the attack: the price lowered, the discount left at 0, no reason given
     with pytest.raises(ApplicationError, match="say why this line costs"):
-        services.line_update(line=line, actor=cast.kam, unit_price=Decimal(price))
+        offer_building.line_update(line=line, actor=cast.kam, unit_price=Decimal(price))
     line.refresh_from_db()
     assert line.unit_price == line.list_price  # nothing changed
     # with a reason it is saved, and it is a discount like any other
-    services.line_update(
+    offer_building.line_update(
         line=line, actor=cast.kam, unit_price=Decimal(price), price_reason="Pilot"
     )
     line.refresh_from_db()
     assert line.is_manual_price and line.price_reason == "Pilot"
     expected = (line.list_price - Decimal(price)) / line.list_price * 100
     assert line.effective_discount == expected.quantize(Decimal("0.01"))
-    reasons = services.approval_reasons(offer)
+    reasons = offer_approval.approval_reasons(offer)
     assert any(
         f"instead of the list price {line.list_price}" in r
         and f"effective discount of {line.effective_discount} %" in r
         for r in reasons
     ), reasons
     with pytest.raises(ApplicationError, match="approval"):
-        services.offer_send(offer=offer, actor=cast.kam)
+        offer_sending.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
     assert offer.status == S.DRAFT
 
@@ -57,7 +60,7 @@ def test_a_lower_unit_price_is_a_discount_that_needs_approval(cast, offer, price
 def test_the_overall_discount_counts_the_lower_price(cast, offer):
     line = seat_line(offer)
     before = offer.options.first().totals()
-    services.line_update(
+    offer_building.line_update(
         line=line, actor=cast.kam, unit_price=line.list_price / 2, price_reason="x"
     )
     after = offer.options.first().totals()
@@ -67,13 +70,13 @@ def test_the_overall_discount_counts_the_lower_price(cast, offer):
 
 def test_a_price_back_at_the_list_needs_no_reason_and_keeps_none(cast, offer):
     line = seat_line(offer)
-    services.line_update(
+    offer_building.line_update(
         line=line, actor=cast.kam, unit_price=Decimal("1"), price_reason="Pilot"
     )
-    services.line_update(line=line, actor=cast.kam, unit_price=line.list_price)
+    offer_building.line_update(line=line, actor=cast.kam, unit_price=line.list_price)
     line.refresh_from_db()
     assert not line.is_manual_price and line.price_reason == ""
-    assert services.approval_reasons(offer) == []
+    assert offer_approval.approval_reasons(offer) == []
 
 
 def test_the_editor_asks_for_the_reason_and_keeps_the_new_price(client, cast, offer):
@@ -92,18 +95,18 @@ def test_the_editor_asks_for_the_reason_and_keeps_the_new_price(client, cast, of
 
 
 def test_the_contract_keeps_the_list_price_and_the_reason(cast, offer):
-    from contracts.services import contracts
+    from contracts.services import lifecycle
 
     line = seat_line(offer)
-    services.line_update(line=line, actor=cast.kam, quantity=Decimal("1"))
-    services.line_update(
+    offer_building.line_update(line=line, actor=cast.kam, quantity=Decimal("1"))
+    offer_building.line_update(
         line=line, actor=cast.kam, unit_price=line.list_price - 1, price_reason="Loyal"
     )  # 0.28 % off: under every threshold
-    assert services.approval_reasons(offer) == []
-    services.offer_send(offer=offer, actor=cast.kam)
-    services.offer_accept(
+    assert offer_approval.approval_reasons(offer) == []
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
+    offer_answers.offer_accept(
         offer=offer, option=offer.options.first(), name="Vera", ip="192.0.2.1"
     )
-    contracts.contract_create_from_offer(offer=offer)
+    lifecycle.contract_create_from_offer(offer=offer)
     copied = ContractLine.objects.get(contract__offer=offer)
     assert (copied.list_price, copied.price_reason) == (line.list_price, "Loyal")

@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from offers import services
+from offers.services import approval as offer_approval
+from offers.services import building as offer_building
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +27,12 @@ def test_offer_pages_keep_their_query_count(client, cast, offer, products):
     before = [count(client, url) for url in urls]
     for option in offer.options.all():
         for product in products.values():
-            services.line_add(
+            offer_building.line_add(
                 option=option, actor=cast.kam, product=product, quantity=Decimal(2)
             )
-    services.option_add(offer=offer, actor=cast.kam, name="Gold")
+    offer_building.option_add(offer=offer, actor=cast.kam, name="Gold")
     for _ in range(5):
-        services.offer_create(
+        offer_building.offer_create(
             account=offer.account, contact=offer.contact, actor=cast.kam, title="More"
         )
     after = [count(client, url) for url in urls]
@@ -39,25 +40,25 @@ def test_offer_pages_keep_their_query_count(client, cast, offer, products):
 
 
 def test_approval_queue_keeps_its_query_count(client, cast, offer, products):
-    services.line_update(
+    offer_building.line_update(
         line=offer.options.first().lines.first(),
         actor=cast.kam,
         discount_percent=Decimal(30),
     )
-    services.offer_request_approval(offer=offer, actor=cast.kam)
+    offer_approval.offer_request_approval(offer=offer, actor=cast.kam)
     client.force_login(cast.manager)
     url = reverse("offers:approvals")
     before = count(client, url)
     for _ in range(4):
-        other = services.offer_create(
+        other = offer_building.offer_create(
             account=offer.account, contact=offer.contact, actor=cast.kam, title="x"
         )
-        services.line_add(
+        offer_building.line_add(
             option=other.options.first(),
             actor=cast.kam,
             product=products["seat"],
             quantity=Decimal(1),
             discount_percent=Decimal(30),
         )
-        services.offer_request_approval(offer=other, actor=cast.kam)
+        offer_approval.offer_request_approval(offer=other, actor=cast.kam)
     assert count(client, url) == before

@@ -10,8 +10,14 @@ from accounts.models import Document, Task, TimelineEntry
 from catalog.models import PackageVersion
 from kam.core.exceptions import ApplicationError
 from kam.core.models import Notification, OutboundMessage
-from offers import services
 from offers.models import Offer, OfferEvent
+from offers.services import answers as offer_answers
+from offers.services import approval as offer_approval
+from offers.services import building as offer_building
+from offers.services import documents as offer_documents
+from offers.services import sending as offer_sending
+from offers.services import tokens as offer_tokens
+from offers.services import tracking as offer_tracking
 
 pytestmark = pytest.mark.django_db
 S = Offer.Status
@@ -34,7 +40,7 @@ def test_numbers_and_totals(offer):
 
 def test_package_keeps_its_price(cast, offer, package):
     option = offer.options.first()
-    lines = services.package_add(option=option, actor=cast.kam, version=package)
+    lines = offer_building.package_add(option=option, actor=cast.kam, version=package)
     assert {line.discount_percent for line in lines} == {Decimal("10")}
     # 10 × 360 + 2400 = 6000, less 10 % = 5400
     assert sum(line.net for line in lines) == Decimal("5400.00")
@@ -59,7 +65,7 @@ def test_bad_lines_are_refused(cast, offer, products, fields, message):
     option = offer.options.first()
     before = option.lines.count()
     with pytest.raises(ApplicationError, match=message):
-        services.line_add(
+        offer_building.line_add(
             option=option, actor=cast.kam, product=products["print"], **fields
         )
     assert option.lines.count() == before
@@ -67,7 +73,7 @@ def test_bad_lines_are_refused(cast, offer, products, fields, message):
 
 def test_validity_in_the_past_is_refused(cast, offer):
     with pytest.raises(ApplicationError, match="in the past"):
-        services.offer_update(
+        offer_building.offer_update(
             offer=offer,
             actor=cast.kam,
             valid_until=timezone.localdate() - timedelta(days=1),
@@ -81,28 +87,34 @@ def test_discount_needs_approval_before_sending(
 ):
     premium = offer.options.last()
     line = premium.lines.first()
-    services.line_update(line=line, actor=cast.kam, discount_percent=Decimal("25"))
+    offer_building.line_update(
+        line=line, actor=cast.kam, discount_percent=Decimal("25")
+    )
     with pytest.raises(ApplicationError, match="needs a Sales Manager's approval"):
-        services.offer_send(offer=offer, actor=cast.kam)
+        offer_sending.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
     assert offer.status == S.DRAFT
     assert not OutboundMessage.objects.exists()
     # request → the KAM cannot approve; the other team's manager cannot either
     with django_capture_on_commit_callbacks(execute=True):
-        services.offer_request_approval(offer=offer, actor=cast.kam)
+        offer_approval.offer_request_approval(offer=offer, actor=cast.kam)
     assert [m.to for m in mail.outbox] == [[cast.manager.email]]
     assert Notification.objects.filter(
         user=cast.manager, title__startswith="Approval"
     ).exists()
     for wrong in (cast.kam, cast.manager2):
         with pytest.raises(ApplicationError):
-            services.offer_decide(offer=offer, actor=wrong, approve=True)
-    services.offer_decide(offer=offer, actor=cast.manager, approve=True, comment="ok")
+            offer_approval.offer_decide(offer=offer, actor=wrong, approve=True)
+    offer_approval.offer_decide(
+        offer=offer, actor=cast.manager, approve=True, comment="ok"
+    )
     offer.refresh_from_db()
     assert offer.status == S.APPROVED
     assert offer.approved_by == cast.manager
     # changing an approved offer withdraws the approval
-    services.line_update(line=line, actor=cast.kam, discount_percent=Decimal("30"))
+    offer_building.line_update(
+        line=line, actor=cast.kam, discount_percent=Decimal("30")
+    )
     offer.refresh_from_db()
     assert offer.status == S.DRAFT
     assert offer.approved_by is None
@@ -116,15 +128,15 @@ def test_discount_needs_approval_before_sending(
 
 
 def test_reject_needs_a_reason(cast, offer):
-    services.line_update(
+    offer_building.line_update(
         line=offer.options.first().lines.first(),
         actor=cast.kam,
         discount_percent=Decimal("50"),
     )
-    services.offer_request_approval(offer=offer, actor=cast.kam)
+    offer_approval.offer_request_approval(offer=offer, actor=cast.kam)
     with pytest.raises(ApplicationError, match="why"):
-        services.offer_decide(offer=offer, actor=cast.manager, approve=False)
-    services.offer_decide(
+        offer_approval.offer_decide(offer=offer, actor=cast.manager, approve=False)
+    offer_approval.offer_decide(
         offer=offer, actor=cast.manager, approve=False, comment="Too much"
     )
     offer.refresh_from_db()
@@ -138,8 +150,10 @@ def test_send_files_the_pdf_emails_it_and_plans_a_follow_up(
     cast, offer, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.offer_send(offer=offer, actor=cast.kam, follow_up_days=[3])
-        services.offer_send(offer=offer, actor=cast.kam)  # a double click sends once
+        offer_sending.offer_send(offer=offer, actor=cast.kam, follow_up_days=[3])
+        offer_sending.offer_send(
+            offer=offer, actor=cast.kam
+        )  # a double click sends once
     offer.refresh_from_db()
     assert offer.status == S.SENT
     assert len(mail.outbox) == 1
@@ -185,7 +199,7 @@ def test_send_refuses_unreachable_contacts(cast, offer, field, value, message):
     setattr(offer.contact, field, value)
     offer.contact.save()
     with pytest.raises(ApplicationError, match=message):
-        services.offer_send(offer=offer, actor=cast.kam)
+        offer_sending.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
     assert offer.status == S.DRAFT
     assert not OutboundMessage.objects.exists()
@@ -193,18 +207,18 @@ def test_send_refuses_unreachable_contacts(cast, offer, field, value, message):
 
 
 def test_option_without_lines_cannot_be_sent(cast, offer):
-    services.option_add(offer=offer, actor=cast.kam, name="Empty")
+    offer_building.option_add(offer=offer, actor=cast.kam, name="Empty")
     with pytest.raises(ApplicationError, match="no lines: Empty"):
-        services.offer_send(offer=offer, actor=cast.kam)
+        offer_sending.offer_send(offer=offer, actor=cast.kam)
 
 
 def test_acceptance_token_and_answers(cast, offer):
-    services.offer_send(offer=offer, actor=cast.kam)
-    token = services.acceptance_token(offer)
-    assert services.offer_for_token(token) == offer
-    assert services.offer_for_token(token[:-2] + "xx") is None
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
+    token = offer_tokens.acceptance_token(offer)
+    assert offer_tokens.offer_for_token(token) == offer
+    assert offer_tokens.offer_for_token(token[:-2] + "xx") is None
     premium = offer.options.last()
-    services.offer_accept(
+    offer_answers.offer_accept(
         offer=offer,
         option=premium,
         name="Vera Meier",
@@ -212,7 +226,9 @@ def test_acceptance_token_and_answers(cast, offer):
         ip="10.0.0.1",
         user_agent="UA",
     )
-    services.offer_accept(offer=offer, option=premium, name="Vera Meier")  # idempotent
+    offer_answers.offer_accept(
+        offer=offer, option=premium, name="Vera Meier"
+    )  # idempotent
     offer.refresh_from_db()
     assert (offer.status, offer.accepted_option, offer.signer_ip) == (
         S.ACCEPTED,
@@ -221,18 +237,18 @@ def test_acceptance_token_and_answers(cast, offer):
     )
     assert OfferEvent.objects.filter(offer=offer, to_status="accepted").count() == 1
     with pytest.raises(ApplicationError, match="accepted already"):
-        services.offer_accept(offer=offer, option=offer.options.first(), name="x")
+        offer_answers.offer_accept(offer=offer, option=offer.options.first(), name="x")
     with pytest.raises(ApplicationError, match="no longer be declined"):
-        services.offer_decline(offer=offer, reason="x")
+        offer_answers.offer_decline(offer=offer, reason="x")
     assert Notification.objects.filter(
         user=cast.kam, title__startswith="Accepted"
     ).exists()
 
 
 def test_revision_copies_and_supersedes(cast, offer):
-    services.offer_send(offer=offer, actor=cast.kam)
-    new = services.offer_revise(offer=offer, actor=cast.kam)
-    assert services.offer_revise(offer=offer, actor=cast.kam) == new  # once
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
+    new = offer_answers.offer_revise(offer=offer, actor=cast.kam)
+    assert offer_answers.offer_revise(offer=offer, actor=cast.kam) == new  # once
     offer.refresh_from_db()
     assert offer.status == S.SUPERSEDED
     assert (new.number, new.revision, new.status) == (offer.number, 2, S.DRAFT)
@@ -241,37 +257,41 @@ def test_revision_copies_and_supersedes(cast, offer):
         Decimal("9600.00"),
     ]
     with pytest.raises(ApplicationError, match="cannot be changed"):
-        services.option_add(offer=offer, actor=cast.kam, name="late")
+        offer_building.option_add(offer=offer, actor=cast.kam, name="late")
 
 
 def test_expiry_and_validity_reminder(cast, offer, settings):
     settings.KAM_OFFER_REMINDER_DAYS = 5
-    services.offer_send(offer=offer, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     Offer.objects.filter(pk=offer.pk).update(
         valid_until=timezone.localdate() + timedelta(days=3)
     )
-    assert services.offer_validity_reminders() == 1
-    assert services.offer_validity_reminders() == 0
-    assert services.offers_expire(today=timezone.localdate() + timedelta(days=4)) == 1
-    assert services.offers_expire(today=timezone.localdate() + timedelta(days=4)) == 0
+    assert offer_answers.offer_validity_reminders() == 1
+    assert offer_answers.offer_validity_reminders() == 0
+    assert (
+        offer_answers.offers_expire(today=timezone.localdate() + timedelta(days=4)) == 1
+    )
+    assert (
+        offer_answers.offers_expire(today=timezone.localdate() + timedelta(days=4)) == 0
+    )
     offer.refresh_from_db()
     assert offer.status == S.EXPIRED
 
 
 def test_tracking_events_apply_once_and_only_forward(cast, offer):
-    services.offer_send(offer=offer, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
     OutboundMessage.objects.filter(pk=offer.message_id).update(
         provider_message_id="pm-1"
     )
     now = timezone.now()
-    assert services.tracking_apply(
+    assert offer_tracking.tracking_apply(
         event_id="e1", provider_message_id="pm-1", event_type="opened", occurred_at=now
     )
-    assert not services.tracking_apply(
+    assert not offer_tracking.tracking_apply(
         event_id="e1", provider_message_id="pm-1", event_type="opened", occurred_at=now
     )
-    services.tracking_apply(
+    offer_tracking.tracking_apply(
         event_id="e2",
         provider_message_id="pm-1",
         event_type="delivered",
@@ -282,9 +302,9 @@ def test_tracking_events_apply_once_and_only_forward(cast, offer):
 
 
 def test_inbound_reply_lands_on_the_timeline(cast, offer):
-    services.offer_send(offer=offer, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
-    mail = services.inbound_reply_apply(
+    mail = offer_tracking.inbound_reply_apply(
         from_email="vera@nordlicht.example",
         subject="Re: your offer",
         text="We take Premium.",
@@ -298,7 +318,7 @@ def test_inbound_reply_lands_on_the_timeline(cast, offer):
     entry = TimelineEntry.objects.get(title__startswith="Reply from")
     assert entry.account == offer.account and "We take Premium." in entry.summary
     # the offer number in a subject is anyone's to write: not on the timeline
-    by_subject = services.inbound_reply_apply(
+    by_subject = offer_tracking.inbound_reply_apply(
         from_email="x@y.z", subject=f"AW: {offer.number}", text="?"
     )
     assert (by_subject.status, by_subject.is_answer) == ("to_review", False)
@@ -306,19 +326,21 @@ def test_inbound_reply_lands_on_the_timeline(cast, offer):
 
 
 def test_package_version_is_locked_once_sent(cast, offer, package):
-    services.package_add(option=offer.options.first(), actor=cast.kam, version=package)
-    services.offer_send(offer=offer, actor=cast.kam)
+    offer_building.package_add(
+        option=offer.options.first(), actor=cast.kam, version=package
+    )
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     assert PackageVersion.objects.get(pk=package.pk).locked_at is not None
 
 
 def test_comparison_rows_put_the_same_item_side_by_side(cast, offer, products):
     standard, premium = offer.options.all()
     # the seat twice in Premium: the second one gets a row of its own
-    services.line_add(
+    offer_building.line_add(
         option=premium, actor=cast.kam, product=products["seat"], quantity=Decimal("2")
     )
     standard, premium = offer.options.prefetch_related("lines")
-    rows = services.comparison_rows([standard, premium])
+    rows = offer_documents.comparison_rows([standard, premium])
     assert [description for description, _cells in rows] == [
         "Enterprise seat",
         "Full-text archive",
@@ -332,15 +354,15 @@ def test_comparison_rows_put_the_same_item_side_by_side(cast, offer, products):
         [None, Decimal("1")],
         [None, Decimal("2")],
     ]
-    text = pdf_text(services.offer_pdf(offer))
+    text = pdf_text(offer_documents.offer_pdf(offer))
     seat_row = next(line for line in text.splitlines() if "Enterprise seat" in line)
     assert "10 ×" in seat_row and "20 ×" in seat_row  # both options on one row
 
 
-@pytest.mark.parametrize("months", [0, services.MAX_DURATION_MONTHS + 1, 30000])
+@pytest.mark.parametrize("months", [0, offer_building.MAX_DURATION_MONTHS + 1, 30000])
 def test_a_term_outside_one_month_to_ten_years_is_refused(cast, offer, months):
     with pytest.raises(ApplicationError) as refused:
-        services.offer_create(
+        offer_building.offer_create(
             account=offer.account,
             contact=offer.contact,
             actor=cast.kam,

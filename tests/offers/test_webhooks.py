@@ -8,8 +8,8 @@ from django.test import override_settings
 
 from accounts.models import TimelineEntry
 from kam.core.models import OutboundMessage
-from offers import services
 from offers.models import InboundMail
+from offers.services import sending as offer_sending
 
 pytestmark = pytest.mark.django_db
 SECRET = "hook-user:hook-pass"
@@ -34,7 +34,7 @@ def postmark_event(message_id, record_type="Open", event_id="1"):
 
 @override_settings(ANYMAIL={"WEBHOOK_SECRET": SECRET})
 def test_tracking_webhook_is_authenticated_and_applied_once(client, cast, offer):
-    services.offer_send(offer=offer, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
     OutboundMessage.objects.filter(pk=offer.message_id).update(
         provider_message_id="pm-42"
@@ -66,7 +66,7 @@ def test_tracking_webhook_is_authenticated_and_applied_once(client, cast, offer)
 
 @override_settings(ANYMAIL={"WEBHOOK_SECRET": SECRET})
 def test_inbound_reply_webhook_matches_the_offer(client, cast, offer):
-    services.offer_send(offer=offer, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
     payload = {
         "FromFull": {"Email": "vera@nordlicht.example", "Name": "Vera Meier"},
@@ -111,7 +111,7 @@ def inbound_payload(subject="Re: OF-2026-00033", headers=()):
 @pytest.mark.parametrize("configured", [{}, {"WEBHOOK_SECRET": ""}])
 def test_without_a_secret_every_webhook_is_refused(client, cast, offer, configured):
     """The defect: with no secret a forged bounce and a forged reply were taken."""
-    services.offer_send(offer=offer, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
     OutboundMessage.objects.filter(pk=offer.message_id).update(
         provider_message_id="pm-42"
@@ -175,7 +175,7 @@ def test_a_mail_that_only_names_the_offer_is_for_review_not_the_timeline(
     the customer's reply. Only an answer to our own e-mail does now."""
     from kam.core.models import Notification
 
-    services.offer_send(offer=offer, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
     timeline = TimelineEntry.objects.count()
     response = client.post(
@@ -218,7 +218,7 @@ def mailgun_event(message_id, key=b"", nonce="tok-1", event="failed"):
 
 @pytest.fixture
 def sent_by_mailgun(cast, offer):
-    services.offer_send(offer=offer, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
     OutboundMessage.objects.filter(pk=offer.message_id).update(
         provider_message_id="<mg-42@mailgun.example>"

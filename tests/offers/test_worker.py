@@ -9,7 +9,8 @@ from django.core import mail
 from django.utils import timezone
 
 from kam.core.models import OutboundMessage
-from offers import services
+from offers.services import building as offer_building
+from offers.services import sending as offer_sending
 from tests.conftest import wait_for
 from tests.factories import AccountFactory, ContactFactory, PriceFactory, ProductFactory
 from tests.offers.helpers import ensure_defaults
@@ -26,7 +27,7 @@ def test_sent_offer_arrives_with_its_pdf(celery_worker, cast, settings, tmp_path
         owner=cast.kam, name="Hanse Verlag", legal_name="Hanse Verlag GmbH"
     )
     contact = ContactFactory(account=account, email="cfo@hanse.example")
-    offer = services.offer_create(
+    offer = offer_building.offer_create(
         account=account,
         contact=contact,
         actor=cast.kam,
@@ -35,15 +36,17 @@ def test_sent_offer_arrives_with_its_pdf(celery_worker, cast, settings, tmp_path
         option_names=["Team", "Company"],
     )
     team, company = offer.options.all()
-    services.line_add(option=team, actor=cast.kam, product=seat, quantity=Decimal("5"))
-    services.line_add(
+    offer_building.line_add(
+        option=team, actor=cast.kam, product=seat, quantity=Decimal("5")
+    )
+    offer_building.line_add(
         option=company,
         actor=cast.kam,
         product=seat,
         quantity=Decimal("40"),
         discount_percent=Decimal("10"),
     )
-    services.offer_send(offer=offer, actor=cast.kam)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
     assert wait_for(lambda: OutboundMessage.objects.filter(status="sent").exists())
     email = mail.outbox[0]
     assert email.to == ["cfo@hanse.example"]

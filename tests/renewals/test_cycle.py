@@ -9,12 +9,12 @@ from django.db import connection
 from accounts.models import Account, Task
 from contracts.models import Contract, ContractTerm, Invoice
 from contracts.selectors import renewal_diff
-from contracts.services import acceptance, contracts
+from contracts.services import acceptance, notice, terms
 from kam.core.dates import show_date
 from kam.core.exceptions import ApplicationError
 from kam.core.models import Notification
-from offers import services as offer_services
 from offers.models import Offer
+from offers.services import sending as offer_sending
 from renewals.models import Churn, RenewalConfig, RenewalRun
 from renewals.services import churn as churn_services
 from renewals.services import run
@@ -116,7 +116,7 @@ def test_churn_reason_and_win_back(cast, fixed):
     offer = churn_services.winback_start(churn=churn, actor=cast.kam2)
     assert churn_services.winback_start(churn=churn, actor=cast.kam2) == offer
     assert offer.title.startswith("Win-back") and offer.options.get().lines.exists()
-    offer_services.offer_send(offer=offer, actor=cast.kam2)
+    offer_sending.offer_send(offer=offer, actor=cast.kam2)
     acceptance.offer_accept(
         offer=offer, option=offer.options.get(), name="Buyer", ip="192.0.2.1"
     )
@@ -132,7 +132,7 @@ def test_an_accepted_renewal_offer_marks_the_old_contract_renewed(cast, fixed):
     run_on(fixed.end_on - timedelta(days=RenewalConfig.get().lead_days))
     fixed.refresh_from_db()
     offer = fixed.renewal_offer
-    offer_services.offer_send(offer=offer, actor=cast.kam2)
+    offer_sending.offer_send(offer=offer, actor=cast.kam2)
     acceptance.offer_accept(
         offer=offer, option=offer.options.get(), name="Buyer", ip="192.0.2.1"
     )
@@ -145,11 +145,11 @@ def test_an_accepted_renewal_offer_marks_the_old_contract_renewed(cast, fixed):
 
 def test_a_notice_before_the_cancel_by_date_stops_the_renewal(cast, standing):
     with pytest.raises(ApplicationError, match="future"):
-        contracts.contract_notice_receive(
+        notice.contract_notice_receive(
             contract=standing, actor=cast.kam, received_on=standing.end_on
         )
     # the cancel-by date lies ahead: a notice received today is in time
-    contracts.contract_notice_receive(
+    notice.contract_notice_receive(
         contract=standing, actor=cast.cs, received_on=standing.created_at.date(),
         reason="Budget cut",
     )  # fmt: skip
@@ -169,9 +169,9 @@ def test_a_notice_after_the_cancel_by_date_is_refused_with_its_effective_date(
     late = standing.created_at.date()
     Contract.objects.filter(pk=standing.pk).update(cancel_by=late - timedelta(days=1))
     standing.refresh_from_db()
-    effective = contracts.next_term_end(standing)
+    effective = terms.next_term_end(standing)
     with pytest.raises(ApplicationError) as caught:
-        contracts.contract_notice_receive(
+        notice.contract_notice_receive(
             contract=standing, actor=cast.cs, received_on=late
         )
     assert show_date(effective) in caught.value.message

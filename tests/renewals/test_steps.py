@@ -124,22 +124,22 @@ def test_billing_catches_up_every_missed_period_once_in_order(cast):
 
 
 def test_a_trial_converts_to_paid_with_an_invoice_unless_cancelled(cast):
-    from contracts.services import contracts
+    from contracts.services import lifecycle
     from tests.contracts.helpers import contract_for
 
     trial = contract_for(cast.kam)
-    contracts.contract_update_terms(
+    lifecycle.contract_update_terms(
         contract=trial, actor=cast.cs, trial_days=14, payment_terms_days=14,
         renewal_months=12,
     )  # fmt: skip
-    trial = contracts.contract_finalize(contract=trial, actor=cast.cs)
+    trial = lifecycle.contract_finalize(contract=trial, actor=cast.cs)
     cancelled = contract_for(cast.kam)
-    contracts.contract_update_terms(
+    lifecycle.contract_update_terms(
         contract=cancelled, actor=cast.cs, trial_days=14, payment_terms_days=14,
         renewal_months=12,
     )  # fmt: skip
-    cancelled = contracts.contract_finalize(contract=cancelled, actor=cast.cs)
-    contracts.contract_cancel(contract=cancelled, actor=cast.cs, reason="No budget")
+    cancelled = lifecycle.contract_finalize(contract=cancelled, actor=cast.cs)
+    lifecycle.contract_cancel(contract=cancelled, actor=cast.cs, reason="No budget")
     sub = trial.subscriptions.get()
     assert sub.status == "trial" and not sub.invoice_lines.exists()
     # the day the trial ends nothing happens yet
