@@ -5,7 +5,16 @@ a folder to another package name, hence this file."""
 
 from setuptools import find_packages, setup
 
-APPS = ["kam", "catalog", "accounts", "offers", "contracts", "renewals", "insights"]
+APPS = [
+    "kam",
+    "core",
+    "catalog",
+    "accounts",
+    "offers",
+    "contracts",
+    "renewals",
+    "insights",
+]
 ASSETS = {f"kam.assets.{name}": name for name in ("templates", "static", "locale")}
 
 setup(

@@ -10,7 +10,7 @@ from accounts.models import (
     Task,
     Touchpoint,
 )
-from kam.core.admin import HistoryAdmin
+from core.admin import HistoryAdmin
 
 
 class ContactInline(admin.TabularInline):

@@ -8,9 +8,9 @@ from accounts.models import Account, Contact, OrderLine, Task
 from accounts.services import accounts as account_services
 from accounts.services import contacts as contact_services
 from accounts.services import todos
-from kam.core.access import can_change
-from kam.core.drf import ModelSerializer
-from kam.core.models import User
+from core.access import can_change
+from core.drf import ModelSerializer
+from core.models import User
 
 
 class AccountSerializer(ModelSerializer):

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 from icalendar import Calendar, Event
 
 from accounts.models import Task
-from kam.core import services as core_services
-from kam.core.links import absolute_url, base_url
-from kam.core.models import User
+from core import services as core_services
+from core.links import absolute_url, base_url
+from core.models import User
 
 FEED_DAYS_BACK = 90
 

@@ -3,8 +3,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from kam.core.models import User
-from kam.core.widgets import FastSelect
+from core.models import User
+from core.widgets import FastSelect
 
 
 class AccountFilter(django_filters.FilterSet):

@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account, Contact, Task, Touchpoint
 from accounts.services.accounts import EDITABLE_FIELDS
 from accounts.validators import normalize_vat, vat_error
-from kam.core.forms import Form, ModelForm
-from kam.core.models import User
-from kam.core.roles import Role
-from kam.core.widgets import FastSelect
+from core.forms import Form, ModelForm
+from core.models import User
+from core.roles import Role
+from core.widgets import FastSelect
 
 DATETIME_WIDGET = forms.DateTimeInput(
     attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -172,7 +172,7 @@ class HandoffForm(Form):
 
     def __init__(self, *args, **kwargs):
         from catalog.models import Product
-        from kam.core.models import Team
+        from core.models import Team
 
         super().__init__(*args, **kwargs)
         self.fields["products"].queryset = Product.objects.filter(is_active=True)

@@ -12,9 +12,9 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from catalog.models import Currency, Product
-from kam.core.access import AccessPaths
-from kam.core.links import object_url
-from kam.core.models import KeepsMessages, OutboundMessage, TimeStampedModel
+from core.access import AccessPaths
+from core.links import object_url
+from core.models import KeepsMessages, OutboundMessage, TimeStampedModel
 
 SCORE = [MinValueValidator(1), MaxValueValidator(5)]
 

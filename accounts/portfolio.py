@@ -6,8 +6,8 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from accounts.models import PortfolioConfig
-from kam.core.models import User
-from kam.core.roles import Role
+from core.models import User
+from core.roles import Role
 
 MAX_POINTS = 200
 TIER_COLOURS = {"A": "#1f3b57", "B": "#2f7d6d", "C": "#d08c2c"}

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 from accounts.portfolio import portfolio_overview
 from accounts.selectors import account_list_for_user
 from accounts.tasks import portfolio_recompute_task
-from kam.core.decorators import role_required
-from kam.core.queueing import enqueue
-from kam.core.roles import Role
+from core.decorators import role_required
+from core.queueing import enqueue
+from core.roles import Role
 
 
 @login_required

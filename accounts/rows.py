@@ -19,7 +19,7 @@ from django.utils.translation import gettext, ngettext
 
 from accounts.models import Account
 from accounts.panels import fill_columns
-from kam.core.dates import show_date
+from core.dates import show_date
 
 
 def account_rows_html(accounts: Iterable[Account]) -> SafeString:

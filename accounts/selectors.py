@@ -16,7 +16,7 @@ from accounts.models import Account, Contact, Document, OrderLine, Task, Timelin
 from catalog.models import Product
 from catalog.pricing import round_money
 from catalog.selectors import exchange_rates
-from kam.core.access import get_visible_or_404, visible_to
+from core.access import get_visible_or_404, visible_to
 
 ZERO = Decimal("0")
 
@@ -81,8 +81,8 @@ def assignable_users(*, user) -> QuerySet:
     """Who `user` may give a task without an account: themselves, their team, its
     manager, the teams they lead, and customer services (administrators: anyone).
     A task about an account goes to whoever sees the account (tasks._validate)."""
-    from kam.core.models import User
-    from kam.core.roles import Role
+    from core.models import User
+    from core.roles import Role
 
     active = User.objects.filter(is_active=True)
     if user.has_role(Role.ADMINISTRATOR):

@@ -29,14 +29,14 @@ from accounts.models import Account, Handoff
 from accounts.panels import FORMS, FoldedForm, panels_for, register_form
 from accounts.services import accounts as account_services
 from accounts.services import activity, contacts, handoff, imports, todos
-from kam.core.access import can_change, visible_to
-from kam.core.decorators import role_required
-from kam.core.downloads import stored_file_response
-from kam.core.exceptions import ApplicationError
-from kam.core.forms import messages_from_form, run_service
-from kam.core.models import User
-from kam.core.roles import Role
-from kam.core.spreadsheets import export_response
+from core.access import can_change, visible_to
+from core.decorators import role_required
+from core.downloads import stored_file_response
+from core.exceptions import ApplicationError
+from core.forms import messages_from_form, run_service
+from core.models import User
+from core.roles import Role
+from core.spreadsheets import export_response
 
 EXPORT_HEADERS = [
     "external_ref",

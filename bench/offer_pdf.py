@@ -33,7 +33,7 @@ def main():
     call_command("migrate", verbosity=0)
     from accounts.models import Account, Contact
     from catalog.models import Product, ProductFamily, ProductPrice
-    from kam.core.models import User
+    from core.models import User
     from offers.services import building as offer_building
     from offers.services import documents as offer_documents
 

@@ -33,7 +33,7 @@ def build(n: int):
     from django.utils import timezone
 
     from accounts.models import Account, Contact
-    from kam.core.roles import Role
+    from core.roles import Role
     from offers.services import building as offer_building
     from tests.contracts.helpers import product
     from tests.factories import make_user
@@ -76,9 +76,9 @@ def send_all(kam, offers) -> list[float]:
 
 
 def drain(workers: int, n: int, provider_ms: int) -> dict:
+    from core.models import OutboundMessage
+    from core.tasks import message_send_task
     from kam.celery import app
-    from kam.core.models import OutboundMessage
-    from kam.core.tasks import message_send_task
 
     Status = OutboundMessage.Status
     OutboundMessage.objects.update(status=Status.READY, attempts=0, sent_at=None)

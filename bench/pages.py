@@ -90,7 +90,7 @@ def fixture(password: str) -> dict:
     """The users of each kind, and for each KAM a few own accounts and offers and
     a draft offer's line to save."""
     from accounts.models import Account
-    from kam.core.models import User
+    from core.models import User
     from offers.models import Offer, OfferLine
 
     kams = []
@@ -128,7 +128,7 @@ def query_counts(data: dict) -> dict:
     from django.db import connection
     from django.test import Client
 
-    from kam.core.models import User
+    from core.models import User
 
     kam, manager, cs = data["kams"][0], data["managers"][0], data["cs"][0]
     pages = {

@@ -40,7 +40,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from kam.core.models import User
+    from core.models import User
 
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(User.objects.get(username=args.user))

@@ -49,7 +49,7 @@ def build(n: int, lines: int):
     from contracts.models import Contract, ContractLine, ContractTerm, Subscription
     from contracts.services import acceptance, lifecycle
     from contracts.services import signing as contract_signing
-    from kam.core.models import User
+    from core.models import User
     from offers.services import building as offer_building
     from offers.services import sending as offer_sending
 

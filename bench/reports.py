@@ -35,7 +35,7 @@ INDUSTRIES = ["Publishing", "Software", "Healthcare", "Banking", "Energy",
 
 
 def load(model, rows, *, returning=False) -> list[int]:
-    from kam.core.bulk import load_rows
+    from core.bulk import load_rows
 
     return load_rows(model, rows, returning=returning)
 
@@ -47,9 +47,9 @@ def build(n_accounts: int) -> dict:
     from accounts.models import Account, Contact, OrderLine
     from catalog.models import Product, ProductFamily, ProductPrice
     from contracts.models import Contract, ContractLine, ContractTerm, Subscription
+    from core.models import Team, User
+    from core.roles import Role
     from insights.models import NpsResponse
-    from kam.core.models import Team, User
-    from kam.core.roles import Role
     from offers.models import Offer, OfferEvent, OfferLine, OfferOption
     from renewals.models import Churn
 
@@ -279,7 +279,7 @@ def nightly_run(n_accounts: int) -> dict:
 def _xlsx_seconds(client, url: str) -> float:
     """Ask for the report's workbook and download it. The export is built by a
     task, here eagerly (the test settings) as the request commits."""
-    from kam.core.models import Export
+    from core.models import Export
 
     started = time.perf_counter()
     response = client.get(url, {"format": "xlsx"})
@@ -307,7 +307,7 @@ def main():
     from django.db import connection
     from django.test import Client
 
-    from kam.core.models import User
+    from core.models import User
 
     if args.reuse:
         results = {**json.loads(out.read_text()), "reports": {}}

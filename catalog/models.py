@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog import pricing
 from catalog.pricing import HUNDRED, PriceUnit, line_net, round_money
-from kam.core.models import TimeStampedModel
+from core.models import TimeStampedModel
 
 
 class Currency(models.TextChoices):

@@ -17,7 +17,7 @@ or yearly) over terms of whole months. From those, and only here, come:
   per year and for the whole term, net, tax and gross. The term's figures are
   the sums of its planned invoices, so the invoices add up to them to the cent.
 
-Dates follow the one date rule (`kam.core.dates`).
+Dates follow the one date rule (`core.dates`).
 """
 
 from collections.abc import Iterable
@@ -29,7 +29,7 @@ from fractions import Fraction
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.dates import anchored_period, boundary, months_index
+from core.dates import anchored_period, boundary, months_index
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")

@@ -13,7 +13,7 @@ from catalog.models import (
     ProductPrice,
 )
 from catalog.pricing import round_money
-from kam.core.memo import per_request
+from core.memo import per_request
 
 BASE_CURRENCY = "EUR"
 

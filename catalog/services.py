@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Package, PackageItem, PackageVersion, Product
-from kam.core.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 
 def _check_pricing(price_mode, package_price, discount_percent):

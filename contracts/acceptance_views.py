@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contracts.services import acceptance
-from kam.core.exceptions import ApplicationError
-from kam.core.middleware import client_ip
+from core.exceptions import ApplicationError
+from core.middleware import client_ip
 from offers import selectors
 from offers.forms import AcceptForm, DeclineForm, PhoneAcceptForm
 from offers.models import Offer

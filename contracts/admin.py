@@ -30,10 +30,10 @@ from contracts.models import (
 )
 from contracts.services import billing, lifecycle
 from contracts.services import signing as contract_signing
-from kam.core.admin import FrozenAdmin
-from kam.core.dates import show_date
-from kam.core.exceptions import ApplicationError
-from kam.core.forms import run_service
+from core.admin import FrozenAdmin
+from core.dates import show_date
+from core.exceptions import ApplicationError
+from core.forms import run_service
 
 
 class WorklistFilter(admin.SimpleListFilter):

@@ -4,7 +4,7 @@ from rest_framework import serializers, viewsets
 
 from contracts import selectors
 from contracts.models import Contract, ContractLine, Invoice, InvoiceLine, Subscription
-from kam.core.drf import ModelSerializer
+from core.drf import ModelSerializer
 
 
 class ContractLineSerializer(ModelSerializer):

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.forms import Form
+from core.forms import Form
 
 
 class SignForm(Form):

@@ -13,9 +13,9 @@ from accounts.models import Account, Contact, Document
 from catalog import pricing
 from catalog.models import BillingPeriod, Currency, PackageVersion, PricedLine, Product
 from catalog.pricing import HUNDRED, round_money
-from kam.core.access import AccessPaths
-from kam.core.links import object_url
-from kam.core.models import (
+from core.access import AccessPaths
+from core.links import object_url
+from core.models import (
     OutboundMessage,
     StatusEvent,
     TimeStampedModel,

@@ -16,8 +16,8 @@ from accounts.validators import EU_COUNTRIES
 from catalog.pricing import round_money
 from catalog.selectors import BASE_CURRENCY, exchange_rates, sale_prices
 from contracts.models import Contract, Invoice, Subscription
-from kam.core.access import get_visible_or_404, visible_to
-from kam.core.dates import local_datetime
+from core.access import get_visible_or_404, visible_to
+from core.dates import local_datetime
 
 ZERO = Decimal("0.00")
 ENDING_DAYS = 90

@@ -14,11 +14,11 @@ from contracts.forms import NoticeForm, SignForm
 from contracts.models import Contract
 from contracts.services import lifecycle, notice
 from contracts.services import signing as contract_signing
-from kam.core.access import can_change
-from kam.core.dates import show_date
-from kam.core.exceptions import ApplicationError
-from kam.core.forms import run_service
-from kam.core.middleware import client_ip
+from core.access import can_change
+from core.dates import show_date
+from core.exceptions import ApplicationError
+from core.forms import run_service
+from core.middleware import client_ip
 
 
 @login_required

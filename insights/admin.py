@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import HistoryAdmin
 from insights.models import ChurnTarget, FeedbackItem, HealthConfig, NpsResponse
-from kam.core.admin import HistoryAdmin
 
 
 @admin.register(HealthConfig)

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from accounts.selectors import account_list_for_user
-from kam.core.models import Team, User
-from kam.core.roles import Role
+from core.models import Team, User
+from core.roles import Role
 
 MAX_YEARS = 5
 

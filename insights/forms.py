@@ -4,9 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import Form, ModelForm
 from insights.filters import teams_for_user
 from insights.models import AccountPlan, FeedbackItem, PlanAction
-from kam.core.forms import Form, ModelForm
 
 
 class ChurnTargetForm(Form):
@@ -154,7 +154,7 @@ class ActionForm(Form):
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
-        from kam.core.models import User
+        from core.models import User
 
         # whoever the task goes to must see the account: its KAM, the deputy and
         # the manager of the KAM's team

@@ -11,9 +11,9 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Contact, Task
 from catalog.models import ProductFamily
-from kam.core.access import AccessPaths
-from kam.core.links import object_url
-from kam.core.models import Team, TimeStampedModel
+from core.access import AccessPaths
+from core.links import object_url
+from core.models import Team, TimeStampedModel
 
 WEIGHT = [MaxValueValidator(100)]
 

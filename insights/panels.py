@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Account
 from accounts.panels import FoldedForm, register, register_column, register_form
+from core.access import can_change
 from insights.forms import FeedbackForm, NpsForm
 from insights.models import HealthConfig, HealthScore
 from insights.selectors.health import health_scores, score_history
-from kam.core.access import can_change
 
 
 @register

@@ -10,6 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_get_for_user
+from core.access import can_change
+from core.exceptions import ApplicationError
+from core.forms import messages_from_form, run_service
+from core.pdf import render_pdf
 from insights.forms import (
     ActionForm,
     ActualForm,
@@ -22,10 +26,6 @@ from insights.forms import (
 from insights.models import AccountPlan, PlanObjective
 from insights.selectors.plans import plan_get_for_user, plan_performance
 from insights.services import plans as services
-from kam.core.access import can_change
-from kam.core.exceptions import ApplicationError
-from kam.core.forms import messages_from_form, run_service
-from kam.core.pdf import render_pdf
 
 
 def _plan_for_change(request, pk):

@@ -2,7 +2,7 @@
 
 `sections()` is what the page shows (tables and charts), `sheets()` the workbook's
 tables, `precompute()` the nightly work the report reads. The report's page
-(`insights.views`), the export worker (`kam.core.exports`, by the report's key and
+(`insights.views`), the export worker (`core.exports`, by the report's key and
 stored filter) and the nightly task (`insights.tasks`) all call these; nothing
 builds a request to ask a view.
 """
@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.portfolio import portfolio_overview
 from catalog.models import ProductFamily
+from core.reports import Sheet, register_report
+from core.roles import Role
+from core.spreadsheets import MappedRows
 from insights.filters import Scope, report_scope
 from insights.forms import ChurnTargetForm
 from insights.models import HealthConfig, UpsellItem
@@ -26,9 +29,6 @@ from insights.selectors import percent
 from insights.selectors import pipeline as pipeline_selectors
 from insights.selectors import retention as retention_selectors
 from insights.selectors import upsell as upsell_selectors
-from kam.core.reports import Sheet, register_report
-from kam.core.roles import Role
-from kam.core.spreadsheets import MappedRows
 
 Kind = UpsellItem.Kind
 SECTION_ROWS = 50  # per section on the page; the export has every row

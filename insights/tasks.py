@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from kam.core.reports import registered_reports
+from core.reports import registered_reports
 
 
 @shared_task

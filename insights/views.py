@@ -12,6 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.views import post_on_account
+from core.access import can_change, get_visible_or_404
+from core.decorators import role_required
+from core.exceptions import ApplicationError
+from core.exports import export_request
+from core.forms import messages_from_form, run_service
+from core.roles import Role
+from core.spreadsheets import export_workbook
 from insights.forms import ChurnTargetForm, FeedbackForm, NpsForm
 from insights.models import FeedbackItem
 from insights.reports import (
@@ -25,13 +32,6 @@ from insights.reports import (
 )
 from insights.services import voice
 from insights.services.targets import churn_target_set
-from kam.core.access import can_change, get_visible_or_404
-from kam.core.decorators import role_required
-from kam.core.exceptions import ApplicationError
-from kam.core.exports import export_request
-from kam.core.forms import messages_from_form, run_service
-from kam.core.roles import Role
-from kam.core.spreadsheets import export_workbook
 
 EXPORT_FORMATS = {"csv", "xlsx"}
 
@@ -39,7 +39,7 @@ EXPORT_FORMATS = {"csv", "xlsx"}
 def _export(request, report: Report):
     """The report's workbook when ?format=csv|xlsx asks for it (CSV: ?table=N).
 
-    An XLSX has every table: a worker writes it (kam.core.exports) from the
+    An XLSX has every table: a worker writes it (core.exports) from the
     report's key and filter. A CSV is one table, written here.
     """
     fmt = request.GET.get("format")

@@ -5,10 +5,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from kam import api, views
-from kam.core import views as core_views
-from kam.core import webhooks
-from kam.core.forms import LoginForm, OutboxPasswordResetForm
+from core import views as core_views
+from core import webhooks
+from core.forms import LoginForm, OutboxPasswordResetForm
+from home import api, views
 
 admin.site.site_header = "KAM"
 admin.site.site_title = "KAM"
@@ -116,7 +116,7 @@ urlpatterns = [
 ]
 
 # Uploaded files are never served from MEDIA_URL, not even with DEBUG: only the
-# access-checked download views hand them out (kam.core.downloads).
+# access-checked download views hand them out (core.downloads).
 
-handler404 = "kam.core.drf.not_found"
-handler500 = "kam.core.views.server_error"
+handler404 = "core.drf.not_found"
+handler500 = "core.views.server_error"

@@ -2,8 +2,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from accounts.selectors import account_list_for_user, contact_list_for_user
-from kam.core.access import can_change
-from kam.core.drf import ModelSerializer
+from core.access import can_change
+from core.drf import ModelSerializer
 from offers import selectors
 from offers.models import Offer, OfferLine, OfferOption
 from offers.services import building as offer_building

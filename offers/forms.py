@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import PackageVersion, Product
-from kam.core.forms import Form, ModelForm
+from core.forms import Form, ModelForm
 from offers.models import Offer, OfferTemplate
 from offers.placeholders import template_errors
 

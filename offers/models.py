@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account, Contact, Document
 from catalog import pricing
 from catalog.models import BillingPeriod, PackageVersion, PricedLine, Product
-from kam.core.access import AccessPaths
-from kam.core.links import object_url
-from kam.core.models import OutboundMessage, StatusEvent, TimeStampedModel
+from core.access import AccessPaths
+from core.links import object_url
+from core.models import OutboundMessage, StatusEvent, TimeStampedModel
 
 
 class Offer(TimeStampedModel):

@@ -3,7 +3,7 @@
 from anymail.signals import inbound, tracking
 from django.dispatch import receiver
 
-from kam.core.signals import message_failed, message_sent
+from core.signals import message_failed, message_sent
 from offers.services import tracking as offer_tracking
 
 

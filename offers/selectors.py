@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 
-from kam.core.access import can_change, get_visible_or_404, visible_to
+from core.access import can_change, get_visible_or_404, visible_to
 from offers.models import InboundMail, Offer, OfferLine
 
 

@@ -16,12 +16,12 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import account_get_for_user
 from catalog.models import Product
 from catalog.selectors import exchange_rates
-from kam.core.access import can_change, get_visible_or_404
-from kam.core.decorators import role_required
-from kam.core.exceptions import ApplicationError
-from kam.core.forms import run_service
-from kam.core.roles import Role
-from kam.core.widgets import options_html
+from core.access import can_change, get_visible_or_404
+from core.decorators import role_required
+from core.exceptions import ApplicationError
+from core.forms import run_service
+from core.roles import Role
+from core.widgets import options_html
 from offers import placeholders, selectors
 from offers.forms import (
     DecisionForm,

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account
 from catalog.models import Currency
 from contracts.models import Contract
-from kam.core.access import AccessPaths
-from kam.core.links import object_url
+from core.access import AccessPaths
+from core.links import object_url
 from offers.models import Offer
 
 

@@ -13,7 +13,7 @@ from accounts.selectors import convert
 from catalog.pricing import round_money
 from catalog.selectors import BASE_CURRENCY, exchange_rates
 from contracts.models import Contract, Invoice, Subscription
-from kam.core.access import get_visible_or_404, visible_to
+from core.access import get_visible_or_404, visible_to
 from offers.models import Offer
 from renewals.models import Churn, RenewalConfig, RenewalRun
 

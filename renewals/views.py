@@ -7,11 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kam.core.access import can_change
-from kam.core.decorators import role_required
-from kam.core.exceptions import ApplicationError
-from kam.core.forms import run_service
-from kam.core.roles import Role
+from core.access import can_change
+from core.decorators import role_required
+from core.exceptions import ApplicationError
+from core.forms import run_service
+from core.roles import Role
 from renewals import selectors
 from renewals.forms import ChurnReasonForm, PipelineFilter
 from renewals.models import RenewalRun

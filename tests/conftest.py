@@ -7,8 +7,8 @@ from urllib.parse import urlparse
 import pytest
 from django.utils import translation
 
-from kam.core.models import User
-from kam.core.roles import Role
+from core.models import User
+from core.roles import Role
 from tests import clock
 from tests.factories import AccountFactory, TeamFactory, make_user
 

@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.models import Account
-from kam.core.models import Team, User
-from kam.core.roles import ROLES_USING_ADMIN, Role
+from core.models import Team, User
+from core.roles import ROLES_USING_ADMIN, Role
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

@@ -4,8 +4,8 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Account, TimelineEntry
 from accounts.validators import normalize_vat, vat_error
-from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later
+from core.exceptions import ApplicationError
+from core.i18n import Later
 
 EDITABLE_FIELDS = [
     "name",

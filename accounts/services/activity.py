@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Contact, Document, TimelineEntry, Touchpoint
-from kam.core import services as core_services
-from kam.core.bulk import db_datetime, insert_rows
-from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later, stored
+from core import services as core_services
+from core.bulk import db_datetime, insert_rows
+from core.exceptions import ApplicationError
+from core.i18n import Later, stored
 
 # Types a document may have, found from its content, and the extension it gets.
 ALLOWED_TYPES = {

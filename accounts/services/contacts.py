@@ -3,7 +3,7 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
-from kam.core.exceptions import ApplicationError, ConflictError, name_references
+from core.exceptions import ApplicationError, ConflictError, name_references
 
 FIELDS = [*Contact.EDITABLE, "external_ref"]
 

@@ -13,10 +13,10 @@ from accounts.models import Account, Handoff, TimelineEntry
 from accounts.services import accounts as account_services
 from accounts.services import contacts as contact_services
 from accounts.services import todos
-from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later
-from kam.core.models import Team, User
-from kam.core.roles import Role
+from core.exceptions import ApplicationError
+from core.i18n import Later
+from core.models import Team, User
+from core.roles import Role
 
 
 def _outbound_owner(team: Team) -> User:

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Contact, OrderLine
 from accounts.validators import normalize_vat, vat_error
 from catalog.models import Currency, Product
-from kam.core.dates import show_date
-from kam.core.models import User
-from kam.core.queueing import enqueue_on_commit
-from kam.core.spreadsheets import SpreadsheetError, read_table
+from core.dates import show_date
+from core.models import User
+from core.queueing import enqueue_on_commit
+from core.spreadsheets import SpreadsheetError, read_table
 
 SPECS = {
     "accounts": {

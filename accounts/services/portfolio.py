@@ -13,7 +13,7 @@ from accounts.models import Account, Contact, OrderLine, PortfolioConfig
 from catalog.models import ProductFamily
 from catalog.pricing import round_money
 from catalog.selectors import exchange_rates, to_base
-from kam.core.bulk import update_rows
+from core.bulk import update_rows
 
 ZERO = Decimal("0")
 

@@ -12,13 +12,13 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Task, TimelineEntry
 from accounts.selectors import assignable_users
-from kam.core import services as core_services
-from kam.core.access import can_see
-from kam.core.dates import local_datetime, show_date
-from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later
-from kam.core.links import absolute_url, base_url
-from kam.core.models import User
+from core import services as core_services
+from core.access import can_see
+from core.dates import local_datetime, show_date
+from core.exceptions import ApplicationError
+from core.i18n import Later
+from core.links import absolute_url, base_url
+from core.models import User
 
 FIELDS = ["title", "notes", "due_at", "assignee", "account"]
 

@@ -18,9 +18,9 @@ from django.utils.translation import gettext_noop
 from accounts.services import activity
 from catalog import pricing
 from contracts.models import Contract, ContractLine, Invoice, InvoiceLine, Subscription
-from kam.core import services as core_services
-from kam.core import state
-from kam.core.bulk import (
+from core import services as core_services
+from core import state
+from core.bulk import (
     db_datetime,
     history_snapshot,
     id_list,
@@ -28,10 +28,10 @@ from kam.core.bulk import (
     reserve_ids,
     update_rows,
 )
-from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later
-from kam.core.pdf import html_to_pdf
-from kam.core.queueing import enqueue_on_commit
+from core.exceptions import ApplicationError
+from core.i18n import Later
+from core.pdf import html_to_pdf
+from core.queueing import enqueue_on_commit
 
 INVOICE_SERIES = "INV"
 CREDIT_SERIES = "CN"
@@ -49,7 +49,7 @@ def monthly_amount(line: ContractLine) -> Decimal:
 
 def subscription_period(subscription: Subscription, start: date) -> pricing.Period:
     """The period billed from `start`: anchored to the subscription's first day,
-    cut at the end of its term (catalog.pricing, kam.core.dates)."""
+    cut at the end of its term (catalog.pricing, core.dates)."""
     return pricing.period_at(
         subscription.start_on, start, subscription.end_on, subscription.billing_period
     )

@@ -5,16 +5,16 @@ from django.urls import reverse
 
 from accounts.models import TimelineEntry
 from contracts.models import Contract
-from kam.core import services as core_services
-from kam.core.links import absolute_url
-from kam.core.roles import Role
+from core import services as core_services
+from core.links import absolute_url
+from core.roles import Role
 
 # what a change to a contract reads with it (only the contract's row is locked)
 JOINED = ("account", "account__owner", "contact")
 
 
 def customer_services():
-    from kam.core.models import User
+    from core.models import User
 
     return list(
         User.objects.filter(

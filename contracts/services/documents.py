@@ -4,7 +4,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from contracts.models import Contract
-from kam.core.pdf import html_to_pdf
+from core.pdf import html_to_pdf
 
 
 def contract_pdf(contract: Contract) -> bytes:

@@ -25,12 +25,12 @@ from contracts.selectors import contract_checks
 from contracts.services import billing
 from contracts.services.common import JOINED, notify_customer_services, timeline_event
 from contracts.services.terms import cancel_by_date, term_end
-from kam.core import services as core_services
-from kam.core import state
-from kam.core.bulk import history_snapshot
-from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later
-from kam.core.queueing import enqueue_on_commit
+from core import services as core_services
+from core import state
+from core.bulk import history_snapshot
+from core.exceptions import ApplicationError
+from core.i18n import Later
+from core.queueing import enqueue_on_commit
 from offers.models import Offer
 from offers.services import building as offer_building
 

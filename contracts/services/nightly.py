@@ -18,14 +18,14 @@ from catalog import pricing
 from catalog.pricing import HUNDRED, line_net
 from contracts.models import Contract, ContractLine, ContractTerm, Subscription
 from contracts.services.terms import cancel_by_date
-from kam.core.bulk import (
+from core.bulk import (
     db_datetime,
     history_snapshot,
     id_list,
     insert_rows,
     update_rows,
 )
-from kam.core.i18n import Later
+from core.i18n import Later
 
 ACTIVE = Subscription.Status.ACTIVE
 TRIAL = Subscription.Status.TRIAL
@@ -167,7 +167,7 @@ def contracts_renew(ids, day: date, *, prices=None, now=None) -> tuple[int, list
     new_terms = {}
     for key, group in groups.items():
         end_on, months, notice, _day = key
-        # the one date rule (kam.core.dates), computed once per group of equal dates:
+        # the one date rule (core.dates), computed once per group of equal dates:
         # counted from the contract's first day, so terms never drift
         start_on = end_on + timedelta(days=1)
         new_end = pricing.term_end(anchors[key], start_on, months)

@@ -10,11 +10,11 @@ from django.utils.translation import gettext_noop
 from contracts.models import Contract, ContractEvent
 from contracts.services.common import JOINED, timeline_event
 from contracts.services.terms import next_term_end
-from kam.core import services as core_services
-from kam.core import state
-from kam.core.dates import show_date
-from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later
+from core import services as core_services
+from core import state
+from core.dates import show_date
+from core.exceptions import ApplicationError
+from core.i18n import Later
 
 
 @transaction.atomic

@@ -18,12 +18,12 @@ from accounts.services import activity
 from contracts.models import Contract, Invoice
 from contracts.services import documents
 from contracts.services.common import JOINED, notify_customer_services, timeline_event
-from kam.core import services as core_services
-from kam.core import state
-from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later
-from kam.core.links import absolute_url
-from kam.core.queueing import enqueue
+from core import services as core_services
+from core import state
+from core.exceptions import ApplicationError
+from core.i18n import Later
+from core.links import absolute_url
+from core.queueing import enqueue
 
 Status = Contract.Status
 SIGNING_SALT = "kam.contracts.sign"

@@ -3,11 +3,11 @@
 from datetime import date, timedelta
 
 from contracts.models import Contract
-from kam.core.dates import period_end
+from core.dates import period_end
 
 
 def term_end(start_on: date, months: int) -> date:
-    """The last day of a term (the one date rule: `kam.core.dates`)."""
+    """The last day of a term (the one date rule: `core.dates`)."""
     return period_end(start_on, months)
 
 

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from accounts.services import todos
 from contracts.models import Contract, Subscription
 from contracts.services.common import JOINED
-from kam.core import services as core_services
-from kam.core import state
-from kam.core.dates import show_date
+from core import services as core_services
+from core import state
+from core.dates import show_date
 
 
 def trial_reminders(*, today: date | None = None) -> int:

@@ -12,9 +12,9 @@ from django.utils.dateparse import parse_datetime
 
 from catalog.pricing import round_money
 from catalog.selectors import exchange_rates, to_base
+from core.dates import local_datetime
 from insights.filters import Scope
 from insights.selectors import percent
-from kam.core.dates import local_datetime
 from offers.models import Offer, OfferEvent
 
 ZERO = Decimal("0")

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from catalog.pricing import round_money
 from catalog.selectors import exchange_rates, to_base
 from contracts.models import Invoice
+from core.access import get_visible_or_404
 from insights.models import AccountPlan
 from insights.selectors import percent
-from kam.core.access import get_visible_or_404
 
 ZERO = Decimal("0")
 

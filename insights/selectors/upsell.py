@@ -20,11 +20,11 @@ from catalog.models import Product, ProductFamily, ProductPrice
 from catalog.pricing import round_money
 from catalog.selectors import exchange_rates, to_base
 from contracts.models import Contract, Subscription
+from core.bulk import id_list
+from core.links import object_url
 from insights.filters import Scope
 from insights.models import FamilyAffinity, UpsellItem, VolumeBenchmark
 from insights.selectors.ownership import OWNED, TRIAL, Ownership, family_ownership
-from kam.core.bulk import id_list
-from kam.core.links import object_url
 
 ZERO = Decimal("0")
 ENDING_DAYS = 180

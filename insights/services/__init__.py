@@ -5,8 +5,8 @@ from datetime import date
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.core.access import can_change
-from kam.core.exceptions import ApplicationError
+from core.access import can_change
+from core.exceptions import ApplicationError
 
 
 def require_change(actor, account) -> None:

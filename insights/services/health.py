@@ -4,9 +4,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account
+from core.bulk import id_list
 from insights.models import HealthConfig, HealthScore
 from insights.selectors.health import health_scores
-from kam.core.bulk import id_list
 
 BATCH = 2000
 

@@ -11,6 +11,10 @@ from django.utils.translation import gettext_noop
 from accounts.models import Account, Contact, TimelineEntry
 from accounts.services import todos
 from catalog.pricing import round_money
+from core import state
+from core.dates import local_datetime
+from core.exceptions import ApplicationError
+from core.i18n import Later
 from insights.models import (
     AccountPlan,
     PlanAction,
@@ -19,10 +23,6 @@ from insights.models import (
     PlanReview,
 )
 from insights.services import require_change, require_own_contact, require_past
-from kam.core import state
-from kam.core.dates import local_datetime
-from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later
 
 ZERO = Decimal("0")
 

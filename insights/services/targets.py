@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.exceptions import ApplicationError
+from core.models import Team
+from core.roles import Role
 from insights.models import ChurnTarget
-from kam.core.exceptions import ApplicationError
-from kam.core.models import Team
-from kam.core.roles import Role
 
 
 @transaction.atomic

@@ -6,9 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account
+from core.bulk import db_datetime, id_list, insert_rows
 from insights.models import UpsellItem
 from insights.selectors.upsell import account_rows, upsell_sections
-from kam.core.bulk import db_datetime, id_list, insert_rows
 
 BATCH = 5000
 COLUMNS = ["account_id", "kind", "title", "args", "value", "product_id", "quantity",

@@ -7,7 +7,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from kam.core import webhook_signing
+from core import webhook_signing
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # A checkout has templates/, static/ and locale/ beside manage.py; an installed KAM
@@ -57,17 +57,19 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     # ours, in import order (each may import only from those above it)
-    "kam.core",
+    "core",
     "catalog",
     "accounts",
     "offers",
     "contracts",
     "renewals",
     "insights",
+    "home",
+    "demo",  # seeding only: writes through the apps above, imported by none
 ]
 
 MIDDLEWARE = [
-    "kam.core.middleware.HealthCheckMiddleware",
+    "core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -99,7 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "kam.core.context_processors.navigation",
+                "core.context_processors.navigation",
             ],
         },
     },
@@ -228,7 +230,7 @@ OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", 30)
 OUTBOX_SWEEP_AGE_SECONDS = env.int("OUTBOX_SWEEP_AGE_SECONDS", 60)
 OUTBOX_SENDING_LEASE_SECONDS = env.int("OUTBOX_SENDING_LEASE_SECONDS", 15 * 60)
 # The provider's keys (API, and where it signs its webhooks, the signing key: see
-# kam/core/webhook_signing.py), each only when set: an empty key is no key.
+# core/webhook_signing.py), each only when set: an empty key is no key.
 ANYMAIL = {
     name: env(name) for name in webhook_signing.SETTINGS if env(name, default="")
 }
@@ -236,7 +238,7 @@ ANYMAIL["WEBHOOK_SECRET"] = env("ANYMAIL_WEBHOOK_SECRET", default="")
 ADMINS = [("KAM administrators", a) for a in env.list("KAM_ADMIN_EMAILS", default=[])]
 
 # Celery. Embedded default: kombu's filesystem transport (made safe for several
-# processes in kam/core/broker.py), so no broker server is needed;
+# processes in core/broker.py), so no broker server is needed;
 # CELERY_BROKER_URL=redis://... switches to Redis.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
@@ -245,7 +247,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded broker is a folder; make sure it exists for every process.
     (VAR_DIR / "celery" / "queue").mkdir(parents=True, exist_ok=True)
     (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT = "kam.core.broker:Transport"
+    CELERY_BROKER_TRANSPORT = "core.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": _queue_dir,
         "data_folder_out": _queue_dir,
@@ -265,7 +267,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", 5 * 60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", 6 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that queues work gives up on an unreachable broker within about a second;
-# the work is kept in the database and a sweep queues it again (kam/core/queueing.py).
+# the work is kept in the database and a sweep queues it again (core/queueing.py).
 KAM_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
@@ -282,7 +284,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "EXCEPTION_HANDLER": "kam.core.drf.exception_handler",
+    "EXCEPTION_HANDLER": "core.drf.exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -304,7 +306,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "kam.core.api_schema.document_errors",
+        "core.api_schema.document_errors",
     ],
 }
 

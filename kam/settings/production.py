@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from kam.core import webhook_signing
+from core import webhook_signing
 
 from .base import *  # noqa: F403
 from .base import env
@@ -26,14 +26,14 @@ SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 OUTBOX_DELIVERY_BACKEND = env("OUTBOX_DELIVERY_BACKEND")
 # The provider's webhooks (delivery tracking, inbound replies) authenticate with it as
 # HTTP basic auth ("user:password" in the webhook URL); without it every webhook is
-# refused (kam/core/webhooks.py), so it is required here.
+# refused (core/webhooks.py), so it is required here.
 ANYMAIL = {**ANYMAIL, "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET")}  # noqa: F405
 if ":" not in ANYMAIL["WEBHOOK_SECRET"] or len(ANYMAIL["WEBHOOK_SECRET"]) < 16:
     raise ImproperlyConfigured(
         "ANYMAIL_WEBHOOK_SECRET must be user:password, at least 16 characters in all."
     )
 # A provider that signs its webhooks is checked with its key: without it anymail
-# would check nothing (kam/core/webhook_signing.py).
+# would check nothing (core/webhook_signing.py).
 _unsigned = webhook_signing.missing_keys(OUTBOX_DELIVERY_BACKEND, ANYMAIL)
 if _unsigned:
     raise ImproperlyConfigured(

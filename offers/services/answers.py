@@ -12,10 +12,10 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import TimelineEntry
 from accounts.services import todos
-from kam.core import services as core_services
-from kam.core import state
-from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later
+from core import services as core_services
+from core import state
+from core.exceptions import ApplicationError
+from core.i18n import Later
 from offers.models import Offer, OfferEvent, OfferOption
 from offers.signals import offer_accepted
 

@@ -6,11 +6,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.core import services as core_services
-from kam.core import state
-from kam.core.exceptions import ApplicationError
-from kam.core.links import absolute_url
-from kam.core.roles import Role
+from core import services as core_services
+from core import state
+from core.exceptions import ApplicationError
+from core.links import absolute_url
+from core.roles import Role
 from offers.models import ApprovalRule, Offer
 
 Status = Offer.Status
@@ -104,7 +104,7 @@ def approval_excluded(offer: Offer) -> dict[int, str]:
 
 
 def administrators() -> list:
-    from kam.core.models import User
+    from core.models import User
 
     return list(
         User.objects.filter(is_active=True, groups__name=Role.ADMINISTRATOR)

@@ -14,10 +14,10 @@ from accounts.models import Account, Contact, TimelineEntry
 from catalog import pricing
 from catalog.models import PackageVersion, Product
 from catalog.pricing import HUNDRED, round_money
-from kam.core import services as core_services
-from kam.core import state
-from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later
+from core import services as core_services
+from core import state
+from core.exceptions import ApplicationError
+from core.i18n import Later
 from offers.models import Offer, OfferEvent, OfferLine, OfferOption
 
 Status = Offer.Status

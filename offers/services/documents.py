@@ -3,7 +3,7 @@
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from kam.core.pdf import html_to_pdf
+from core.pdf import html_to_pdf
 from offers import placeholders
 from offers.models import Offer, OfferTemplate
 from offers.services.approval import offer_with_lines

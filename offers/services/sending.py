@@ -14,10 +14,10 @@ from accounts.models import TimelineEntry
 from accounts.services import activity, todos
 from catalog.models import PackageVersion
 from catalog.services import package_version_lock
-from kam.core import services as core_services
-from kam.core import state
-from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later
+from core import services as core_services
+from core import state
+from core.exceptions import ApplicationError
+from core.i18n import Later
 from offers import placeholders
 from offers.models import Offer, OfferTemplate
 from offers.services import documents

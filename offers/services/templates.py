@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kam.core.dates import show_date
-from kam.core.exceptions import ApplicationError
-from kam.core.links import absolute_url
+from core.dates import show_date
+from core.exceptions import ApplicationError
+from core.links import absolute_url
 from offers import placeholders
 from offers.models import Offer, OfferTemplate
 from offers.services.tokens import acceptance_token

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Contact, TimelineEntry
-from kam.core import services as core_services
-from kam.core import state
-from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later
+from core import services as core_services
+from core import state
+from core.exceptions import ApplicationError
+from core.i18n import Later
 from offers.models import InboundMail, Offer
 from offers.services.answers import notify_owner
 
@@ -48,7 +48,7 @@ def tracking_apply(
     """Apply a provider's tracking event to the offer it concerns, once per event id."""
     from django.db import IntegrityError
 
-    from kam.core.models import OutboundMessage
+    from core.models import OutboundMessage
     from offers.models import TrackingEvent
 
     message = OutboundMessage.objects.filter(
@@ -109,7 +109,7 @@ def delivery_from_outbox(*, message, failed: bool) -> int:
 def _offer_for_reply(in_reply_to: str, references: str) -> Offer | None:
     """The offer whose e-mail the reply answers: by our Message-ID in its
     In-Reply-To or References, nothing else (a subject is anyone's to write)."""
-    from kam.core.models import OutboundMessage
+    from core.models import OutboundMessage
 
     ids = {i.strip() for i in f"{in_reply_to} {references}".split() if i.strip()}
     if not ids:

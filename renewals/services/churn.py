@@ -7,8 +7,8 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Account, TimelineEntry
 from contracts.services import lifecycle
-from kam.core.exceptions import ApplicationError
-from kam.core.i18n import Later
+from core.exceptions import ApplicationError
+from core.i18n import Later
 from offers.models import Offer
 from renewals.models import Churn
 

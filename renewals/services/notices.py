@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 
 from contracts.models import ContractTerm, Invoice
 from contracts.services import billing
-from kam.core import services as core_services
-from kam.core.dates import show_date
-from kam.core.exceptions import ApplicationError
+from core import services as core_services
+from core.dates import show_date
+from core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
 REQUEUE_AFTER = timedelta(minutes=15)

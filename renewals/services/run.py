@@ -24,10 +24,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.core import services as core_services
-from kam.core.dates import show_date
-from kam.core.links import absolute_url
-from kam.core.roles import Role
+from core import services as core_services
+from core.dates import show_date
+from core.links import absolute_url
+from core.roles import Role
 from renewals.models import RenewalConfig, RenewalFailure, RenewalRun
 from renewals.services import steps
 
@@ -197,7 +197,7 @@ def _process(batch: Batch) -> None:
 
 
 def _notify_admins(run: RenewalRun) -> None:
-    from kam.core.models import User
+    from core.models import User
 
     admins = [
         u.email
@@ -225,7 +225,7 @@ def _notify_admins(run: RenewalRun) -> None:
 def _notify_kams(day: date) -> None:
     """Tell each KAM once per date which of their standing orders renewed."""
     from contracts.models import ContractTerm
-    from kam.core.models import Notification, User
+    from core.models import Notification, User
 
     rows = (
         ContractTerm.objects.filter(business_date=day, kind=ContractTerm.Kind.RENEWAL)

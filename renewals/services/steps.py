@@ -29,8 +29,8 @@ from contracts.models import (
     ContractLine,
 )
 from contracts.services import billing, lifecycle, nightly
-from kam.core import services as core_services
-from kam.core.dates import local_datetime, show_date
+from core import services as core_services
+from core.dates import local_datetime, show_date
 from renewals.models import Churn, RenewalConfig
 
 RUNNING = Contract.RUNNING

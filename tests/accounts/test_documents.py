@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from accounts.models import Document, TimelineEntry
 from accounts.services import activity
-from kam.core.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from accounts.models import Account, Handoff
 from accounts.services import handoff
-from kam.core.exceptions import ApplicationError
-from kam.core.models import Team
-from kam.core.roles import Role
+from core.exceptions import ApplicationError
+from core.models import Team
+from core.roles import Role
 from tests.factories import AccountFactory, make_user
 
 pytestmark = pytest.mark.django_db

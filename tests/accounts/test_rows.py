@@ -117,8 +117,8 @@ def test_next_contract_end_and_health_come_from_the_apps_above(
     cast, settings, tmp_path
 ):
     from contracts.models import Contract
+    from core.dates import show_date
     from insights.models import HealthScore
-    from kam.core.dates import show_date
     from tests.contracts.helpers import contract_for
     from tests.offers.helpers import ensure_defaults
 

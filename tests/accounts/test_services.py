@@ -8,7 +8,7 @@ from accounts.models import Account, TimelineEntry
 from accounts.services import accounts as account_services
 from accounts.services import activity, contacts
 from accounts.validators import vat_error
-from kam.core.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from tests.factories import AccountFactory, ContactFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from icalendar import Calendar
 
 from accounts.models import DigestLog
 from accounts.services import todos
-from kam.core.exceptions import ApplicationError
-from kam.core.models import Notification
+from core.exceptions import ApplicationError
+from core.models import Notification
 from tests.factories import AccountFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +102,7 @@ def test_calendar_feed_lists_tasks_and_rotates(client, cast):
 
 
 def test_bell_counts_unread_and_opening_marks_read(client, cast):
-    from kam.core.services import notification_create
+    from core.services import notification_create
 
     note = notification_create(user=cast.kam, title="Due: x", url="/accounts/tasks/")
     notification_create(user=cast.kam, title="evil", url="https://evil.example/")

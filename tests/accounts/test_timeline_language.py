@@ -7,7 +7,7 @@ from django.utils import timezone, translation
 
 from accounts.models import TimelineEntry
 from accounts.services import todos
-from kam.core.i18n import Later, render
+from core.i18n import Later, render
 from tests.clock import upcoming
 from tests.contracts.helpers import contract_with
 from tests.renewals.conftest import run_on

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Account, PortfolioConfig
 from accounts.tasks import portfolio_recompute_task, task_reminders_send_task
-from kam.core.models import Notification, OutboundMessage
+from core.models import Notification, OutboundMessage
 from tests.conftest import wait_for
 from tests.factories import AccountFactory, OrderLineFactory, TaskFactory
 

@@ -5,7 +5,7 @@ import pytest
 from catalog import services
 from catalog.admin import PackageVersionAdmin
 from catalog.models import Package, PackageVersion
-from kam.core.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from tests.factories import PriceFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.db import connections
 
 from contracts.models import Contract, ContractEvent, Invoice, InvoiceLine, Subscription
 from contracts.services import lifecycle
-from kam.core.models import OutboundMessage
-from kam.core.services import message_retry
+from core.models import OutboundMessage
+from core.services import message_retry
 from tests.contracts.helpers import contract_for
 from tests.core.test_outbox import FlakyBackend
 from tests.offers.helpers import ensure_defaults

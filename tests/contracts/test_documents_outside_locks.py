@@ -12,8 +12,8 @@ from contracts.models import Contract, Invoice
 from contracts.services import acceptance, billing, lifecycle
 from contracts.services import documents as contract_documents
 from contracts.services import signing as contract_signing
-from kam.core.exceptions import ApplicationError
-from kam.core.models import OutboundMessage
+from core.exceptions import ApplicationError
+from core.models import OutboundMessage
 from offers.models import Offer
 from offers.services import building as offer_building
 from offers.services import documents as offer_documents

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from kam.core.dates import show_date
+from core.dates import show_date
 from tests.clock import upcoming
 from tests.contracts.helpers import contract_with
 

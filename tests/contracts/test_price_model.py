@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from catalog import pricing
 from contracts import selectors as contract_selectors
 from contracts.models import Invoice, InvoiceLine
-from kam.core.dates import add_months
+from core.dates import add_months
 from tests.contracts.helpers import contract_with
 from tests.renewals.conftest import run_on
 

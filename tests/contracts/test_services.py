@@ -11,8 +11,8 @@ from contracts import selectors as contract_selectors
 from contracts.models import Contract, ContractEvent, Invoice, InvoiceLine, Subscription
 from contracts.services import acceptance, billing, lifecycle, terms, trials
 from contracts.services import signing as contract_signing
-from kam.core.exceptions import ApplicationError
-from kam.core.models import Notification, OutboundMessage
+from core.exceptions import ApplicationError
+from core.models import Notification, OutboundMessage
 from offers.models import Offer
 
 pytestmark = pytest.mark.django_db

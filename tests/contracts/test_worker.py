@@ -11,7 +11,7 @@ from django.utils import timezone
 from contracts.models import Contract, Invoice
 from contracts.services import acceptance, lifecycle
 from contracts.services import signing as contract_signing
-from kam.core.models import OutboundMessage
+from core.models import OutboundMessage
 from offers.services import building as offer_building
 from offers.services import sending as offer_sending
 from tests.conftest import wait_for

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from accounts.models import Account
-from kam.core.access import can_see, get_visible_or_404, visible_to
+from core.access import can_see, get_visible_or_404, visible_to
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,7 @@ def test_anonymous_is_sent_to_login(client, account):
 
 
 def test_model_without_access_paths_is_refused(cast):
-    from kam.core.models import Team
+    from core.models import Team
 
     with pytest.raises(TypeError, match="declares no"):
         visible_to(Team.objects.all(), cast.kam)

@@ -159,7 +159,7 @@ def run_stateful(headers: dict) -> tuple[list[str], int, Counter]:
 @pytest.mark.django_db(transaction=True)
 def test_stateful_sequences_keep_to_the_schema(world):
     """Sequences of calls, each feeding ids from the responses before it (the
-    schema's OpenAPI links, kam/core/api_schema.py), run by Schemathesis' engine, which keeps the
+    schema's OpenAPI links, core/api_schema.py), run by Schemathesis' engine, which keeps the
     sequences reproducible while the data they make changes under them. The engine
     calls from a thread of its own, with a connection of its own: the world is
     committed for it to see (transaction=True), and each request closes its

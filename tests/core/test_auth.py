@@ -3,7 +3,7 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.urls import reverse
 
-from kam.core.models import OutboundMessage
+from core.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db
 GENERIC = "The username or password is not correct."

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django_celery_beat.models import PeriodicTask
 
 from accounts.models import Account
-from kam.core.models import Team, User
-from kam.core.roles import Role
+from core.models import Team, User
+from core.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def test_setup_periodic_tasks_is_idempotent():
     call_command("setup_periodic_tasks", stdout=StringIO())
     call_command("setup_periodic_tasks", stdout=StringIO())
     task = PeriodicTask.objects.get(name="outbox-sweep")
-    assert task.task == "kam.core.tasks.outbox_sweep_task"
+    assert task.task == "core.tasks.outbox_sweep_task"
     assert task.interval.every == 60
     assert PeriodicTask.objects.filter(name="outbox-sweep").count() == 1
     digest = PeriodicTask.objects.get(name="task-digest")

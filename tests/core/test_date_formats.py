@@ -9,7 +9,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from kam.core.dates import show_date, show_datetime
+from core.dates import show_date, show_datetime
 from tests.clock import upcoming
 from tests.contracts.helpers import contract_with
 

@@ -1,4 +1,4 @@
-"""Property-based tests of the one date rule (kam.core.dates)."""
+"""Property-based tests of the one date rule (core.dates)."""
 
 import calendar
 from datetime import date, timedelta
@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kam.core.dates import add_months, anchored_period, boundary, period_end
+from core.dates import add_months, anchored_period, boundary, period_end
 
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
 months = st.integers(min_value=1, max_value=120)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def folder_app(tmp_path):
-    """A Celery app on the embedded broker (kam.core.broker) in a folder of its own."""
+    """A Celery app on the embedded broker (core.broker) in a folder of its own."""
     queue = tmp_path / "celery" / "queue"
     processed = tmp_path / "celery" / "processed"
     queue.mkdir(parents=True)
@@ -29,7 +29,7 @@ def folder_app(tmp_path):
     app = Celery("embedded", set_as_current=False)
     app.conf.update(
         broker_url="filesystem://",
-        broker_transport="kam.core.broker:Transport",
+        broker_transport="core.broker:Transport",
         broker_transport_options={
             "data_folder_in": str(queue),
             "data_folder_out": str(queue),
@@ -54,11 +54,11 @@ def folder_app(tmp_path):
 
 @pytest.fixture
 def broker_log():
-    """What kam.core.broker logs (the worker sets up logging of its own)."""
+    """What core.broker logs (the worker sets up logging of its own)."""
     records = []
     handler = logging.Handler()
     handler.emit = lambda record: records.append(record.getMessage())
-    logger = logging.getLogger("kam.core.broker")
+    logger = logging.getLogger("core.broker")
     logger.addHandler(handler)
     yield records
     logger.removeHandler(handler)
@@ -175,7 +175,7 @@ def test_emailed_links_follow_the_port_make_run_serves_on():
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); from kam.core.links import absolute_url;"
+            "import django; django.setup(); from core.links import absolute_url;"
             "from accounts.calendar_views import feed_url;"
             "from types import SimpleNamespace as S;"
             "print(absolute_url('/offers/accept/x/'));"

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from kam.core import exports
-from kam.core.models import Export, Notification
-from kam.core.tasks import export_build_task
+from core import exports
+from core.models import Export, Notification
+from core.tasks import export_build_task
 from tests.conftest import wait_for, xlsx_export
 from tests.insights.conftest import build_segment
 

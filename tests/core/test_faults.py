@@ -17,8 +17,8 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from contracts.services import acceptance
-from kam.core import services as core_services
-from kam.core.models import OutboundMessage
+from core import services as core_services
+from core.models import OutboundMessage
 from offers.models import Offer
 from offers.services import building as offer_building
 from offers.services import sending as offer_sending
@@ -117,7 +117,7 @@ def test_offers_sent_while_the_broker_is_down_go_out_once_it_is_back(
     # when: Redis stops, and the KAM sends three offers
     broker.stop()
     assert not broker.up()
-    caplog.set_level(logging.WARNING, logger="kam.core.queueing")
+    caplog.set_level(logging.WARNING, logger="core.queueing")
     for offer in offers:
         started = time.monotonic()
         response = client.post(f"/offers/{offer.pk}/send/", {"follow_up_days": 3})
@@ -135,7 +135,7 @@ def test_offers_sent_while_the_broker_is_down_go_out_once_it_is_back(
     _fresh_pools(app)
     settings.OUTBOX_SWEEP_AGE_SECONDS = 0
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        from kam.core.tasks import outbox_sweep_task
+        from core.tasks import outbox_sweep_task
 
         outbox_sweep_task.delay()
         assert wait_for(lambda: not waiting.exists(), timeout=30), "not delivered"
@@ -285,12 +285,12 @@ def test_a_database_that_cannot_be_reached_gets_a_503_to_retry(
 ):
     from django.test import Client
 
-    import kam.views
+    import home.views
 
     def fail(request):
         raise error
 
-    monkeypatch.setattr(kam.views, "_kam_home", fail)
+    monkeypatch.setattr(home.views, "_kam_home", fail)
     client = Client(raise_request_exception=False)
     client.force_login(cast.kam)
     response = client.get("/")

@@ -1,4 +1,4 @@
-"""Every date a person enters lies between 1990 and 2100 (kam.core.dates), in every
+"""Every date a person enters lies between 1990 and 2100 (core.dates), in every
 form as in the API: a typed year 0092 gets a clear message, not a stored typo."""
 
 import importlib
@@ -7,7 +7,7 @@ import inspect
 import pytest
 from django import forms
 
-from kam.core.forms import DatesInRange
+from core.forms import DatesInRange
 
 FORM_MODULES = ["accounts.forms", "contracts.forms", "insights.forms", "offers.forms"]
 

@@ -19,7 +19,7 @@ def test_german_catalogue_is_complete_and_compiled():
 
 
 def test_role_names_are_translated():
-    from kam.core.roles import Role
+    from core.roles import Role
 
     with translation.override("de"):
         assert str(Role.CUSTOMER_SERVICES.label) == "Kundenservice"

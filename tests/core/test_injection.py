@@ -3,7 +3,7 @@ placeholder or template syntax in them is never filled in or run."""
 
 import pytest
 
-from kam.core.models import OutboundMessage
+from core.models import OutboundMessage
 from tests.contracts.helpers import contract_for
 from tests.core.test_pdf import pdf_text
 from tests.factories import AccountFactory, ContactFactory

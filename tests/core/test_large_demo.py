@@ -10,10 +10,10 @@ from django.db.models import Count, Sum
 from accounts.models import Account, Contact, OrderLine, Touchpoint
 from catalog.models import Package, Product
 from contracts.models import Contract, Invoice, InvoiceLine, Subscription
+from core.models import Team, User
+from core.roles import Role
+from demo.large import SIZES, scaled
 from insights.models import UpsellItem
-from kam.core.models import Team, User
-from kam.core.roles import Role
-from kam.large_demo import SIZES, scaled
 from offers.models import Offer, OfferLine
 
 pytestmark = pytest.mark.django_db

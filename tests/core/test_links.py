@@ -1,6 +1,6 @@
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 
-from kam.core.links import object_url
+from core.links import object_url
 
 
 def test_object_url_is_what_reverse_gives():

@@ -1,4 +1,4 @@
-"""Reads kept for one request (kam.core.memo)."""
+"""Reads kept for one request (core.memo)."""
 
 from decimal import Decimal
 

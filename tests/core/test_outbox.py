@@ -6,10 +6,10 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone
 
+from core import services
+from core.exceptions import ApplicationError
+from core.models import OutboundAttachment, OutboundMessage
 from kam.celery import app as celery_app
-from kam.core import services
-from kam.core.exceptions import ApplicationError
-from kam.core.models import OutboundAttachment, OutboundMessage
 
 pytestmark = pytest.mark.django_db
 Status = OutboundMessage.Status

@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from kam.core import services
+from core import services
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -164,8 +164,8 @@ def test_healthz_answers_before_host_validation(client, settings):
 
 
 def test_admin_home_counts_active_users_per_role(client, cast):
-    from kam.core.roles import Role
-    from kam.core.selectors import role_member_counts
+    from core.roles import Role
+    from core.selectors import role_member_counts
 
     cast.kam3.is_active = False
     cast.kam3.save()

@@ -3,7 +3,7 @@ import subprocess
 import pytest
 from django.template import Context, Template
 
-from kam.core.pdf import StaticFilesFetcher, html_to_pdf
+from core.pdf import StaticFilesFetcher, html_to_pdf
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from contracts.models import Contract, ContractEvent
-from kam.core import state
-from kam.core.exceptions import ApplicationError
-from kam.core.models import OutboundMessage
+from core import state
+from core.exceptions import ApplicationError
+from core.models import OutboundMessage
 from offers.models import InboundMail, Offer, OfferEvent
 from tests.factories import AccountFactory, ContactFactory
 

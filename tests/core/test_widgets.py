@@ -2,7 +2,7 @@ import re
 
 from django import forms
 
-from kam.core.widgets import FastSelect
+from core.widgets import FastSelect
 
 CHOICES = [("", "---------"), (1, "Vera <b>Meier</b>"), (2, "Jan & Co"), (3, "Ada")]
 

@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from kam.core import services
-from kam.core.models import OutboundMessage
+from core import services
+from core.models import OutboundMessage
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -49,7 +49,7 @@ def test_sweep_task_on_the_worker_requeues_a_message_lost_by_the_broker(celery_w
         next_attempt_at=message.created_at.replace(year=2020)
     )
     # when beat's sweep runs on the worker
-    from kam.core.tasks import outbox_sweep_task
+    from core.tasks import outbox_sweep_task
 
     outbox_sweep_task.delay()
     # then

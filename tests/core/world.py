@@ -17,10 +17,10 @@ from accounts.models import Account, Handoff
 from accounts.services import activity
 from accounts.services.todos import task_create
 from contracts.models import Contract
+from core.models import Export, Notification
 from insights.models import FeedbackItem
 from insights.services import plans as plan_services
 from insights.services import voice
-from kam.core.models import Export, Notification
 from offers.services import building as offer_building
 from offers.services import tracking as offer_tracking
 from renewals.models import Churn

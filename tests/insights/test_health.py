@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Account, TimelineEntry
 from contracts.models import Invoice
+from core.exceptions import ApplicationError
 from insights.models import FeedbackItem, HealthConfig, HealthScore, NpsResponse
 from insights.selectors.health import (
     combine,
@@ -16,7 +17,6 @@ from insights.selectors.health import (
 )
 from insights.services import voice
 from insights.services.health import health_recompute
-from kam.core.exceptions import ApplicationError
 from tests.factories import AccountFactory, ContactFactory
 from tests.insights.helpers import contract
 

@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from accounts.models import Task, TimelineEntry
 from contracts.models import Invoice
+from core.exceptions import ApplicationError
 from insights.models import AccountPlan, PlanAction, PlanMonth
 from insights.selectors.plans import plan_performance
 from insights.services import plans
-from kam.core.exceptions import ApplicationError
 from tests.core.test_pdf import pdf_text
 from tests.factories import AccountFactory, ContactFactory
 

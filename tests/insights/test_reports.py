@@ -4,9 +4,9 @@ the same class, built from a user and a filter, not from a request."""
 import pytest
 from django.utils import timezone
 
+from core.reports import registered_reports, report_class
 from insights.models import HealthScore, UpsellItem
 from insights.reports import REPORTS, HealthReport, UpsellReport
-from kam.core.reports import registered_reports, report_class
 from tests.insights.conftest import build_segment
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contracts.models import Contract
+from core.exceptions import ApplicationError
 from insights.filters import report_scope
 from insights.models import ChurnTarget
 from insights.selectors import retention as sel
 from insights.services.targets import churn_target_set
-from kam.core.exceptions import ApplicationError
 from renewals.models import Churn
 from tests.clock import noon
 from tests.factories import AccountFactory, FamilyFactory, ProductFactory

@@ -5,7 +5,7 @@ from django.apps import apps as django_apps
 # the data migrations a flushed (transactional) test loses: roles and their
 # permissions, offer templates and approval rules
 DATA_MIGRATIONS = [
-    ("kam.core.migrations.0002_roles", "create_roles"),
+    ("core.migrations.0002_roles", "create_roles"),
     ("accounts.migrations.0004_role_permissions", "grant"),
     ("offers.migrations.0002_defaults", "forwards"),
     ("contracts.migrations.0002_role_permissions", "forwards"),

@@ -237,7 +237,7 @@ def test_a_superseded_revision_cannot_be_accepted(client, cast, offer):
     assert (offer.status, offer.accepted_option) == ("superseded", None)
     assert revision.status == "draft" and revision.accepted_option is None
     # nor through the service, whatever the channel
-    from kam.core.exceptions import ApplicationError
+    from core.exceptions import ApplicationError
 
     with pytest.raises(ApplicationError):
         offer_answers.offer_accept(

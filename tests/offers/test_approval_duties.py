@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from kam.core.exceptions import ApplicationError
-from kam.core.roles import Role
+from core.exceptions import ApplicationError
+from core.roles import Role
 from offers.models import Offer
 from offers.services import approval as offer_approval
 from offers.services import building as offer_building

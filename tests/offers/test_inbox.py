@@ -8,8 +8,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from accounts.models import TimelineEntry
-from kam.core.exceptions import ApplicationError
-from kam.core.models import Notification
+from core.exceptions import ApplicationError
+from core.models import Notification
 from offers.models import InboundMail
 from offers.services import sending as offer_sending
 from offers.services import tracking as offer_tracking

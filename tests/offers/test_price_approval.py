@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from contracts.models import ContractLine
-from kam.core.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from offers.models import Offer, OfferLine
 from offers.services import answers as offer_answers
 from offers.services import approval as offer_approval

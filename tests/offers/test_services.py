@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from accounts.models import Document, Task, TimelineEntry
 from catalog.models import PackageVersion
-from kam.core.exceptions import ApplicationError
-from kam.core.models import Notification, OutboundMessage
+from core.exceptions import ApplicationError
+from core.models import Notification, OutboundMessage
 from offers.models import Offer, OfferEvent
 from offers.services import answers as offer_answers
 from offers.services import approval as offer_approval

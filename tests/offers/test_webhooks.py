@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 
 from accounts.models import TimelineEntry
-from kam.core.models import OutboundMessage
+from core.models import OutboundMessage
 from offers.models import InboundMail
 from offers.services import sending as offer_sending
 
@@ -158,7 +158,7 @@ def test_a_body_the_provider_parser_cannot_read_is_a_400(client, cast, url, body
 
 
 def test_the_deploy_check_names_a_missing_secret(settings):
-    from kam.core.checks import webhook_secret_check
+    from core.checks import webhook_secret_check
 
     settings.ANYMAIL = {"WEBHOOK_SECRET": ""}
     [error] = webhook_secret_check(None)
@@ -173,7 +173,7 @@ def test_a_mail_that_only_names_the_offer_is_for_review_not_the_timeline(
 ):
     """The defect: any mail with "Re: OF-…" in its subject went on the timeline as
     the customer's reply. Only an answer to our own e-mail does now."""
-    from kam.core.models import Notification
+    from core.models import Notification
 
     offer_sending.offer_send(offer=offer, actor=cast.kam)
     offer.refresh_from_db()
@@ -267,7 +267,7 @@ def test_a_signed_provider_event_counts_only_with_its_signature(
 
 
 def test_the_deploy_check_names_a_missing_signing_key(settings):
-    from kam.core.checks import webhook_signing_check
+    from core.checks import webhook_signing_check
 
     settings.OUTBOX_DELIVERY_BACKEND = "anymail.backends.resend.EmailBackend"
     settings.ANYMAIL = {"WEBHOOK_SECRET": SECRET}

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from kam.core.models import OutboundMessage
+from core.models import OutboundMessage
 from offers.services import building as offer_building
 from offers.services import sending as offer_sending
 from tests.conftest import wait_for

@@ -10,9 +10,9 @@ from accounts.models import Account, Task
 from contracts.models import Contract, ContractTerm, Invoice
 from contracts.selectors import renewal_diff
 from contracts.services import acceptance, notice, terms
-from kam.core.dates import show_date
-from kam.core.exceptions import ApplicationError
-from kam.core.models import Notification
+from core.dates import show_date
+from core.exceptions import ApplicationError
+from core.models import Notification
 from offers.models import Offer
 from offers.services import sending as offer_sending
 from renewals.models import Churn, RenewalConfig, RenewalRun
@@ -255,7 +255,7 @@ def test_one_failing_contract_is_recorded_and_the_batch_goes_on(cast, standing):
     failure = recorded.failures.get()
     assert failure.step == "billing" and failure.contract == other
     assert "injected fault" in failure.error
-    from kam.core.models import OutboundMessage
+    from core.models import OutboundMessage
 
     alert = OutboundMessage.objects.get(subject__contains="1 failures")
     assert alert.to == ["admin@kam.example"] and other.number in alert.body_text

@@ -1,5 +1,5 @@
 """Terms and billing periods are anchored to the contract's first day (the one date
-rule, kam.core.dates): they never drift at month ends nor in leap years, each term
+rule, core.dates): they never drift at month ends nor in leap years, each term
 has exactly its number of periods, and the job bills each period once."""
 
 import itertools
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from catalog import pricing
 from contracts.models import Invoice, InvoiceLine
-from kam.core.dates import boundary, period_end
+from core.dates import boundary, period_end
 from tests.clock import upcoming
 from tests.contracts.helpers import contract_with
 from tests.renewals.conftest import run_on

@@ -105,7 +105,7 @@ def test_billing_catches_up_every_missed_period_once_in_order(cast):
     sub = contract.subscriptions.get()
     assert sub.period_amount == Decimal("150.00")  # 5 × 360 a year / 12
     # when the job runs 3 months later (one date, nothing run in between)
-    from kam.core.dates import boundary
+    from core.dates import boundary
 
     day = boundary(contract.start_on, 3)
     batch = run_on(day)

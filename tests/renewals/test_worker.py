@@ -3,7 +3,7 @@
 import pytest
 
 from contracts.models import Invoice
-from kam.core.models import OutboundMessage
+from core.models import OutboundMessage
 from renewals.models import RenewalRun
 from renewals.tasks import renewals_run_task
 from tests.conftest import wait_for

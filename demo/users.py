@@ -1,0 +1,128 @@
+"""Demo users and teams (seed_demo)."""
+
+from dataclasses import dataclass, field
+from random import Random
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.utils.functional import cached_property
+
+from core.models import Team, User
+from core.roles import ROLES_USING_ADMIN, Role
+
+# username, first name, last name, role, team
+DEMO_USERS = [
+    ("admin", "Alex", "Berger", Role.ADMINISTRATOR, None),
+    ("manager", "Miriam", "Schulte", Role.SALES_MANAGER, None),
+    ("manager2", "Daniel", "Hoffmann", Role.SALES_MANAGER, None),
+    ("kam", "Katrin", "Albers", Role.KEY_ACCOUNT_MANAGER, "North"),
+    ("kam2", "Jonas", "Weber", Role.KEY_ACCOUNT_MANAGER, "North"),
+    ("kam3", "Lea", "Fischer", Role.KEY_ACCOUNT_MANAGER, "South"),
+    ("obm", "Oskar", "Brandt", Role.KEY_ACCOUNT_MANAGER, "Outbound"),
+    ("cs", "Chris", "Sommer", Role.CUSTOMER_SERVICES, None),
+]
+TEAM_MANAGERS = {"North": "manager", "South": "manager2", "Outbound": "manager2"}
+
+FIRST_NAMES = [
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Eva",
+    "Felix",
+    "Greta",
+    "Hannes",
+    "Ida",
+    "Jan",
+    "Kira",
+    "Lukas",
+    "Mia",
+    "Noah",
+    "Olivia",
+    "Paul",
+]
+LAST_NAMES = [
+    "Bauer",
+    "Koch",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+    "Hartmann",
+    "Lange",
+    "Werner",
+    "Krause",
+]
+
+
+@dataclass
+class DemoContext:
+    rng: Random
+    scale: str
+    password: str
+    users: dict = field(default_factory=dict)
+    logins: list = field(default_factory=list)
+
+    @cached_property
+    def password_hash(self) -> str:
+        # Hashing is slow by design: hash once, share it across demo users.
+        return make_password(self.password)
+
+
+def _user(ctx, username, first, last, role, team=None, **extra):
+    user, _ = User.objects.update_or_create(
+        username=username,
+        defaults={
+            "first_name": first,
+            "last_name": last,
+            "email": f"{username}@demo.kam.example",
+            "team": team,
+            "is_active": True,
+            "is_staff": role in ROLES_USING_ADMIN,
+            "password": ctx.password_hash,
+            **extra,
+        },
+    )
+    user.groups.set([Group.objects.get(name=role)])
+    ctx.users[username] = user
+    return user
+
+
+def seed(ctx: DemoContext) -> None:
+    teams = {
+        name: Team.objects.update_or_create(
+            name=f"Team {name}", defaults={"is_outbound": name == "Outbound"}
+        )[0]
+        for name in TEAM_MANAGERS
+    }
+    for username, first, last, role, team in DEMO_USERS:
+        extra = {"is_superuser": True} if role == Role.ADMINISTRATOR else {}
+        _user(ctx, username, first, last, role, teams.get(team), **extra)
+        ctx.logins.append((username, Role(role).label))
+    for name, manager in TEAM_MANAGERS.items():
+        teams[name].manager = ctx.users[manager]
+        teams[name].save(update_fields=["manager", "updated_at"])
+    if ctx.scale == "large":
+        _seed_large_sales_force(ctx)
+
+
+def _seed_large_sales_force(ctx):
+    """15 teams of 10 KAMs, each team with its own manager; 30 customer services."""
+
+    def person(username, role, team=None):
+        first, last = ctx.rng.choice(FIRST_NAMES), ctx.rng.choice(LAST_NAMES)
+        return _user(ctx, username, first, last, role, team)
+
+    for c in range(1, 31):
+        person(f"cs{c:02}", Role.CUSTOMER_SERVICES)
+    for t in range(1, 16):
+        manager = person(f"mgr{t:02}", Role.SALES_MANAGER)
+        team, _ = Team.objects.update_or_create(
+            name=f"Team {t:02}", defaults={"manager": manager}
+        )
+        for k in range(1, 11):
+            person(f"kam{t:02}{k:02}", Role.KEY_ACCOUNT_MANAGER, team)

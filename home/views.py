@@ -1,0 +1,123 @@
+"""Role home pages: they read across every app, so they live in the top app."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, Sum
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account
+from accounts.selectors import (
+    account_list_for_user,
+    account_rows_for_user,
+    task_list_for_user,
+)
+from contracts import selectors as contract_selectors
+from core import selectors as core_selectors
+from core.models import OutboundMessage, User
+from core.roles import Role
+
+
+@login_required
+def home(request):
+    """Show the home page of the user's main role."""
+    user = request.user
+    role = user.primary_role
+    if role == Role.ADMINISTRATOR:
+        return _admin_home(request)
+    if role == Role.CUSTOMER_SERVICES:
+        return render(
+            request,
+            "home/customer_services.html",
+            {"worklist": contract_selectors.worklist_counts()},
+        )
+    if role == Role.SALES_MANAGER:
+        return _manager_home(request)
+    if role == Role.KEY_ACCOUNT_MANAGER:
+        return _kam_home(request)
+    return render(request, "home/no_role.html", {})
+
+
+def _kam_home(request):
+    user = request.user
+    own = account_rows_for_user(user=user).filter(Q(owner=user) | Q(deputy=user))
+    # only own and deputised accounts are counted: no need for the access rule's joins
+    counts = Account.objects.filter(Q(owner=user) | Q(deputy=user)).aggregate(
+        owned=Count("pk", filter=Q(owner=user)),
+        deputy=Count("pk", filter=Q(deputy=user)),
+        key=Count("pk", filter=Q(owner=user, is_key_account=True)),
+        revenue=Sum("revenue_12m", filter=Q(owner=user)),
+    )
+    end_of_today = timezone.localtime().replace(hour=23, minute=59, second=59)
+    due = list(
+        task_list_for_user(user=user)
+        .filter(assignee=user, done_at__isnull=True, due_at__lte=end_of_today)
+        .order_by("due_at")[:15]
+    )
+    return render(
+        request,
+        "home/kam.html",
+        {
+            "accounts": own.order_by("-is_key_account", "name")[:60],
+            "counts": counts,
+            "due_tasks": due,
+            "billing": contract_selectors.portfolio_billing_for_user(user=user),
+        },
+    )
+
+
+def _manager_home(request):
+    teams = core_selectors.team_list_for_manager(user=request.user)
+    accounts = account_list_for_user(user=request.user)
+    per_owner = dict(
+        accounts.values("owner").annotate(n=Count("pk")).values_list("owner", "n")
+    )
+    rows = [
+        {
+            "team": team,
+            "members": [
+                {"user": m, "accounts": per_owner.get(m.pk, 0)}
+                for m in team.members.all()
+            ],
+        }
+        for team in teams
+    ]
+    members = [m for row in rows for m in row["members"]]
+    chart = {
+        "horizontal": True,
+        "labels": [str(m["user"]) for m in members],
+        "datasets": [
+            {"label": str(_("Accounts")), "data": [m["accounts"] for m in members]}
+        ],
+    }
+    return render(
+        request,
+        "home/manager.html",
+        {
+            "teams": rows,
+            "account_total": sum(per_owner.values()),
+            "chart": chart,
+            "chart_height": 80 + 32 * len(members),
+        },
+    )
+
+
+def _admin_home(request):
+    by_status = dict(
+        OutboundMessage.objects.values_list("status").annotate(n=Count("pk"))
+    )
+    role_counts = {
+        role.label: n for role, n in core_selectors.role_member_counts().items()
+    }
+    return render(
+        request,
+        "home/admin.html",
+        {
+            "outbox": [
+                {"label": s.label, "status": s.value, "n": by_status.get(s.value, 0)}
+                for s in OutboundMessage.Status
+            ],
+            "role_counts": role_counts,
+            "user_total": User.objects.filter(is_active=True).count(),
+        },
+    )
