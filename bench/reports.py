@@ -49,8 +49,8 @@ def build(n_accounts: int) -> dict:
     from contracts.models import Contract, ContractLine, ContractTerm, Subscription
     from core.models import Team, User
     from core.roles import Role
-    from insights.models import NpsResponse
     from offers.models import Offer, OfferEvent, OfferLine, OfferOption
+    from planning.models import NpsResponse
     from renewals.models import Churn
 
     rng = Random(7)

@@ -60,6 +60,13 @@ def round_money(value: Decimal) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def percent(part, whole) -> Decimal | None:
+    """`part` as a percentage of `whole`, to one decimal (None when whole is 0)."""
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole) * HUNDRED).quantize(Decimal("0.1"))
+
+
 def line_net(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal):
     """A line's net per price unit after its discount, rounded per line."""
     return round_money(quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED)

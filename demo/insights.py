@@ -8,12 +8,13 @@ from django.utils import timezone
 
 from accounts.models import Account
 from core.models import Team, User
-from insights.models import HealthScore, NpsResponse
-from insights.services import plans, voice
+from insights.models import HealthScore
 from insights.services.affinity import affinity_recompute
 from insights.services.health import health_recompute
 from insights.services.targets import churn_target_set
 from insights.services.upsell import upsell_recompute
+from planning.models import NpsResponse
+from planning.services import plans, voice
 
 COMMENTS = ["", "Responsive team.", "Prices went up again.",
             "The archive search is slow.", "Great onboarding."]  # fmt: skip

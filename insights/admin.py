@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import HistoryAdmin
-from insights.models import ChurnTarget, FeedbackItem, HealthConfig, NpsResponse
+from insights.models import ChurnTarget, HealthConfig
 
 
 @admin.register(HealthConfig)
@@ -43,19 +43,3 @@ class ChurnTargetAdmin(HistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-@admin.register(NpsResponse)
-class NpsResponseAdmin(admin.ModelAdmin):
-    list_display = ["account", "score", "contact", "answered_on"]
-    list_filter = ["answered_on"]
-    search_fields = ["account__name", "comment"]
-    raw_id_fields = ["account", "contact"]
-
-
-@admin.register(FeedbackItem)
-class FeedbackItemAdmin(admin.ModelAdmin):
-    list_display = ["title", "account", "kind", "status", "raised_on"]
-    list_filter = ["kind", "status"]
-    search_fields = ["title", "account__name"]
-    raw_id_fields = ["account", "contact"]

@@ -3,12 +3,10 @@
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import Account
-from accounts.panels import FoldedForm, register, register_column, register_form
+from accounts.panels import register, register_column
 from core.access import can_change
-from insights.forms import FeedbackForm, NpsForm
 from insights.models import HealthConfig, HealthScore
 from insights.selectors.health import health_scores, score_history
 
@@ -43,17 +41,6 @@ def health_panel(*, account, user) -> dict:
         "nps": list(account.nps_responses.select_related("contact")[:5]),
         "feedback": list(account.feedback.select_related("contact")[:8]),
     }
-
-
-# folded under the panel, rendered when opened (`accounts.views.account_form`)
-register_form("nps", FoldedForm(
-    lambda request, account: NpsForm(account=account, prefix="nps"),
-    "insights:nps-create", gettext_lazy("Save"), "nps-form",
-))  # fmt: skip
-register_form("feedback", FoldedForm(
-    lambda request, account: FeedbackForm(account=account, prefix="fb"),
-    "insights:feedback-create", gettext_lazy("Save"), "feedback-form",
-))  # fmt: skip
 
 
 @register_column

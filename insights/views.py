@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,16 +10,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.views import post_on_account
-from core.access import can_change, get_visible_or_404
 from core.decorators import role_required
-from core.exceptions import ApplicationError
 from core.exports import export_request
 from core.forms import messages_from_form, run_service
 from core.roles import Role
 from core.spreadsheets import export_workbook
-from insights.forms import ChurnTargetForm, FeedbackForm, NpsForm
-from insights.models import FeedbackItem
+from insights.forms import ChurnTargetForm
 from insights.reports import (
     REPORTS,
     HealthReport,
@@ -30,7 +25,6 @@ from insights.reports import (
     RetentionReport,
     UpsellReport,
 )
-from insights.services import voice
 from insights.services.targets import churn_target_set
 
 EXPORT_FORMATS = {"csv", "xlsx"}
@@ -155,50 +149,3 @@ def portfolio(request):
 def health(request):
     """Early warnings, the score distribution, and NPS by month and team."""
     return _show(request, HealthReport)
-
-
-@require_POST
-@login_required
-def nps_create(request, pk):
-    """Record an NPS answer on the account."""
-    return post_on_account(
-        request,
-        pk,
-        form=lambda a: NpsForm(request.POST, account=a, prefix="nps"),
-        service=voice.nps_record,
-        anchor="#voice",
-        success=_("NPS answer recorded."),
-        arguments=lambda a, d: {**d, "account": a, "actor": request.user},
-    )
-
-
-@require_POST
-@login_required
-def feedback_create(request, pk):
-    """Record advisory-board feedback, a request or an escalation."""
-    return post_on_account(
-        request,
-        pk,
-        form=lambda a: FeedbackForm(request.POST, account=a, prefix="fb"),
-        service=voice.feedback_create,
-        anchor="#voice",
-        success=_("Feedback recorded."),
-        arguments=lambda a, d: {**d, "account": a, "actor": request.user},
-    )
-
-
-@require_POST
-@login_required
-def feedback_status(request, pk):
-    """Move a feedback item on (open, planned, done, declined)."""
-    item = get_visible_or_404(FeedbackItem.objects.select_related("account"),
-                              request.user, pk=pk)  # fmt: skip
-    if not can_change(request.user, item.account):
-        raise PermissionDenied
-    try:
-        voice.feedback_status_set(
-            actor=request.user, item=item, status=request.POST.get("status", "")
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    return redirect(item.account.get_absolute_url() + "#voice")

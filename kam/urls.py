@@ -96,6 +96,7 @@ urlpatterns = [
     path("offers/", include("offers.urls")),
     path("contracts/", include("contracts.urls")),
     path("renewals/", include("renewals.urls")),
+    path("insights/", include("planning.urls")),
     path("insights/", include("insights.urls")),
     path("anymail/", include((webhooks.urlpatterns(), "anymail"))),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -10,347 +10,1146 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0005_fewer_indexes'),
-        ('catalog', '0001_initial'),
-        ('core', '0005_seriescounter'),
+        ("accounts", "0005_fewer_indexes"),
+        ("catalog", "0001_initial"),
+        ("core", "0005_seriescounter"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccountPlan',
+            name="AccountPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('agreed', 'Agreed with the customer')], default='draft', max_length=10, verbose_name='status')),
-                ('agreed_on', models.DateField(blank=True, null=True, verbose_name='agreed on')),
-                ('summary', models.TextField(blank=True, verbose_name='where we stand')),
-                ('strengths', models.TextField(blank=True, verbose_name='strengths')),
-                ('weaknesses', models.TextField(blank=True, verbose_name='weaknesses')),
-                ('opportunities', models.TextField(blank=True, verbose_name='opportunities')),
-                ('threats', models.TextField(blank=True, verbose_name='threats')),
-                ('revenue_target', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='revenue target for the year')),
-                ('budget', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='account budget (costs)')),
-                ('contact_cadence_days', models.PositiveSmallIntegerField(blank=True, help_text="Empty: the default of the account's tier.", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='planned contact every … days')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plans', to='accounts.account')),
-                ('agreed_with', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.contact', verbose_name='agreed with')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="created at",
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="updated at"),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("agreed", "Agreed with the customer"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "agreed_on",
+                    models.DateField(blank=True, null=True, verbose_name="agreed on"),
+                ),
+                (
+                    "summary",
+                    models.TextField(blank=True, verbose_name="where we stand"),
+                ),
+                ("strengths", models.TextField(blank=True, verbose_name="strengths")),
+                ("weaknesses", models.TextField(blank=True, verbose_name="weaknesses")),
+                (
+                    "opportunities",
+                    models.TextField(blank=True, verbose_name="opportunities"),
+                ),
+                ("threats", models.TextField(blank=True, verbose_name="threats")),
+                (
+                    "revenue_target",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0"))
+                        ],
+                        verbose_name="revenue target for the year",
+                    ),
+                ),
+                (
+                    "budget",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0"))
+                        ],
+                        verbose_name="account budget (costs)",
+                    ),
+                ),
+                (
+                    "contact_cadence_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Empty: the default of the account's tier.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="planned contact every … days",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="plans",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "agreed_with",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.contact",
+                        verbose_name="agreed with",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'account plan',
-                'verbose_name_plural': 'account plans',
-                'ordering': ['-year'],
+                "verbose_name": "account plan",
+                "verbose_name_plural": "account plans",
+                "ordering": ["-year"],
             },
         ),
         migrations.CreateModel(
-            name='ChurnTarget',
+            name="ChurnTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('reduction_percent', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='reduce churned ARR by (%)')),
-                ('set_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, help_text='Empty: the whole company.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.team', verbose_name='team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="created at",
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="updated at"),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "reduction_percent",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                        verbose_name="reduce churned ARR by (%)",
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: the whole company.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.team",
+                        verbose_name="team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'churn target',
-                'verbose_name_plural': 'churn targets',
-                'ordering': ['-year'],
+                "verbose_name": "churn target",
+                "verbose_name_plural": "churn targets",
+                "ordering": ["-year"],
             },
         ),
         migrations.CreateModel(
-            name='FamilyAffinity',
+            name="FamilyAffinity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('industry', models.CharField(max_length=100)),
-                ('tier', models.CharField(max_length=1)),
-                ('segment_size', models.PositiveIntegerField()),
-                ('antecedent_count', models.PositiveIntegerField()),
-                ('consequent_count', models.PositiveIntegerField()),
-                ('both_count', models.PositiveIntegerField()),
-                ('support', models.DecimalField(decimal_places=4, max_digits=5)),
-                ('confidence', models.DecimalField(decimal_places=4, max_digits=5)),
-                ('lift', models.DecimalField(decimal_places=3, max_digits=8)),
-                ('typical_arr', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14)),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('antecedent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.productfamily')),
-                ('consequent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.productfamily')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("industry", models.CharField(max_length=100)),
+                ("tier", models.CharField(max_length=1)),
+                ("segment_size", models.PositiveIntegerField()),
+                ("antecedent_count", models.PositiveIntegerField()),
+                ("consequent_count", models.PositiveIntegerField()),
+                ("both_count", models.PositiveIntegerField()),
+                ("support", models.DecimalField(decimal_places=4, max_digits=5)),
+                ("confidence", models.DecimalField(decimal_places=4, max_digits=5)),
+                ("lift", models.DecimalField(decimal_places=3, max_digits=8)),
+                (
+                    "typical_arr",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=14
+                    ),
+                ),
+                (
+                    "computed_at",
+                    models.DateTimeField(default=django.utils.timezone.now),
+                ),
+                (
+                    "antecedent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.productfamily",
+                    ),
+                ),
+                (
+                    "consequent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.productfamily",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'product family affinity',
-                'verbose_name_plural': 'product family affinities',
+                "verbose_name": "product family affinity",
+                "verbose_name_plural": "product family affinities",
             },
         ),
         migrations.CreateModel(
-            name='FeedbackItem',
+            name="FeedbackItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('cab', 'Advisory board feedback'), ('request', 'Product request'), ('escalation', 'Escalation')], max_length=12, verbose_name='kind')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('text', models.TextField(blank=True, verbose_name='details')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('planned', 'Planned'), ('done', 'Done'), ('declined', 'Declined')], default='open', max_length=10, verbose_name='status')),
-                ('raised_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='raised on')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='accounts.account')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.contact', verbose_name='contact')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="created at",
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="updated at"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("cab", "Advisory board feedback"),
+                            ("request", "Product request"),
+                            ("escalation", "Escalation"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("text", models.TextField(blank=True, verbose_name="details")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("planned", "Planned"),
+                            ("done", "Done"),
+                            ("declined", "Declined"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "raised_on",
+                    models.DateField(
+                        default=django.utils.timezone.localdate,
+                        verbose_name="raised on",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.contact",
+                        verbose_name="contact",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'feedback item',
-                'verbose_name_plural': 'feedback',
-                'ordering': ['-raised_on', '-pk'],
+                "verbose_name": "feedback item",
+                "verbose_name_plural": "feedback",
+                "ordering": ["-raised_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='HealthConfig',
+            name="HealthConfig",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('revenue_trend', models.PositiveSmallIntegerField(default=20, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='weight: revenue trend')),
-                ('nps', models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='weight: NPS')),
-                ('last_touch', models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='weight: last touch')),
-                ('overdue', models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='weight: overdue invoices')),
-                ('escalations', models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='weight: escalations')),
-                ('contract_end', models.PositiveSmallIntegerField(default=15, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='weight: contract end')),
-                ('contacts', models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='weight: engaged contacts')),
-                ('cadence_a_days', models.PositiveSmallIntegerField(default=14, validators=[django.core.validators.MinValueValidator(1)], verbose_name='contact cadence of A accounts (days)')),
-                ('cadence_b_days', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1)], verbose_name='contact cadence of B accounts (days)')),
-                ('cadence_c_days', models.PositiveSmallIntegerField(default=60, validators=[django.core.validators.MinValueValidator(1)], verbose_name='contact cadence of C accounts (days)')),
-                ('warning_drop', models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='early warning: fall of at least (points)')),
-                ('warning_days', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='early warning: compared with the score … days ago')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "revenue_trend",
+                    models.PositiveSmallIntegerField(
+                        default=20,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="weight: revenue trend",
+                    ),
+                ),
+                (
+                    "nps",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="weight: NPS",
+                    ),
+                ),
+                (
+                    "last_touch",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="weight: last touch",
+                    ),
+                ),
+                (
+                    "overdue",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="weight: overdue invoices",
+                    ),
+                ),
+                (
+                    "escalations",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="weight: escalations",
+                    ),
+                ),
+                (
+                    "contract_end",
+                    models.PositiveSmallIntegerField(
+                        default=15,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="weight: contract end",
+                    ),
+                ),
+                (
+                    "contacts",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="weight: engaged contacts",
+                    ),
+                ),
+                (
+                    "cadence_a_days",
+                    models.PositiveSmallIntegerField(
+                        default=14,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="contact cadence of A accounts (days)",
+                    ),
+                ),
+                (
+                    "cadence_b_days",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="contact cadence of B accounts (days)",
+                    ),
+                ),
+                (
+                    "cadence_c_days",
+                    models.PositiveSmallIntegerField(
+                        default=60,
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="contact cadence of C accounts (days)",
+                    ),
+                ),
+                (
+                    "warning_drop",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="early warning: fall of at least (points)",
+                    ),
+                ),
+                (
+                    "warning_days",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="early warning: compared with the score … days ago",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'health score settings',
-                'verbose_name_plural': 'health score settings',
-                'constraints': [models.CheckConstraint(condition=models.Q(('revenue_trend__gt', 0), ('nps__gt', 0), ('last_touch__gt', 0), ('overdue__gt', 0), ('escalations__gt', 0), ('contract_end__gt', 0), ('contacts__gt', 0), _connector='OR'), name='health_some_weight', violation_error_message='At least one weight must be above 0.')],
+                "verbose_name": "health score settings",
+                "verbose_name_plural": "health score settings",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("revenue_trend__gt", 0),
+                            ("nps__gt", 0),
+                            ("last_touch__gt", 0),
+                            ("overdue__gt", 0),
+                            ("escalations__gt", 0),
+                            ("contract_end__gt", 0),
+                            ("contacts__gt", 0),
+                            _connector="OR",
+                        ),
+                        name="health_some_weight",
+                        violation_error_message="At least one weight must be above 0.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HealthScore',
+            name="HealthScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('computed_on', models.DateField(verbose_name='date')),
-                ('score', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(100)], verbose_name='score')),
-                ('factors', models.JSONField(default=dict)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='health_scores', to='accounts.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("computed_on", models.DateField(verbose_name="date")),
+                (
+                    "score",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="score",
+                    ),
+                ),
+                ("factors", models.JSONField(default=dict)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="health_scores",
+                        to="accounts.account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'health score',
-                'verbose_name_plural': 'health scores',
-                'ordering': ['-computed_on'],
+                "verbose_name": "health score",
+                "verbose_name_plural": "health scores",
+                "ordering": ["-computed_on"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalAccountPlan',
+            name="HistoricalAccountPlan",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('agreed', 'Agreed with the customer')], default='draft', max_length=10, verbose_name='status')),
-                ('agreed_on', models.DateField(blank=True, null=True, verbose_name='agreed on')),
-                ('summary', models.TextField(blank=True, verbose_name='where we stand')),
-                ('strengths', models.TextField(blank=True, verbose_name='strengths')),
-                ('weaknesses', models.TextField(blank=True, verbose_name='weaknesses')),
-                ('opportunities', models.TextField(blank=True, verbose_name='opportunities')),
-                ('threats', models.TextField(blank=True, verbose_name='threats')),
-                ('revenue_target', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='revenue target for the year')),
-                ('budget', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='account budget (costs)')),
-                ('contact_cadence_days', models.PositiveSmallIntegerField(blank=True, help_text="Empty: the default of the account's tier.", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='planned contact every … days')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('account', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.account')),
-                ('agreed_with', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.contact', verbose_name='agreed with')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="created at",
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("agreed", "Agreed with the customer"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "agreed_on",
+                    models.DateField(blank=True, null=True, verbose_name="agreed on"),
+                ),
+                (
+                    "summary",
+                    models.TextField(blank=True, verbose_name="where we stand"),
+                ),
+                ("strengths", models.TextField(blank=True, verbose_name="strengths")),
+                ("weaknesses", models.TextField(blank=True, verbose_name="weaknesses")),
+                (
+                    "opportunities",
+                    models.TextField(blank=True, verbose_name="opportunities"),
+                ),
+                ("threats", models.TextField(blank=True, verbose_name="threats")),
+                (
+                    "revenue_target",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0"))
+                        ],
+                        verbose_name="revenue target for the year",
+                    ),
+                ),
+                (
+                    "budget",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0"))
+                        ],
+                        verbose_name="account budget (costs)",
+                    ),
+                ),
+                (
+                    "contact_cadence_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Empty: the default of the account's tier.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="planned contact every … days",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "agreed_with",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="accounts.contact",
+                        verbose_name="agreed with",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical account plan',
-                'verbose_name_plural': 'historical account plans',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical account plan",
+                "verbose_name_plural": "historical account plans",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalChurnTarget',
+            name="HistoricalChurnTarget",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('reduction_percent', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='reduce churned ARR by (%)')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('set_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, db_constraint=False, help_text='Empty: the whole company.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.team', verbose_name='team')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="created at",
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, verbose_name="updated at"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "reduction_percent",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                        verbose_name="reduce churned ARR by (%)",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "set_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Empty: the whole company.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="core.team",
+                        verbose_name="team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical churn target',
-                'verbose_name_plural': 'historical churn targets',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical churn target",
+                "verbose_name_plural": "historical churn targets",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='NpsResponse',
+            name="NpsResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('score', models.PositiveSmallIntegerField(validators=[django.core.validators.MaxValueValidator(10)], verbose_name='score (0–10)')),
-                ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('answered_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='answered on')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='nps_responses', to='accounts.account')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='nps_responses', to='accounts.contact', verbose_name='contact')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="created at",
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="updated at"),
+                ),
+                (
+                    "score",
+                    models.PositiveSmallIntegerField(
+                        validators=[django.core.validators.MaxValueValidator(10)],
+                        verbose_name="score (0–10)",
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                (
+                    "answered_on",
+                    models.DateField(
+                        default=django.utils.timezone.localdate,
+                        verbose_name="answered on",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="nps_responses",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="nps_responses",
+                        to="accounts.contact",
+                        verbose_name="contact",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'NPS answer',
-                'verbose_name_plural': 'NPS answers',
-                'ordering': ['-answered_on', '-pk'],
+                "verbose_name": "NPS answer",
+                "verbose_name_plural": "NPS answers",
+                "ordering": ["-answered_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='PlanAction',
+            name="PlanAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('campaign', 'Campaign'), ('action', 'Action')], default='action', max_length=10, verbose_name='kind')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('due_on', models.DateField(verbose_name='due')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='insights.accountplan')),
-                ('task', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("campaign", "Campaign"), ("action", "Action")],
+                        default="action",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("due_on", models.DateField(verbose_name="due")),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="actions",
+                        to="insights.accountplan",
+                    ),
+                ),
+                (
+                    "task",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.task",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'campaign or action',
-                'verbose_name_plural': 'campaigns and actions',
-                'ordering': ['due_on', 'pk'],
+                "verbose_name": "campaign or action",
+                "verbose_name_plural": "campaigns and actions",
+                "ordering": ["due_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PlanMonth',
+            name="PlanMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(12)])),
-                ('target', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='target')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='months', to='insights.accountplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "month",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(12),
+                        ]
+                    ),
+                ),
+                (
+                    "target",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        verbose_name="target",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="months",
+                        to="insights.accountplan",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['month'],
+                "ordering": ["month"],
             },
         ),
         migrations.CreateModel(
-            name='PlanObjective',
+            name="PlanObjective",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='objective')),
-                ('metric', models.CharField(max_length=100, verbose_name='measured by')),
-                ('target_value', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='target')),
-                ('actual_value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='actual')),
-                ('due_on', models.DateField(blank=True, null=True, verbose_name='due')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='objectives', to='insights.accountplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="objective")),
+                (
+                    "metric",
+                    models.CharField(max_length=100, verbose_name="measured by"),
+                ),
+                (
+                    "target_value",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=14, verbose_name="target"
+                    ),
+                ),
+                (
+                    "actual_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="actual",
+                    ),
+                ),
+                ("due_on", models.DateField(blank=True, null=True, verbose_name="due")),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="objectives",
+                        to="insights.accountplan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'objective',
-                'verbose_name_plural': 'objectives',
-                'ordering': ['due_on', 'pk'],
+                "verbose_name": "objective",
+                "verbose_name_plural": "objectives",
+                "ordering": ["due_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='PlanReview',
+            name="PlanReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_on', models.DateField(verbose_name='date')),
-                ('attendees', models.CharField(blank=True, max_length=300, verbose_name='attendees')),
-                ('minutes', models.TextField(verbose_name='minutes')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='insights.accountplan')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("held_on", models.DateField(verbose_name="date")),
+                (
+                    "attendees",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="attendees"
+                    ),
+                ),
+                ("minutes", models.TextField(verbose_name="minutes")),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="insights.accountplan",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'review meeting',
-                'verbose_name_plural': 'review meetings',
-                'ordering': ['held_on', 'pk'],
+                "verbose_name": "review meeting",
+                "verbose_name_plural": "review meetings",
+                "ordering": ["held_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='VolumeBenchmark',
+            name="VolumeBenchmark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('industry', models.CharField(max_length=100)),
-                ('tier', models.CharField(max_length=1)),
-                ('holders', models.PositiveIntegerField()),
-                ('median_quantity', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("industry", models.CharField(max_length=100)),
+                ("tier", models.CharField(max_length=1)),
+                ("holders", models.PositiveIntegerField()),
+                (
+                    "median_quantity",
+                    models.DecimalField(decimal_places=2, max_digits=12),
+                ),
+                (
+                    "computed_at",
+                    models.DateTimeField(default=django.utils.timezone.now),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'volume benchmark',
-                'verbose_name_plural': 'volume benchmarks',
+                "verbose_name": "volume benchmark",
+                "verbose_name_plural": "volume benchmarks",
             },
         ),
         migrations.AddConstraint(
-            model_name='accountplan',
-            constraint=models.UniqueConstraint(fields=('account', 'year'), name='one_plan_per_account_year'),
+            model_name="accountplan",
+            constraint=models.UniqueConstraint(
+                fields=("account", "year"), name="one_plan_per_account_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='accountplan',
-            constraint=models.CheckConstraint(condition=models.Q(('budget__gte', 0), ('revenue_target__gte', 0)), name='plan_amounts_not_negative'),
+            model_name="accountplan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("budget__gte", 0), ("revenue_target__gte", 0)),
+                name="plan_amounts_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='churntarget',
-            constraint=models.UniqueConstraint(condition=models.Q(('team__isnull', True)), fields=('year',), name='one_company_churn_target_per_year'),
+            model_name="churntarget",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("team__isnull", True)),
+                fields=("year",),
+                name="one_company_churn_target_per_year",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='churntarget',
-            constraint=models.UniqueConstraint(fields=('year', 'team'), name='one_team_churn_target_per_year'),
+            model_name="churntarget",
+            constraint=models.UniqueConstraint(
+                fields=("year", "team"), name="one_team_churn_target_per_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='churntarget',
-            constraint=models.CheckConstraint(condition=models.Q(('reduction_percent__gte', 0), ('reduction_percent__lte', 100)), name='churn_target_range'),
+            model_name="churntarget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reduction_percent__gte", 0), ("reduction_percent__lte", 100)
+                ),
+                name="churn_target_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='familyaffinity',
-            constraint=models.UniqueConstraint(fields=('industry', 'tier', 'antecedent', 'consequent'), name='one_affinity_per_segment_pair'),
+            model_name="familyaffinity",
+            constraint=models.UniqueConstraint(
+                fields=("industry", "tier", "antecedent", "consequent"),
+                name="one_affinity_per_segment_pair",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='healthscore',
-            constraint=models.UniqueConstraint(fields=('account', 'computed_on'), name='one_health_score_per_day'),
+            model_name="healthscore",
+            constraint=models.UniqueConstraint(
+                fields=("account", "computed_on"), name="one_health_score_per_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='healthscore',
-            constraint=models.CheckConstraint(condition=models.Q(('score__lte', 100)), name='health_score_range'),
+            model_name="healthscore",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__lte", 100)), name="health_score_range"
+            ),
         ),
         migrations.AddIndex(
-            model_name='npsresponse',
-            index=models.Index(fields=['account', 'answered_on'], name='nps_account_idx'),
+            model_name="npsresponse",
+            index=models.Index(
+                fields=["account", "answered_on"], name="nps_account_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='npsresponse',
-            constraint=models.CheckConstraint(condition=models.Q(('score__lte', 10)), name='nps_score_range'),
+            model_name="npsresponse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__lte", 10)), name="nps_score_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='planmonth',
-            constraint=models.UniqueConstraint(fields=('plan', 'month'), name='one_plan_month'),
+            model_name="planmonth",
+            constraint=models.UniqueConstraint(
+                fields=("plan", "month"), name="one_plan_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='planmonth',
-            constraint=models.CheckConstraint(condition=models.Q(('month__gte', 1), ('month__lte', 12), ('target__gte', 0)), name='plan_month_valid'),
+            model_name="planmonth",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("month__gte", 1), ("month__lte", 12), ("target__gte", 0)
+                ),
+                name="plan_month_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='volumebenchmark',
-            constraint=models.UniqueConstraint(fields=('industry', 'tier', 'product'), name='one_volume_benchmark_per_segment'),
+            model_name="volumebenchmark",
+            constraint=models.UniqueConstraint(
+                fields=("industry", "tier", "product"),
+                name="one_volume_benchmark_per_segment",
+            ),
         ),
     ]

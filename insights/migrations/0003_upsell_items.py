@@ -6,33 +6,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_fewer_indexes'),
-        ('catalog', '0001_initial'),
-        ('insights', '0002_role_permissions'),
+        ("accounts", "0005_fewer_indexes"),
+        ("catalog", "0001_initial"),
+        ("insights", "0002_role_permissions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UpsellItem',
+            name="UpsellItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('recommendations', 'Accounts like this also buy'), ('headroom', 'Volume headroom'), ('wallet', 'Unused share of wallet'), ('trials', 'Trials to convert'), ('ending', 'Contracts ending soon with upsell room')], max_length=16)),
-                ('title', models.CharField(blank=True, max_length=300)),
-                ('args', models.JSONField(blank=True, default=dict)),
-                ('value', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('quantity', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True)),
-                ('due_on', models.DateField(blank=True, null=True)),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.account')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.contact')),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("recommendations", "Accounts like this also buy"),
+                            ("headroom", "Volume headroom"),
+                            ("wallet", "Unused share of wallet"),
+                            ("trials", "Trials to convert"),
+                            ("ending", "Contracts ending soon with upsell room"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=300)),
+                ("args", models.JSONField(blank=True, default=dict)),
+                ("value", models.DecimalField(decimal_places=2, max_digits=14)),
+                (
+                    "quantity",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=12, null=True
+                    ),
+                ),
+                ("due_on", models.DateField(blank=True, null=True)),
+                (
+                    "computed_at",
+                    models.DateTimeField(default=django.utils.timezone.now),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.contact",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'upsell item',
-                'verbose_name_plural': 'upsell items',
-                'indexes': [models.Index(fields=['kind', '-value'], name='upsell_kind_value'), models.Index(fields=['kind', 'due_on'], name='upsell_kind_due')],
+                "verbose_name": "upsell item",
+                "verbose_name_plural": "upsell items",
+                "indexes": [
+                    models.Index(fields=["kind", "-value"], name="upsell_kind_value"),
+                    models.Index(fields=["kind", "due_on"], name="upsell_kind_due"),
+                ],
             },
         ),
     ]

@@ -5,25 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_account_segment_index'),
-        ('catalog', '0001_initial'),
-        ('insights', '0003_upsell_items'),
+        ("accounts", "0006_account_segment_index"),
+        ("catalog", "0001_initial"),
+        ("insights", "0003_upsell_items"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='upsellitem',
-            name='account',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.account'),
+            model_name="upsellitem",
+            name="account",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="accounts.account",
+            ),
         ),
         migrations.AddIndex(
-            model_name='upsellitem',
-            index=models.Index(fields=['account', 'kind'], include=('value',), name='upsell_account_kind'),
+            model_name="upsellitem",
+            index=models.Index(
+                fields=["account", "kind"],
+                include=("value",),
+                name="upsell_account_kind",
+            ),
         ),
         migrations.AddIndex(
-            model_name='upsellitem',
-            index=models.Index(fields=['computed_at'], name='upsell_computed_at'),
+            model_name="upsellitem",
+            index=models.Index(fields=["computed_at"], name="upsell_computed_at"),
         ),
     ]

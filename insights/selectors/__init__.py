@@ -1,8 +1,5 @@
-from decimal import Decimal
+"""Reads of the reports; `percent` is the money rules' own (catalog.pricing)."""
 
+from catalog.pricing import percent
 
-def percent(part, whole) -> Decimal | None:
-    """`part` as a percentage of `whole`, to one decimal (None when whole is 0)."""
-    if not whole:
-        return None
-    return (Decimal(part) / Decimal(whole) * 100).quantize(Decimal("0.1"))
+__all__ = ["percent"]

@@ -13,13 +13,8 @@ from django.utils import timezone
 
 from accounts.models import Account, Touchpoint
 from contracts.models import Contract, Invoice
-from insights.models import (
-    AccountPlan,
-    FeedbackItem,
-    HealthConfig,
-    HealthScore,
-    NpsResponse,
-)
+from insights.models import HealthConfig, HealthScore
+from planning.models import AccountPlan, FeedbackItem, NpsResponse
 
 OPEN_FEEDBACK = [FeedbackItem.Status.OPEN, FeedbackItem.Status.PLANNED]
 ENGAGED_DAYS = 180

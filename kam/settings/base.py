@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "offers",
     "contracts",
     "renewals",
+    "planning",
     "insights",
     "home",
     "demo",  # seeding only: writes through the apps above, imported by none

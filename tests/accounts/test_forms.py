@@ -84,8 +84,8 @@ def test_touchpoint_form_errors_show_as_messages(client, cast):
         ("accounts:task-form", "accounts:task-create", "id_assignee"),
         ("accounts:document-form", "accounts:document-upload", "id_file"),
         # the health panel's (insights) forms take the same way
-        ("insights:nps-form", "insights:nps-create", "id_nps-score"),
-        ("insights:feedback-form", "insights:feedback-create", "id_fb-kind"),
+        ("planning:nps-form", "planning:nps-create", "id_nps-score"),
+        ("planning:feedback-form", "planning:feedback-create", "id_fb-kind"),
     ],
 )
 def test_the_360s_folded_forms_load_when_opened(client, cast, name, posts_to, field):

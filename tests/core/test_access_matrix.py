@@ -90,7 +90,7 @@ def test_the_matrix_reads_the_urlconf():
     names = {name for name, _raw in PATTERNS}
     assert len(PATTERNS) > 100  # the admin's change pages included
     assert {"accounts:detail", "accounts:document-download", "offers:pdf",
-            "offers:line-update", "contracts:detail", "insights:plan-pdf",
+            "offers:line-update", "contracts:detail", "planning:plan-pdf",
             "admin:offers_offer_change"} <= names  # fmt: skip
 
 

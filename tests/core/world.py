@@ -18,11 +18,11 @@ from accounts.services import activity
 from accounts.services.todos import task_create
 from contracts.models import Contract
 from core.models import Export, Notification
-from insights.models import FeedbackItem
-from insights.services import plans as plan_services
-from insights.services import voice
 from offers.services import building as offer_building
 from offers.services import tracking as offer_tracking
+from planning.models import FeedbackItem
+from planning.services import plans as plan_services
+from planning.services import voice
 from renewals.models import Churn
 from tests.contracts.helpers import contract_for, product
 from tests.factories import AccountFactory, ContactFactory

@@ -8,15 +8,16 @@ from django.utils import timezone
 from accounts.models import Account, TimelineEntry
 from contracts.models import Invoice
 from core.exceptions import ApplicationError
-from insights.models import FeedbackItem, HealthConfig, HealthScore, NpsResponse
+from insights.models import HealthConfig, HealthScore
 from insights.selectors.health import (
     combine,
     early_warnings,
     factor_scores,
     health_scores,
 )
-from insights.services import voice
 from insights.services.health import health_recompute
+from planning.models import FeedbackItem, NpsResponse
+from planning.services import voice
 from tests.factories import AccountFactory, ContactFactory
 from tests.insights.helpers import contract
 
@@ -125,30 +126,30 @@ def test_account_page_forms_and_health_report(client, cast):
     page = client.get(account.get_absolute_url())
     assert 'data-testid="health-score"' in page.content.decode()
     response = client.post(
-        reverse("insights:nps-create", args=[account.pk]),
+        reverse("planning:nps-create", args=[account.pk]),
         {"nps-score": "9", "nps-answered_on": timezone.localdate().isoformat(),
          "nps-comment": "Great support"},
     )  # fmt: skip
     assert response.status_code == 302
     assert NpsResponse.objects.get(account=account).score == 9
-    bad = client.post(reverse("insights:nps-create", args=[account.pk]),
+    bad = client.post(reverse("planning:nps-create", args=[account.pk]),
                       {"nps-score": "12"}, follow=True)  # fmt: skip
     assert "Select a valid choice" in bad.content.decode()
     assert NpsResponse.objects.count() == 1
     client.post(
-        reverse("insights:feedback-create", args=[account.pk]),
+        reverse("planning:feedback-create", args=[account.pk]),
         {"fb-kind": "escalation", "fb-title": "Slow invoices",
          "fb-raised_on": timezone.localdate().isoformat()},
     )  # fmt: skip
     item = FeedbackItem.objects.get()
-    client.post(reverse("insights:feedback-status", args=[item.pk]), {"status": "done"})
+    client.post(reverse("planning:feedback-status", args=[item.pk]), {"status": "done"})
     item.refresh_from_db()
     assert item.status == "done"
     # a KAM of another team can neither see nor change it
     client.force_login(cast.kam3)
-    assert client.post(reverse("insights:feedback-status", args=[item.pk]),
+    assert client.post(reverse("planning:feedback-status", args=[item.pk]),
                        {"status": "open"}).status_code == 404  # fmt: skip
-    assert client.post(reverse("insights:nps-create", args=[account.pk]),
+    assert client.post(reverse("planning:nps-create", args=[account.pk]),
                        {"nps-score": "1"}).status_code == 404  # fmt: skip
     client.force_login(cast.manager)
     health_recompute()

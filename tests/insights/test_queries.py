@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contracts.models import Contract
-from insights.services import voice
 from insights.services.health import health_recompute
+from planning.services import voice
 from renewals.models import Churn
 from tests.factories import AccountFactory, ContactFactory
 from tests.insights.helpers import contract, family_product, page_queries, subscribe

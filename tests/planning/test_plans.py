@@ -8,9 +8,9 @@ from django.utils import timezone
 from accounts.models import Task, TimelineEntry
 from contracts.models import Invoice
 from core.exceptions import ApplicationError
-from insights.models import AccountPlan, PlanAction, PlanMonth
-from insights.selectors.plans import plan_performance
-from insights.services import plans
+from planning.models import AccountPlan, PlanAction, PlanMonth
+from planning.selectors import plan_performance
+from planning.services import plans
 from tests.core.test_pdf import pdf_text
 from tests.factories import AccountFactory, ContactFactory
 
@@ -119,7 +119,7 @@ def test_agreement_needs_a_target_and_is_idempotent(plan, cast):
 
 def test_pages_pdf_and_access(client, plan, cast):
     client.force_login(cast.kam)
-    response = client.post(reverse("insights:plan-edit", args=[plan.pk]), {
+    response = client.post(reverse("planning:plan-edit", args=[plan.pk]), {
         "summary": "Grow digital", "strengths": "Brand\nReach", "weaknesses": "",
         "opportunities": "Archive", "threats": "Budget cuts", "revenue_target": "24000",
         "budget": "1500", "contact_cadence_days": "",
@@ -129,28 +129,28 @@ def test_pages_pdf_and_access(client, plan, cast):
     plan.refresh_from_db()
     assert plan.revenue_target == Decimal("24000")
     assert plan.months.get(month=1).target == Decimal("2000.00")
-    client.post(reverse("insights:objective-add", args=[plan.pk]), {
+    client.post(reverse("planning:objective-add", args=[plan.pk]), {
         "title": "Digital share", "metric": "% of revenue", "target_value": "40",
         "actual_value": "10",
     })  # fmt: skip
-    page = client.get(reverse("insights:plan", args=[plan.pk])).content.decode()
+    page = client.get(reverse("planning:plan", args=[plan.pk])).content.decode()
     assert "Budget cuts" in page and "Digital share" in page and "25 %" in page
-    bad = client.post(reverse("insights:plan-edit", args=[plan.pk]),
+    bad = client.post(reverse("planning:plan-edit", args=[plan.pk]),
                       {"revenue_target": "-5"})  # fmt: skip
     assert bad.status_code == 200
     plan.refresh_from_db()
     assert plan.revenue_target == Decimal("24000")
-    pdf = client.get(reverse("insights:plan-pdf", args=[plan.pk]))
+    pdf = client.get(reverse("planning:plan-pdf", args=[plan.pk]))
     assert pdf["Content-Type"] == "application/pdf"
     text = pdf_text(pdf.content)
     assert "Account plan" in text and "Budget cuts" in text and "Digital share" in text
     assert "24,000.00" in text
     # another team: not found; the manager of the team: read
     client.force_login(cast.kam3)
-    assert client.get(reverse("insights:plan", args=[plan.pk])).status_code == 404
-    assert client.get(reverse("insights:plan-pdf", args=[plan.pk])).status_code == 404
+    assert client.get(reverse("planning:plan", args=[plan.pk])).status_code == 404
+    assert client.get(reverse("planning:plan-pdf", args=[plan.pk])).status_code == 404
     client.force_login(cast.manager)
-    assert client.get(reverse("insights:plan", args=[plan.pk])).status_code == 200
+    assert client.get(reverse("planning:plan", args=[plan.pk])).status_code == 200
     client.force_login(cast.cs)
-    assert client.post(reverse("insights:plan-agree", args=[plan.pk]),
+    assert client.post(reverse("planning:plan-agree", args=[plan.pk]),
                        {"agreed_on": "2026-01-01"}).status_code == 403  # fmt: skip

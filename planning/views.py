@@ -1,4 +1,5 @@
-"""Account plan pages: list and start, the plan, its edit form, its parts, its PDF."""
+"""Account plan pages (list and start, the plan, its edit form, its parts, its PDF)
+and the voice of the customer's answers posted from the account 360."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,22 +11,26 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_get_for_user
-from core.access import can_change
+from accounts.views import post_on_account
+from core.access import can_change, get_visible_or_404
 from core.exceptions import ApplicationError
 from core.forms import messages_from_form, run_service
 from core.pdf import render_pdf
-from insights.forms import (
+from planning.forms import (
     ActionForm,
     ActualForm,
     AgreeForm,
+    FeedbackForm,
     NewPlanForm,
+    NpsForm,
     ObjectiveForm,
     PlanForm,
     ReviewForm,
 )
-from insights.models import AccountPlan, PlanObjective
-from insights.selectors.plans import plan_get_for_user, plan_performance
-from insights.services import plans as services
+from planning.models import AccountPlan, FeedbackItem, PlanObjective
+from planning.selectors import plan_get_for_user, plan_performance
+from planning.services import plans as services
+from planning.services import voice
 
 
 def _plan_for_change(request, pk):
@@ -52,10 +57,10 @@ def plan_list(request, account_pk):
                 year=form.cleaned_data["year"],
             )
             if plan:
-                return redirect("insights:plan-edit", pk=plan.pk)
+                return redirect("planning:plan-edit", pk=plan.pk)
     return render(
         request,
-        "insights/plan_list.html",
+        "planning/plan_list.html",
         {
             "account": account,
             "plans": account.plans.order_by("-year"),
@@ -82,7 +87,7 @@ def plan_detail(request, pk):
     plan = plan_get_for_user(user=request.user, pk=pk)
     return render(
         request,
-        "insights/plan_detail.html",
+        "planning/plan_detail.html",
         {
             **_context(request, plan),
             "editable": can_change(request.user, plan.account),
@@ -112,7 +117,7 @@ def plan_edit(request, pk):
         if saved:
             messages.success(request, _("Account plan saved."))
             return redirect(saved.get_absolute_url())
-    return render(request, "insights/plan_edit.html", {"plan": plan, "form": form})
+    return render(request, "planning/plan_edit.html", {"plan": plan, "form": form})
 
 
 def _post(request, pk, form, service, success):
@@ -213,8 +218,55 @@ def objective_update(request, pk, objective_pk):
 def plan_pdf(request, pk):
     """The printable plan."""
     plan = plan_get_for_user(user=request.user, pk=pk)
-    pdf = render_pdf("pdf/insights/plan.html", _context(request, plan))
+    pdf = render_pdf("pdf/planning/plan.html", _context(request, plan))
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"account-plan-{plan.year}-{plan.account_id}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
+
+
+@require_POST
+@login_required
+def nps_create(request, pk):
+    """Record an NPS answer on the account."""
+    return post_on_account(
+        request,
+        pk,
+        form=lambda a: NpsForm(request.POST, account=a, prefix="nps"),
+        service=voice.nps_record,
+        anchor="#voice",
+        success=_("NPS answer recorded."),
+        arguments=lambda a, d: {**d, "account": a, "actor": request.user},
+    )
+
+
+@require_POST
+@login_required
+def feedback_create(request, pk):
+    """Record advisory-board feedback, a request or an escalation."""
+    return post_on_account(
+        request,
+        pk,
+        form=lambda a: FeedbackForm(request.POST, account=a, prefix="fb"),
+        service=voice.feedback_create,
+        anchor="#voice",
+        success=_("Feedback recorded."),
+        arguments=lambda a, d: {**d, "account": a, "actor": request.user},
+    )
+
+
+@require_POST
+@login_required
+def feedback_status(request, pk):
+    """Move a feedback item on (open, planned, done, declined)."""
+    item = get_visible_or_404(FeedbackItem.objects.select_related("account"),
+                              request.user, pk=pk)  # fmt: skip
+    if not can_change(request.user, item.account):
+        raise PermissionDenied
+    try:
+        voice.feedback_status_set(
+            actor=request.user, item=item, status=request.POST.get("status", "")
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect(item.account.get_absolute_url() + "#voice")

@@ -15,14 +15,14 @@ from core import state
 from core.dates import local_datetime
 from core.exceptions import ApplicationError
 from core.i18n import Later
-from insights.models import (
+from planning.models import (
     AccountPlan,
     PlanAction,
     PlanMonth,
     PlanObjective,
     PlanReview,
 )
-from insights.services import require_change, require_own_contact, require_past
+from planning.services import require_change, require_own_contact, require_past
 
 ZERO = Decimal("0")
 

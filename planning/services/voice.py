@@ -10,8 +10,8 @@ from django.utils.translation import gettext_noop
 from accounts.models import Account, Contact, TimelineEntry
 from core.exceptions import ApplicationError
 from core.i18n import Later
-from insights.models import FeedbackItem, NpsResponse
-from insights.services import require_change, require_own_contact, require_past
+from planning.models import FeedbackItem, NpsResponse
+from planning.services import require_change, require_own_contact, require_past
 
 
 def _check(actor, account: Account, contact: Contact | None, on: date) -> None:

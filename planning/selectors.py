@@ -8,12 +8,11 @@ from django.db.models import Sum
 from django.db.models.functions import ExtractMonth
 from django.utils.translation import gettext as _
 
-from catalog.pricing import round_money
+from catalog.pricing import percent, round_money
 from catalog.selectors import exchange_rates, to_base
 from contracts.models import Invoice
 from core.access import get_visible_or_404
-from insights.models import AccountPlan
-from insights.selectors import percent
+from planning.models import AccountPlan
 
 ZERO = Decimal("0")
 
