@@ -10,12 +10,9 @@ from accounts.validators import EU_COUNTRIES
 from catalog.models import PackageVersion
 from contracts.models import (
     Contract,
-    ContractTerm,
     Invoice,
-    InvoiceLine,
-    Subscription,
 )
-from contracts.services import acceptance, billing, lifecycle, notice, terms
+from contracts.services import acceptance, billing, lifecycle, notice, seeding
 from contracts.services import signing as contract_signing
 from offers.models import Offer
 from offers.services import building as offer_building
@@ -58,27 +55,6 @@ STORIES = [
         0,
     ),
 ]
-
-
-def _move_term(contract: Contract, *, start_on, end_on) -> None:
-    """Demo only: shift a finalized contract's term (and its subscriptions)."""
-    contract.refresh_from_db()
-    cancel_by = terms.cancel_by_date(
-        end_on=end_on, notice_days=contract.notice_days, auto_renew=contract.auto_renew
-    )
-    Contract.objects.filter(pk=contract.pk).update(
-        start_on=start_on, end_on=end_on, cancel_by=cancel_by
-    )
-    ContractTerm.objects.filter(contract=contract).update(
-        start_on=start_on, end_on=end_on, cancel_by=cancel_by
-    )
-    Subscription.objects.filter(contract=contract).update(
-        start_on=start_on, end_on=end_on, next_billing_on=None
-    )
-    # the first invoice billed the whole (yearly) term: it moves along
-    InvoiceLine.objects.filter(subscription__contract=contract).update(
-        period_start=start_on, period_end=end_on
-    )
 
 
 def _accept_the_offers_demo_bundle() -> None:
@@ -191,24 +167,24 @@ def seed(ctx) -> None:
             elif step == "end":
                 # demo only: the term ended yesterday; the nightly job (renewals
                 # demo) closes it and the account is lost
-                Contract.objects.filter(pk=contract.pk).update(auto_renew=False)
-                _move_term(
+                seeding.seeded_manual_renewal(contract)
+                seeding.seeded_term_move(
                     contract,
                     start_on=today - timedelta(days=365),
                     end_on=today - timedelta(days=1),
                 )
             elif step == "past":
                 # demo only: the first year ended yesterday; the job renews it
-                _move_term(
+                seeding.seeded_term_move(
                     contract,
                     start_on=today - timedelta(days=365),
                     end_on=today - timedelta(days=1),
                 )
             elif step == "manual":
-                Contract.objects.filter(pk=contract.pk).update(auto_renew=False)
+                seeding.seeded_manual_renewal(contract)
             elif step.startswith("ends:"):
                 days = int(step.split(":")[1])
-                _move_term(
+                seeding.seeded_term_move(
                     contract,
                     start_on=today + timedelta(days=days) - timedelta(days=364),
                     end_on=today + timedelta(days=days),

@@ -36,6 +36,7 @@ from contracts.models import (
     ContractTerm,
     Subscription,
 )
+from contracts.services import seeding
 from core.bulk import load_rows
 from core.models import User
 from offers.models import Offer, OfferEvent, OfferLine, OfferOption
@@ -85,10 +86,14 @@ def _chunks(rows: Iterator, size: int = CHUNK) -> Iterator[list]:
         yield batch
 
 
-def _load(model, rows: Iterator[dict], *, returning: bool = False) -> list[int]:
+def _load(
+    model, rows: Iterator[dict], *, returning: bool = False, load=load_rows
+) -> list[int]:
+    """Load rows in batches; the contracts app's tables through its own loader
+    (`load=seeding.seeded_rows_load`)."""
     ids = []
     for batch in _chunks(rows):
-        ids.extend(load_rows(model, batch, returning=returning))
+        ids.extend(load(model, batch, returning=returning))
     return ids
 
 
@@ -292,7 +297,9 @@ def seed_large(ctx, *, factor: float = 1.0, say: Callable[[str], None] = print) 
             "billing_period": "yearly", "auto_renew": i % 3 != 0, "notice_days": 90,
             "cancel_by": end - timedelta(days=90),
         })  # fmt: skip
-    contracts = _load(Contract, iter(contract_rows), returning=True)
+    contracts = _load(
+        Contract, iter(contract_rows), returning=True, load=seeding.seeded_rows_load
+    )
     lines, arr = [], {}
     m = sizes["lines_per_contract"]
     for ci, (c, row) in enumerate(zip(contracts, contract_rows, strict=True)):
@@ -309,7 +316,7 @@ def seed_large(ctx, *, factor: float = 1.0, say: Callable[[str], None] = print) 
          "discount_percent": Decimal(0), "tax_rate": Decimal(19), "position": j + 1,
          "price_unit": "yearly"}
         for c, _row, product, qty, _yearly, j, _trial in lines
-    ), returning=True)  # fmt: skip
+    ), returning=True, load=seeding.seeded_rows_load)  # fmt: skip
     _load(Subscription, (
         {"contract_id": c, "contract_line_id": line, "account_id": row["account_id"],
          "product_id": product, "status": "ended" if row["status"] == "ended"
@@ -322,48 +329,20 @@ def seed_large(ctx, *, factor: float = 1.0, say: Callable[[str], None] = print) 
          if trial else None}
         for line, (c, row, product, qty, yearly, _j, trial) in zip(line_ids, lines,
                                                                     strict=True)
-    ))  # fmt: skip
+    ), load=seeding.seeded_rows_load)  # fmt: skip
     _load(ContractTerm, (
         {"contract_id": c, "sequence": 1, "kind": "initial",
          "start_on": row["start_on"], "end_on": row["end_on"],
          "cancel_by": row["cancel_by"], "arr": arr[c]}
         for c, row in zip(contracts, contract_rows, strict=True)
-    ))  # fmt: skip
+    ), load=seeding.seeded_rows_load)  # fmt: skip
     step("contracts", len(contracts))
     step("subscriptions", len(line_ids))
 
-    # invoices, one line each: paid, except the last months' (open, some overdue).
-    # By INSERT … SELECT: made row by row in Python for COPY, the 1,000,000 (and
-    # their lines) took 140 s. Days back (0–900) and amounts (100–20,000) are spread
-    # by fixed formulas.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "WITH src AS (SELECT i, c.contract, c.account, "
-            " %(today)s::date - ((i * 7907 + 17) %% 901)::int AS issued, "
-            " (100 + (i * 48271) %% 19901)::numeric AS net "
-            " FROM generate_series(0::bigint, %(total)s - 1) AS i "
-            " JOIN unnest(%(contracts)s::bigint[], %(accounts)s::bigint[]) "
-            " WITH ORDINALITY AS c(contract, account, k) ON c.k = i %% %(nc)s + 1), "
-            "ins AS (INSERT INTO contracts_invoice (created_at, updated_at, series, "
-            " year, sequence, number, kind, account_id, contract_id, status, "
-            " issued_on, due_on, currency, net, tax, gross, bill_to, vat_id, email, "
-            " note, paid_on, sent_at, pdf_sha256) "
-            " SELECT %(now)s, %(now)s, 'L', extract(year FROM issued)::int, i + 1, "
-            " 'L-' || lpad((i + 1)::text, 7, '0'), 'invoice', account, contract, "
-            " CASE WHEN %(today)s::date - issued > 60 THEN 'paid' "
-            "  WHEN %(today)s::date - issued > 30 THEN 'overdue' ELSE 'sent' END, "
-            " issued, issued + 30, 'EUR', net, round(net * 0.19, 2), "
-            " net + round(net * 0.19, 2), 'Account ' || account, '', '', '', "
-            " CASE WHEN %(today)s::date - issued > 60 THEN issued + 20 END, "
-            " (issued + time '08:00') AT TIME ZONE 'UTC', '' FROM src "
-            " RETURNING id, net) "
-            "INSERT INTO contracts_invoiceline (invoice_id, is_credit, description, "
-            "quantity, net, tax_rate, position) "
-            "SELECT id, false, 'Subscription', 1, net, 19, 1 FROM ins",
-            {"now": timezone.now(), "today": today, "total": sizes["invoices"],
-             "contracts": contracts, "nc": len(contracts),
-             "accounts": [row["account_id"] for row in contract_rows]},
-        )  # fmt: skip
+    seeding.seeded_invoices_generate(
+        contracts, [row["account_id"] for row in contract_rows],
+        total=sizes["invoices"], today=today,
+    )  # fmt: skip
     step("invoices", sizes["invoices"])
 
     # touchpoints by INSERT … SELECT: made row by row in Python for COPY, the

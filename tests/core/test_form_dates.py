@@ -9,7 +9,8 @@ from django import forms
 
 from core.forms import DatesInRange
 
-FORM_MODULES = ["accounts.forms", "contracts.forms", "insights.forms", "offers.forms"]
+FORM_MODULES = ["accounts.forms", "contracts.forms", "insights.forms", "offers.forms",
+                "planning.forms"]  # fmt: skip
 
 
 def _forms():
