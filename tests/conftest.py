@@ -1,3 +1,4 @@
+import hashlib
 import os
 import socket
 import time
@@ -7,6 +8,7 @@ from urllib.parse import urlparse
 import pytest
 from django.utils import translation
 
+from core import pdf as core_pdf
 from core.models import User
 from core.roles import Role
 from tests import clock
@@ -81,6 +83,40 @@ def pytest_sessionstart(session):
             )
     if problems:
         pytest.exit("\n".join(problems), returncode=3)
+
+
+class _LayoutFreeHTML:
+    """WeasyPrint's `HTML` without the layout (most of a test's second per PDF): a
+    valid one-page PDF that names the document's digest, so two documents still
+    differ. The template is still rendered by Django, and tests marked `pdf` (every
+    test that reads a PDF's text or pages) render for real."""
+
+    def __init__(self, *, string: str, **kwargs):
+        self.digest = hashlib.sha256(string.encode()).hexdigest()
+
+    def write_pdf(self, **kwargs) -> bytes:
+        objects = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        ]
+        out = b"%PDF-1.7\n%kam-test " + self.digest.encode() + b"\n"
+        offsets = []
+        for number, body in enumerate(objects, 1):
+            offsets.append(len(out))
+            out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+        xref = len(out)
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+        out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+        out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1)
+        return out + b"startxref\n%d\n%%%%EOF\n" % xref
+
+
+@pytest.fixture(autouse=True)
+def _pdf_layout(request, monkeypatch):
+    """PDFs without WeasyPrint's layout, except in tests marked `pdf`."""
+    if request.node.get_closest_marker("pdf") is None:
+        monkeypatch.setattr(core_pdf, "HTML", _LayoutFreeHTML)
 
 
 @pytest.fixture(autouse=True)

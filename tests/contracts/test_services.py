@@ -47,6 +47,7 @@ def test_cancel_by_only_for_standing_orders():
     assert terms.cancel_by_date(end_on=end, notice_days=90, auto_renew=False) is None
 
 
+@pytest.mark.pdf
 def test_accepting_an_offer_makes_and_sends_the_contract(cast, accepted):
     # given an offer accepted with option Premium (20 seats + archive)
     contract = accepted
@@ -121,6 +122,7 @@ def test_signing_needs_name_and_tick(accepted, name, agreed, message):
     assert accepted.status == C.SENT and accepted.signed_at is None
 
 
+@pytest.mark.pdf
 def test_finalize_starts_subscriptions_and_invoices(
     cast, signed, django_capture_on_commit_callbacks
 ):

@@ -28,6 +28,7 @@ def text_of(pdf: bytes) -> str:
     ).stdout.decode()
 
 
+@pytest.mark.pdf
 def test_contract_and_invoice_reach_the_customer(
     celery_worker, cast, settings, tmp_path
 ):

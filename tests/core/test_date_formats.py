@@ -46,6 +46,7 @@ def test_english_forms_do_not_take_a_us_date():
 
 
 @pytest.mark.django_db
+@pytest.mark.pdf
 def test_contract_page_and_pdf_show_unambiguous_dates(cast, client):
     start = upcoming(10, 2)
     contract = contract_with(

@@ -15,6 +15,7 @@ SCRIPT = '<script>alert("x")</script>'
 IMG = "<img src=https://tracker.example/x.png>"
 
 
+@pytest.mark.pdf
 def test_names_stay_text_in_emails_and_pdfs(cast, django_capture_on_commit_callbacks):
     # given: an account, contact and offer whose names carry markup and placeholders
     account = AccountFactory(

@@ -5,6 +5,8 @@ from django.template import Context, Template
 
 from core.pdf import StaticFilesFetcher, html_to_pdf
 
+pytestmark = pytest.mark.pdf  # WeasyPrint lays out every PDF here
+
 
 def pdf_text(pdf: bytes) -> str:
     result = subprocess.run(

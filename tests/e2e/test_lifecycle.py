@@ -98,6 +98,7 @@ def run_renewals(day) -> dict:
     return json.loads(out.getvalue().strip().splitlines()[-1])
 
 
+@pytest.mark.pdf
 def test_the_whole_lifecycle(page, browser, live_server, cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.KAM_BASE_URL = live_server.url  # links in e-mails point at this server

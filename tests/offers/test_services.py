@@ -146,6 +146,7 @@ def test_reject_needs_a_reason(cast, offer):
     ).exists()
 
 
+@pytest.mark.pdf
 def test_send_files_the_pdf_emails_it_and_plans_a_follow_up(
     cast, offer, django_capture_on_commit_callbacks
 ):
@@ -333,6 +334,7 @@ def test_package_version_is_locked_once_sent(cast, offer, package):
     assert PackageVersion.objects.get(pk=package.pk).locked_at is not None
 
 
+@pytest.mark.pdf
 def test_comparison_rows_put_the_same_item_side_by_side(cast, offer, products):
     standard, premium = offer.options.all()
     # the seat twice in Premium: the second one gets a row of its own

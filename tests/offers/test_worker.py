@@ -18,6 +18,7 @@ from tests.offers.helpers import ensure_defaults
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.pdf
 def test_sent_offer_arrives_with_its_pdf(celery_worker, cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     ensure_defaults()

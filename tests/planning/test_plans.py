@@ -117,6 +117,7 @@ def test_agreement_needs_a_target_and_is_idempotent(plan, cast):
     assert plans.plan_reopen(actor=cast.kam, plan=plan).status == "draft"
 
 
+@pytest.mark.pdf
 def test_pages_pdf_and_access(client, plan, cast):
     client.force_login(cast.kam)
     response = client.post(reverse("planning:plan-edit", args=[plan.pk]), {

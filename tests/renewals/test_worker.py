@@ -15,6 +15,7 @@ from tests.renewals.conftest import day_after
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.pdf
 def test_the_nightly_task_renews_and_sends_the_documents(
     celery_worker, cast, settings, tmp_path
 ):
