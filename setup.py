@@ -13,7 +13,10 @@ APPS = [
     "offers",
     "contracts",
     "renewals",
+    "planning",
     "insights",
+    "home",
+    "demo",
 ]
 ASSETS = {f"kam.assets.{name}": name for name in ("templates", "static", "locale")}
 
