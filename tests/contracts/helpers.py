@@ -1,4 +1,6 @@
-"""Contracts made the way users make them: offer → accept → sign (→ finalize)."""
+"""Contracts for tests: `contract_for` from the factories (an accepted offer's rows,
+then the contract's own writers), `contract_with` the way users make them (offer →
+accept → sign → finalize), for the price tests that need the offer's pricing."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -11,7 +13,13 @@ from contracts.services import signing as contract_signing
 from offers.services import approval as offer_approval
 from offers.services import building as offer_building
 from offers.services import sending as offer_sending
-from tests.factories import AccountFactory, ContactFactory, PriceFactory, ProductFactory
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    ContractFactory,
+    PriceFactory,
+    ProductFactory,
+)
 
 
 def product(code="SEAT", price="360.00", **extra):
@@ -24,18 +32,31 @@ def product(code="SEAT", price="360.00", **extra):
 def contract_for(
     kam, *, account=None, contact=None, finalize_by=None, sign=True
 ) -> Contract:
+    """A contract of `kam`'s, sent for signature, signed unless `sign` is False,
+    finalized by `finalize_by`: from an accepted offer written by the factory (the
+    offer's own flow is the offers tests' to walk)."""
     account = account or AccountFactory(
         owner=kam, street="Hafenstr. 1", postal_code="20457", city="Hamburg",
         country="DE", legal_name="Hafen Medien GmbH",
     )  # fmt: skip
     contact = contact or ContactFactory(account=account, email="buyer@customer.example")
-    offer = offer_building.offer_create(
-        account=account,
-        contact=contact,
-        actor=kam,
-        title="Seats",
-        valid_until=timezone.localdate() + timedelta(days=30),
+    return ContractFactory(
+        offer__account=account,
+        offer__contact=contact,
+        offer__lines=[(product(), Decimal(5))],
+        sent=not sign,
+        signed=sign,
+        finalized_by=finalize_by,
     )
+
+
+def contract_by_flow(kam, *, account, contact, finalize_by=None) -> Contract:
+    """A contract the way users make it, every e-mail and document on the way: the
+    offer sent and accepted, the contract sent, signed (and finalized)."""
+    offer = offer_building.offer_create(
+        account=account, contact=contact, actor=kam, title="Seats",
+        valid_until=timezone.localdate() + timedelta(days=30),
+    )  # fmt: skip
     offer_building.line_add(
         option=offer.options.get(), actor=kam, product=product(), quantity=Decimal(5)
     )
@@ -46,10 +67,9 @@ def contract_for(
     contract = contract_signing.contract_send(
         contract=Contract.objects.get(offer=offer)
     )
-    if sign:
-        contract = contract_signing.contract_sign(
-            contract=contract, name="Buyer", agreed=True
-        )
+    contract = contract_signing.contract_sign(
+        contract=contract, name="Buyer", agreed=True
+    )
     if finalize_by:
         contract = lifecycle.contract_finalize(contract=contract, actor=finalize_by)
     return contract

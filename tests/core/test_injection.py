@@ -4,7 +4,7 @@ placeholder or template syntax in them is never filled in or run."""
 import pytest
 
 from core.models import OutboundMessage
-from tests.contracts.helpers import contract_for
+from tests.contracts.helpers import contract_by_flow
 from tests.core.test_pdf import pdf_text
 from tests.factories import AccountFactory, ContactFactory
 
@@ -30,7 +30,9 @@ def test_names_stay_text_in_emails_and_pdfs(cast, django_capture_on_commit_callb
     )
     # when: the offer is sent, accepted, the contract sent, signed and finalized
     with django_capture_on_commit_callbacks(execute=True):
-        contract_for(cast.kam, account=account, contact=contact, finalize_by=cast.cs)
+        contract_by_flow(
+            cast.kam, account=account, contact=contact, finalize_by=cast.cs
+        )
     messages = list(OutboundMessage.objects.prefetch_related("attachments"))
     # then: every e-mail shows the names as text, never as markup or filled placeholders
     assert len(messages) >= 3, [m.subject for m in messages]
