@@ -32,6 +32,13 @@ def test_a_name_longer_than_any_users_is_refused_before_it_is_looked_up(client):
     assert not AccessAttempt.objects.exists()
 
 
+def test_a_name_with_a_nul_character_is_a_400(client):
+    """Found by the API fuzzer: the lockout check asked the database about it (500)."""
+    answer = client.post("/api/v1/auth/token/", {"username": "k\x00m", "password": "x"})
+    assert answer.status_code == 400
+    assert "Null characters are not allowed." in answer.json()["username"][0]
+
+
 def test_contact_crud_through_the_api(client, cast):
     account = AccountFactory(owner=cast.kam)
     client.force_login(cast.kam)
