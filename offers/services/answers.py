@@ -31,6 +31,16 @@ def notify_owner(offer: Offer, title: str, body: str = "") -> None:
     )
 
 
+def _answered_by(offer: Offer, *, name: str, ip, user_agent, title: str = "") -> None:
+    """Record who answered, when and from where, and save the offer."""
+    offer.answered_at = timezone.now()
+    offer.signer_name = name.strip()
+    offer.signer_title = title.strip()
+    offer.signer_ip = ip
+    offer.signer_user_agent = (user_agent or "")[:500]
+    offer.save()
+
+
 @transaction.atomic
 def offer_accept(
     *,
@@ -66,13 +76,8 @@ def offer_accept(
         comment=Later(gettext_noop("Option: %(o)s"), o=option.name),
     )
     offer.accepted_option = option
-    offer.answered_at = timezone.now()
     offer.answer_channel = channel
-    offer.signer_name = name.strip()
-    offer.signer_title = title.strip()
-    offer.signer_ip = ip
-    offer.signer_user_agent = (user_agent or "")[:500]
-    offer.save()
+    _answered_by(offer, name=name, title=title, ip=ip, user_agent=user_agent)
     TimelineEntry.objects.create(
         account=offer.account,
         kind=TimelineEntry.Kind.EVENT,
@@ -113,11 +118,7 @@ def offer_decline(
         raise ApplicationError(_("Please tell us why."), extra={"field": "reason"})
     state.transition(offer, Status.DECLINED, actor=actor, comment=reason)
     offer.decline_reason = reason.strip()
-    offer.answered_at = timezone.now()
-    offer.signer_name = name.strip()
-    offer.signer_ip = ip
-    offer.signer_user_agent = (user_agent or "")[:500]
-    offer.save()
+    _answered_by(offer, name=name, ip=ip, user_agent=user_agent)
     TimelineEntry.objects.create(
         account=offer.account,
         kind=TimelineEntry.Kind.EVENT,
