@@ -19,6 +19,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from accounts.models import Account
 from tests.core.test_url_matrix import ALL, PUBLIC
@@ -110,13 +111,16 @@ def test_every_object_url_for_every_role(client, cast, worlds, role):
     mine, theirs = (getattr(cast, who) for who in ROLES[role])
     sees_all = mine == theirs and role != "norole"
     problems, served = [], 0
+    # one signed-in client each (signing in again before every request made
+    # a session and a last_login write each time)
+    client.force_login(mine)
+    other = Client()
+    other.force_login(theirs)
     for name, raw in PATTERNS:
         own_url, foreign_url = fill(raw, OWN), fill(raw, FOREIGN)
-        client.force_login(mine)
         own = client.get(own_url)
         cross = client.get(foreign_url)
-        client.force_login(theirs)
-        mirrored = client.get(foreign_url)
+        mirrored = other.get(foreign_url)
         if own.status_code >= 500 or cross.status_code >= 500:
             problems.append(
                 f"{name}: server error {own.status_code}/{cross.status_code}"
@@ -134,7 +138,6 @@ def test_every_object_url_for_every_role(client, cast, worlds, role):
             continue
         if not refused(cross):
             problems.append(f"{name}: GET of a foreign object gave {cross.status_code}")
-        client.force_login(mine)
         writes = Writes()
         with connection.execute_wrapper(writes):
             posted = client.post(foreign_url, {"quantity": "99", "name": "Hijacked"})
@@ -145,6 +148,8 @@ def test_every_object_url_for_every_role(client, cast, worlds, role):
             problems.append(
                 f"{name}: a refused POST wrote {sorted(set(writes.tables))}"
             )
+        if client.session.get("_auth_user_id") != str(mine.pk):
+            client.force_login(mine)  # the probe signed out (the logout URL)
     assert not problems, "\n".join(problems)
     # the matrix is not vacuous: the owner's side is really served
     if role in ("kam", "manager"):
