@@ -49,6 +49,18 @@ def _period(scope: Scope) -> list:
     return [_("Period"), f"{scope.start.isoformat()} – {scope.end.isoformat()}"]
 
 
+def _churn_in_period(scope: Scope) -> dict:
+    """The accounts lost in the scope's period, their reasons and counts."""
+    groups = retention_selectors.churn_groups(scope, scope.start, scope.end)
+    lost_count, won_back = retention_selectors.churn_counts(groups)
+    return {
+        "lost": retention_selectors.churns(scope, scope.start, scope.end),
+        "reasons": retention_selectors.churn_reasons(groups),
+        "lost_count": lost_count,
+        "won_back": won_back,
+    }
+
+
 def _lost_sheet(title, lost) -> Sheet:
     return (
         title,
@@ -244,14 +256,10 @@ class RetentionReport(Report):
     @cached_property
     def data(self) -> dict:
         scope = self.scope
-        groups = retention_selectors.churn_groups(scope, scope.start, scope.end)
-        lost_count, _won_back = retention_selectors.churn_counts(groups)
         return {
             "forecast": retention_selectors.renewal_forecast(scope, today=self.today),
             "summary": retention_selectors.retention(scope),
-            "lost": retention_selectors.churns(scope, scope.start, scope.end),
-            "reasons": retention_selectors.churn_reasons(groups),
-            "lost_count": lost_count,
+            **_churn_in_period(scope),
         }
 
     def sheets(self) -> list[Sheet]:
@@ -423,16 +431,11 @@ class PortfolioReport(Report):
     @cached_property
     def data(self) -> dict:
         scope = self.scope
-        groups = retention_selectors.churn_groups(scope, scope.start, scope.end)
-        lost_count, won_back = retention_selectors.churn_counts(groups)
         return {
             "years": retention_selectors.lost_customers_by_year(
                 scope, last_year=scope.end.year
             ),
-            "lost": retention_selectors.churns(scope, scope.start, scope.end),
-            "reasons": retention_selectors.churn_reasons(groups),
-            "lost_count": lost_count,
-            "won_back": won_back,
+            **_churn_in_period(scope),
         }
 
     def sheets(self) -> list[Sheet]:

@@ -68,42 +68,43 @@ def index(request):
     return redirect("insights:upsell")
 
 
-def _show(request, report_class: type[Report], **extra):
-    """A report's page, or its export."""
+def _show(request, report_class: type[Report], finish=None):
+    """A report's page, or its export; `finish(page)` adds what the page alone
+    needs (the request's CSRF token, the upsell matrix's cells)."""
     report = report_class(user=request.user, params=request.GET)
     response = _export(request, report)
     if response:
         return response
-    context = {"report_tabs": _tabs(), **report.page(), **extra}
-    return render(request, report.template, context)
+    page = report.page()
+    if finish:
+        finish(page)
+    return render(request, report.template, {"report_tabs": _tabs(), **page})
 
 
 @login_required
 def upsell(request):
     """Whitespace, recommendations, headroom, trials and contracts ending soon."""
-    report = UpsellReport(user=request.user, params=request.GET)
-    response = _export(request, report)
-    if response:
-        return response
-    page = report.page()
-    # the whitespace's thousands of cells are written here, not by the template
-    # (a tag per cell was half of the page's time)
-    cell = {
-        kind: format_html(
-            '<td class="text-center"><span class="ws{}" title="{}"></span></td>',
-            f" ws-{kind}" if kind else "",
-            label,
+
+    def finish(page):
+        # the whitespace's thousands of cells are written here, not by the
+        # template (a tag per cell was half of the page's time)
+        cell = {
+            kind: format_html(
+                '<td class="text-center"><span class="ws{}" title="{}"></span></td>',
+                f" ws-{kind}" if kind else "",
+                label,
+            )
+            for kind, label in page["labels"].items()
+        }
+        for m in page["matrix"]:
+            m["cells_html"] = mark_safe("".join(cell[c] for c in m["cells"]))  # noqa: S308 (escaped above)
+        # one token for the page's many small offer forms
+        page["csrf_field"] = format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
+            get_token(request),
         )
-        for kind, label in page["labels"].items()
-    }
-    for m in page["matrix"]:
-        m["cells_html"] = mark_safe("".join(cell[c] for c in m["cells"]))  # noqa: S308 (escaped above)
-    # one token for the page's many small offer forms
-    page["csrf_field"] = format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
-        get_token(request),
-    )
-    return render(request, report.template, {"report_tabs": _tabs(), **page})
+
+    return _show(request, UpsellReport, finish)
 
 
 @login_required

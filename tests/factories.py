@@ -258,4 +258,3 @@ class ContractFactory(factory.Factory):
             )
         return contract
 
-    _build = _create
