@@ -257,4 +257,3 @@ class ContractFactory(factory.Factory):
                 contract=contract, actor=finalized_by
             )
         return contract
-
