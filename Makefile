@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "KAM needs Python 3.11 or newer; set PYTHON=python3.11")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev]'
+	$(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -35,6 +35,12 @@ run: $(STAMP)
 	@$(RUN_ENV) $(PY) manage.py setup_periodic_tasks
 	@$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
 	PORT=$(PORT) $(RUN_ENV) DEMO_PASSWORD='$(DEMO_PASSWORD)' $(VENV)/bin/honcho -f Procfile.dev start -p $(PORT)
+
+# The suite starts some forty Python processes (the calendar's days, Celery workers,
+# commands in a subprocess): each one reads the bytecode the first one wrote instead
+# of compiling every module of the project and the tests again, also where the
+# environment asks Python to write none (PYTHONDONTWRITEBYTECODE, e.g. in a container).
+test test-calendar test-year: export PYTHONDONTWRITEBYTECODE :=
 
 ## The whole suite against PostgreSQL and Redis (DATABASE_URL / CELERY_BROKER_URL override).
 test: $(STAMP)
