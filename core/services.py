@@ -277,6 +277,24 @@ def notification_create(
     return Notification.objects.create(user=user, title=title[:200], body=body, url=url)
 
 
+def notifications_create(
+    *, users, title: str, body: str = "", url: str = "", dedupe_key: str | None = None
+) -> None:
+    """The same notification under each user's bell, in one statement: once per user
+    and `dedupe_key` (a user who has it already gets no second one)."""
+    from core.models import Notification
+
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user=user, title=title[:200], body=body, url=url, dedupe_key=dedupe_key
+            )
+            for user in users
+        ],
+        ignore_conflicts=bool(dedupe_key),
+    )
+
+
 def notification_mark_read(*, user, notification_ids=None) -> int:
     """Mark the user's notifications (all, or the given ones) read."""
     from core.models import Notification

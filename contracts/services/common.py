@@ -27,14 +27,13 @@ def notify_customer_services(contract: Contract, title: str, body: str = "") -> 
     """Bell notification and one email to customer services (after commit)."""
     url = reverse("admin:contracts_contract_change", args=[contract.pk])
     people = customer_services()
-    for user in people:
-        core_services.notification_create(
-            user=user,
-            title=title,
-            body=body,
-            url=url,
-            dedupe_key=f"contract:{contract.pk}:{title}"[:100],
-        )
+    core_services.notifications_create(
+        users=people,
+        title=title,
+        body=body,
+        url=url,
+        dedupe_key=f"contract:{contract.pk}:{title}"[:100],
+    )
     addresses = [u.email for u in people if u.email]
     if addresses:
         core_services.message_queue(

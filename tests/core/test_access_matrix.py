@@ -24,6 +24,7 @@ from django.test import Client
 from accounts.models import Account
 from tests.core.test_url_matrix import ALL, PUBLIC
 from tests.core.world import build_world, fill, routes
+from tests.writes import Writes
 
 pytestmark = pytest.mark.django_db
 
@@ -49,28 +50,6 @@ def object_patterns():
 
 
 PATTERNS = object_patterns()
-
-
-APP_TABLES = tuple(
-    f"{label}_" for label in
-    ("accounts", "offers", "contracts", "renewals", "insights", "core", "catalog")
-)  # fmt: skip
-WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.I)
-
-
-class Writes:
-    """An execute wrapper noting every statement that writes one of the apps'
-    tables (their history tables included); sessions and login throttling are
-    not the world's."""
-
-    def __init__(self):
-        self.tables: list[str] = []
-
-    def __call__(self, execute, sql, params, many, context):
-        match = WRITE.match(sql)
-        if match and match.group(1).startswith(APP_TABLES):
-            self.tables.append(match.group(1))
-        return execute(sql, params, many, context)
 
 
 @pytest.fixture

@@ -83,8 +83,10 @@ class Command(BaseCommand):
         ctx = DemoContext(rng=Random(seed), scale=scale, password=password)
         with transaction.atomic():
             for module in SEEDS:
+                began = time.perf_counter()
                 module.seed(ctx)
-                self.stdout.write(f"  seeded {module.__name__}")
+                took = time.perf_counter() - began
+                self.stdout.write(f"  seeded {module.__name__} ({took:.1f} s)")
         if scale == "large":
             self._large(ctx, factor)
         took = time.perf_counter() - started
