@@ -9,10 +9,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
 from catalog.models import Currency, Product
 from core.access import AccessPaths
+from core.history import History
 from core.links import object_url
 from core.models import KeepsMessages, OutboundMessage, TimeStampedModel
 
@@ -153,7 +153,7 @@ class Account(TimeStampedModel):
         _("last touch"), null=True, blank=True, editable=False
     )
 
-    history = HistoricalRecords(
+    history = History(
         excluded_fields=["score_inputs", "portfolio_computed_at", "last_touch_at"]
     )
     access = AccessPaths(owner="owner", deputy="deputy")

@@ -7,13 +7,13 @@ from django.db import models
 from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Contact, Document
 from catalog import pricing
 from catalog.models import BillingPeriod, Currency, PackageVersion, PricedLine, Product
 from catalog.pricing import HUNDRED, round_money
 from core.access import AccessPaths
+from core.history import History
 from core.links import object_url
 from core.models import (
     OutboundMessage,
@@ -200,7 +200,7 @@ class Contract(TimeStampedModel):
         null=True,
         blank=True,
     )
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = History(excluded_fields=["updated_at"])
 
     access = AccessPaths(owner="account__owner", deputy="account__deputy")
 
@@ -430,7 +430,7 @@ class Subscription(TimeStampedModel):
     trial_ends_on = models.DateField(_("trial ends"), null=True, blank=True)
     next_billing_on = models.DateField(_("next billing date"), null=True, blank=True)
     trial_reminder_sent_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = History(excluded_fields=["updated_at"])
 
     access = AccessPaths(owner="account__owner", deputy="account__deputy")
 
@@ -549,7 +549,7 @@ class Invoice(TimeStampedModel):
         blank=True,
         db_index=False,  # covered by a composite index, or never searched
     )
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = History(excluded_fields=["updated_at"])
 
     access = AccessPaths(owner="account__owner", deputy="account__deputy")
 

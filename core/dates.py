@@ -21,7 +21,9 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
+from django.core.signals import setting_changed
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 
 
 @lru_cache(maxsize=8192)  # pure, and batch jobs ask for the same dates again and again
@@ -78,7 +80,21 @@ def local_datetime(day: date, hour: int = 0) -> datetime:
 def show_date(day: date) -> str:
     """A date as people read it in the active language: 2 Oct 2027 in English,
     02.10.2027 in German (kam/formats); never the US month-first form."""
+    return _shown(day, get_language())
+
+
+@lru_cache(maxsize=4096)
+def _shown(day: date, language: str | None) -> str:
+    # Django's date_format takes some 40 µs; a night's thousands of timeline
+    # entries name the same few days (formats are fixed while the process runs)
     return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def _forget_shown(**kwargs) -> None:
+    _shown.cache_clear()  # a test changed a format setting (Django clears its own)
+
+
+setting_changed.connect(_forget_shown)
 
 
 def show_datetime(moment: datetime) -> str:

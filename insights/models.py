@@ -7,11 +7,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Contact
 from catalog.models import ProductFamily
 from core.access import AccessPaths
+from core.history import History
 from core.models import Team, TimeStampedModel
 
 WEIGHT = [MaxValueValidator(100)]
@@ -164,7 +164,7 @@ class ChurnTarget(TimeStampedModel):
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["-year"]

@@ -9,10 +9,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from accounts.models import Account, Contact, Task
 from core.access import AccessPaths
+from core.history import History
 from core.links import object_url
 from core.models import TimeStampedModel
 
@@ -164,7 +164,7 @@ class AccountPlan(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    history = HistoricalRecords(
+    history = History(
         excluded_fields=["updated_at"], table_name="insights_historicalaccountplan"
     )
 

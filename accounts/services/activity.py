@@ -20,7 +20,7 @@ from accounts.models import Account, Contact, Document, TimelineEntry, Touchpoin
 from core import services as core_services
 from core.bulk import db_datetime, insert_rows
 from core.exceptions import ApplicationError
-from core.i18n import Later, stored
+from core.i18n import Later, render, stored
 
 # Types a document may have, found from its content, and the extension it gets.
 ALLOWED_TYPES = {
@@ -225,17 +225,21 @@ def timeline_events_bulk(rows, now) -> None:
     renewals, a batch of invoices); a title or summary given as a `Later` is shown
     in each reader's language."""
 
-    def text(title, summary) -> str:
+    def row(account_id, title, summary) -> tuple:
+        # each message encoded once, and shown from that (a night's renewals)
         kept = {"title": stored(title), "summary": stored(summary)}
-        return json.dumps({k: v for k, v in kept.items() if v is not None})
+        shown = [
+            str(value) if message is None else render(message)
+            for value, message in ((title, kept["title"]), (summary, kept["summary"]))
+        ]
+        text = json.dumps({k: v for k, v in kept.items() if v is not None})
+        return (account_id, at, event, shown[0][:250], shown[1], "", text)
 
     at = db_datetime(now)
+    event = TimelineEntry.Kind.EVENT
     insert_rows(
         TimelineEntry,
         ["account_id", "occurred_at", "kind", "title", "summary",
          "related_object_id", "text"],
-        [
-            (a, at, TimelineEntry.Kind.EVENT, str(t)[:250], str(s), "", text(t, s))
-            for a, t, s in rows
-        ],
+        [row(a, t, s) for a, t, s in rows],
     )  # fmt: skip

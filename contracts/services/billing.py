@@ -173,6 +173,7 @@ def invoices_issue(drafts: list[InvoiceDraft], *, now=None, actor=None) -> list[
             for i, line in enumerate(draft.lines, start=1)
         ],
     )
+    totals = [draft.totals() for draft in drafts]  # before the numbers' lock
     groups: dict[tuple[str, int], list[int]] = {}
     for index, draft in enumerate(drafts):
         groups.setdefault((draft.series, draft.issued_on.year), []).append(index)
@@ -190,8 +191,9 @@ def invoices_issue(drafts: list[InvoiceDraft], *, now=None, actor=None) -> list[
     at = db_datetime(now)
     headers, events = [], []
     issued = gettext_noop("%(kind)s %(number)s issued: %(gross)s %(currency)s")
-    for invoice_id, draft, number in zip(ids, drafts, numbers, strict=True):
-        net, tax = draft.totals()
+    for invoice_id, draft, number, (net, tax) in zip(
+        ids, drafts, numbers, totals, strict=True
+    ):
         headers.append((
             invoice_id, draft.kind, draft.account_id, draft.contract_id,
             draft.corrects_id, Invoice.Status.ISSUED, draft.issued_on, draft.due_on,
