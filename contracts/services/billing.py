@@ -2,6 +2,7 @@
 
 import functools
 import hashlib
+import operator
 from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -9,7 +10,6 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -113,6 +113,7 @@ LINE_DEFAULTS = {
     "period_start": None, "period_end": None, "prorated_days": None,
     "period_days": None,
 }  # fmt: skip
+_line_values = operator.itemgetter(*LINE_COLUMNS)
 HEADER_COLUMNS = (
     "id", "kind", "account_id", "contract_id", "corrects_id", "status",
     "issued_on", "due_on", "currency", "net", "tax", "gross", "bill_to", "vat_id",
@@ -168,7 +169,7 @@ def invoices_issue(drafts: list[InvoiceDraft], *, now=None, actor=None) -> list[
         InvoiceLine,
         ["invoice_id", *LINE_COLUMNS, "position"],
         [
-            (invoice_id, *({**LINE_DEFAULTS, **line}[c] for c in LINE_COLUMNS), i)
+            (invoice_id, *_line_values({**LINE_DEFAULTS, **line}), i)
             for invoice_id, draft in zip(ids, drafts, strict=True)
             for i, line in enumerate(draft.lines, start=1)
         ],
@@ -329,6 +330,10 @@ DueSubscription = namedtuple(
     "quantity contract_line_id description start_on",
 )
 ADDRESS = ("name", "legal_name", "street", "postal_code", "city", "country")
+_address = operator.itemgetter(*ADDRESS)
+# what the plan reads of a contract (subscriptions_bill_due's query, in this order)
+CONTRACT_INFO = ("account_id", "currency", "payment_terms_days", "email", "vat_id",
+                 *ADDRESS)  # fmt: skip
 
 
 def period_invoice_plan(subscriptions, contracts: dict, day: date):
@@ -363,7 +368,7 @@ def period_invoice_plan(subscriptions, contracts: dict, day: date):
             account_id=info["account_id"], contract_id=contract_id,
             currency=info["currency"], issued_on=day,
             due_on=day + timedelta(days=info["payment_terms_days"]),
-            bill_to=bill_to_text(*(info[f] for f in ADDRESS)),
+            bill_to=bill_to_text(*_address(info)),
             vat_id=info["vat_id"], email=info["email"] or "", lines=lines,
         ))  # fmt: skip
     moves = [(s.pk, pricing.next_start(spans[s.pk], s.end_on)) for s in subscriptions]
@@ -397,18 +402,19 @@ def subscriptions_bill_due(contract_ids, day: date, *, now=None):
     ]
     if not subscriptions:
         return [], 0, False
+    # tuples made dicts in C (`.values()` built them field by field)
     contracts = {
-        row.pop("pk"): row
-        for row in Contract.objects.filter(
+        pk: dict(zip(CONTRACT_INFO, info, strict=True))
+        for pk, *info in Contract.objects.filter(
             pk__in=id_list({s.contract_id for s in subscriptions})
-        ).values(
+        ).values_list(
             "pk",
             "account_id",
             "currency",
             "payment_terms_days",
-            email=F("contact__email"),
-            vat_id=F("account__vat_id"),
-            **{f: F(f"account__{f}") for f in ADDRESS},
+            "contact__email",
+            "account__vat_id",
+            *(f"account__{f}" for f in ADDRESS),
         )
     }
     drafts, moves, again = period_invoice_plan(subscriptions, contracts, day)
