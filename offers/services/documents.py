@@ -31,9 +31,11 @@ def comparison_rows(options) -> list[tuple[str, list]]:
     return rows
 
 
-def offer_pdf(offer: Offer) -> bytes:
-    """Render the offer document (options side by side, terms, page numbers)."""
-    offer = offer_with_lines(offer)
+def offer_pdf(offer: Offer, *, loaded: bool = False) -> bytes:
+    """Render the offer document (options side by side, terms, page numbers).
+    `loaded`: the offer comes from `offer_with_lines` already (not loaded again)."""
+    if not loaded:
+        offer = offer_with_lines(offer)
     template = offer_template(OfferTemplate.Kind.DOCUMENT, offer.language)
     values = placeholder_values(offer)
     options = [(o, o.totals()) for o in offer.options.all()]

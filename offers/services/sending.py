@@ -71,7 +71,7 @@ def offer_send(*, offer: Offer, actor, follow_up_days=(3,)) -> Offer:
     if seen.status == Status.SENT:
         return seen  # a double click sends once
     _check_sendable(seen)
-    pdf = documents.offer_pdf(seen)
+    pdf = documents.offer_pdf(seen, loaded=True)
     return _offer_sent(
         offer=seen, actor=actor, pdf=pdf, seen=_fingerprint(seen),
         follow_up_days=follow_up_days,

@@ -48,9 +48,9 @@ def row_is_free(table: str, pk: int) -> bool:
 def spy(monkeypatch, module, name, table, calls):
     real = getattr(module, name)
 
-    def rendering(obj):
+    def rendering(obj, **kwargs):
         calls.append(row_is_free(table, obj.pk))
-        return real(obj)
+        return real(obj, **kwargs)
 
     monkeypatch.setattr(module, name, rendering)
 
@@ -91,8 +91,8 @@ def test_an_offer_changed_while_its_pdf_renders_is_not_sent(cast, offer, monkeyp
     real = offer_documents.offer_pdf
     line = offer.options.get(name="Standard").lines.first()
 
-    def rendering(o):
-        pdf = real(o)
+    def rendering(o, **kwargs):
+        pdf = real(o, **kwargs)
 
         # meanwhile, in another session, the KAM changes a price
         def change():
