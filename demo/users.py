@@ -73,19 +73,22 @@ class DemoContext:
         return make_password(self.password)
 
 
+def _fields(ctx, username, first, last, role) -> dict:
+    """A demo user's columns (one by one and in bulk alike)."""
+    return {
+        "first_name": first,
+        "last_name": last,
+        "email": f"{username}@demo.kam.example",
+        "is_active": True,
+        "is_staff": role in ROLES_USING_ADMIN,
+        "password": ctx.password_hash,
+    }
+
+
 def _user(ctx, username, first, last, role, team=None, **extra):
     user, _ = User.objects.update_or_create(
         username=username,
-        defaults={
-            "first_name": first,
-            "last_name": last,
-            "email": f"{username}@demo.kam.example",
-            "team": team,
-            "is_active": True,
-            "is_staff": role in ROLES_USING_ADMIN,
-            "password": ctx.password_hash,
-            **extra,
-        },
+        defaults={**_fields(ctx, username, first, last, role), "team": team, **extra},
     )
     user.groups.set([Group.objects.get(name=role)])
     ctx.users[username] = user
@@ -130,10 +133,8 @@ def _seed_large_sales_force(ctx):
     users = {}
     for username, first, last, role, _team in people:
         user = existing.get(username) or User(username=username)
-        user.first_name, user.last_name = first, last
-        user.email = f"{username}@demo.kam.example"
-        user.is_active, user.is_staff = True, role in ROLES_USING_ADMIN
-        user.password = ctx.password_hash
+        for name, value in _fields(ctx, username, first, last, role).items():
+            setattr(user, name, value)
         users[username] = user
     User.objects.bulk_create([u for u in users.values() if u.pk is None])
     teams = {
@@ -144,11 +145,8 @@ def _seed_large_sales_force(ctx):
     }
     for username, _first, _last, _role, team in people:
         users[username].team = teams.get(team)
-    User.objects.bulk_update(
-        users.values(),
-        ["first_name", "last_name", "email", "is_active", "is_staff", "password",
-         "team"],
-    )  # fmt: skip
+    columns = [*_fields(ctx, "", "", "", Role.CUSTOMER_SERVICES), "team"]
+    User.objects.bulk_update(users.values(), columns)
     groups = {g.name: g.pk for g in Group.objects.filter(name__in=set(Role))}
     memberships = User.groups.through.objects
     memberships.filter(user__in=users.values()).delete()

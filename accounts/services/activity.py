@@ -225,15 +225,15 @@ def timeline_events_bulk(rows, now) -> None:
     renewals, a batch of invoices); a title or summary given as a `Later` is shown
     in each reader's language."""
 
+    def shown(value, message) -> str:
+        return str(value) if message is None else render(message)
+
     def row(account_id, title, summary) -> tuple:
         # each message encoded once, and shown from that (a night's renewals)
         kept = {"title": stored(title), "summary": stored(summary)}
-        shown = [
-            str(value) if message is None else render(message)
-            for value, message in ((title, kept["title"]), (summary, kept["summary"]))
-        ]
         text = json.dumps({k: v for k, v in kept.items() if v is not None})
-        return (account_id, at, event, shown[0][:250], shown[1], "", text)
+        return (account_id, at, event, shown(title, kept["title"])[:250],
+                shown(summary, kept["summary"]), "", text)  # fmt: skip
 
     at = db_datetime(now)
     event = TimelineEntry.Kind.EVENT
