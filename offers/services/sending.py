@@ -19,7 +19,7 @@ from core import state
 from core.exceptions import ApplicationError
 from core.i18n import Later
 from offers import placeholders
-from offers.models import Offer, OfferTemplate
+from offers.models import Offer, OfferOption, OfferTemplate
 from offers.services import documents
 from offers.services.approval import approval_reasons, check_complete, offer_with_lines
 from offers.services.templates import offer_template, placeholder_values
@@ -44,22 +44,48 @@ def _check_sendable(offer: Offer) -> None:
         )
 
 
-def _fingerprint(offer: Offer) -> tuple:
+def _fingerprint(offer: Offer, lines: list) -> tuple:
     """What the PDF shows and the sending depends on: if it is the same under the
-    lock as when the PDF was rendered, the PDF is the offer's."""
+    lock as when the PDF was rendered, the PDF is the offer's. `lines` as
+    `_lines_seen` or `_lines_now` give them."""
     return (
         offer.status,
         offer.approved_at,
         offer.updated_at,
         offer.contact_id,
         offer.contact.email,
-        [
-            (option.pk, option.name, line.pk, line.quantity, line.unit_price,
-             line.discount_percent, line.description)
-            for option in offer.options.all()
-            for line in option.lines.all()
-        ],
-    )  # fmt: skip
+        lines,
+    )
+
+
+_LINE_FIELDS = ("quantity", "unit_price", "discount_percent", "description")
+
+
+def _lines_key(row: tuple):
+    return row[0], row[2] or 0
+
+
+def _lines_seen(offer: Offer) -> list[tuple]:
+    """Each option with each of its lines (an option without lines once), from the
+    offer's prefetched lines."""
+    rows = []
+    for option in offer.options.all():
+        lines = option.lines.all()
+        rows.extend(
+            (option.pk, option.name, line.pk, *(getattr(line, f) for f in _LINE_FIELDS))
+            for line in lines
+        )
+        if not lines:
+            rows.append((option.pk, option.name, None, None, None, None, None))
+    return sorted(rows, key=_lines_key)
+
+
+def _lines_now(offer: Offer) -> list[tuple]:
+    """The same rows as `_lines_seen`, read afresh in one query."""
+    rows = OfferOption.objects.filter(offer_id=offer.pk).values_list(
+        "pk", "name", "lines__pk", *(f"lines__{f}" for f in _LINE_FIELDS)
+    )
+    return sorted(rows, key=_lines_key)
 
 
 def offer_send(*, offer: Offer, actor, follow_up_days=(3,)) -> Offer:
@@ -73,23 +99,31 @@ def offer_send(*, offer: Offer, actor, follow_up_days=(3,)) -> Offer:
     _check_sendable(seen)
     pdf = documents.offer_pdf(seen, loaded=True)
     return _offer_sent(
-        offer=seen, actor=actor, pdf=pdf, seen=_fingerprint(seen),
-        follow_up_days=follow_up_days,
+        offer=seen, actor=actor, pdf=pdf,
+        seen=_fingerprint(seen, _lines_seen(seen)), follow_up_days=follow_up_days,
     )  # fmt: skip
+
+
+_SENT_FIELDS = ("status", "sent_at", "document", "pdf_sha256", "message", "delivery")
 
 
 @transaction.atomic
 def _offer_sent(*, offer: Offer, actor, pdf: bytes, seen: tuple, follow_up_days):
-    state.lock(offer)
-    offer = offer_with_lines(offer)
-    if offer.status == Status.SENT:
-        return offer  # sent meanwhile, by the other click
-    if _fingerprint(offer) != seen:
+    """Under the offer's lock: its row and its lines read afresh (two queries), and
+    sent only if they are what was rendered. The rest comes from `offer` as loaded
+    for the PDF: equal fingerprints mean equal lines, status and approval."""
+    locked = state.lock(offer, "contact")
+    if locked.status == Status.SENT:
+        return locked  # sent meanwhile, by the other click
+    if _fingerprint(locked, _lines_now(locked)) != seen:
         raise ApplicationError(
             _("The offer changed while it was being sent; please send it again.")
         )
-    _check_sendable(offer)
-    contact = offer.contact
+    contact = offer.contact = locked.contact  # as it is now: still reachable?
+    if contact.do_not_contact:
+        raise ApplicationError(
+            _("%(name)s asked not to be contacted.") % {"name": contact}
+        )
     filename = f"{offer.number}-{offer.revision}.pdf"
     document = activity.document_upload(
         account=offer.account,
@@ -113,7 +147,7 @@ def _offer_sent(*, offer: Offer, actor, pdf: bytes, seen: tuple, follow_up_days)
     offer.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     offer.message = message
     offer.delivery = Offer.Delivery.QUEUED
-    offer.save()
+    offer.save(update_fields=[*_SENT_FIELDS, "updated_at"])
     for version_id in {
         line.package_version_id
         for option in offer.options.all()

@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 from django.db import OperationalError, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Contact
 from contracts.models import Contract, Invoice
 from contracts.services import acceptance, billing, lifecycle
 from contracts.services import documents as contract_documents
@@ -118,3 +120,58 @@ def test_an_offer_changed_while_its_pdf_renders_is_not_sent(cast, offer, monkeyp
     monkeypatch.setattr(offer_documents, "offer_pdf", real)
     offer_sending.offer_send(offer=offer, actor=cast.kam)
     assert Offer.objects.get(pk=offer.pk).status == "sent"
+
+
+def test_a_contact_who_opts_out_while_the_pdf_renders_gets_no_offer(
+    cast, offer, monkeypatch
+):
+    ensure_defaults()
+    real = offer_documents.offer_pdf
+
+    def rendering(o, **kwargs):
+        pdf = real(o, **kwargs)
+
+        def opt_out():
+            try:
+                Contact.objects.filter(pk=offer.contact_id).update(do_not_contact=True)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=opt_out)
+        thread.start()
+        thread.join(timeout=20)
+        return pdf
+
+    monkeypatch.setattr(offer_documents, "offer_pdf", rendering)
+    with pytest.raises(ApplicationError, match="asked not to be contacted"):
+        offer_sending.offer_send(offer=offer, actor=cast.kam)
+    offer.refresh_from_db()
+    assert offer.status == "draft" and offer.document is None
+    assert not OutboundMessage.objects.exists()
+
+
+def test_under_the_lock_the_lines_are_read_once(cast, offer, monkeypatch):
+    """The offer's lines, loaded for the PDF, are compared under the lock with one
+    query, not loaded again with their products."""
+    ensure_defaults()
+    real = offer_sending._offer_sent
+    seen = {}
+
+    def sending(**kwargs):
+        with CaptureQueriesContext(connections["default"]) as queries:
+            result = real(**kwargs)
+        seen["sql"] = [q["sql"] for q in queries.captured_queries]
+        return result
+
+    monkeypatch.setattr(offer_sending, "_offer_sent", sending)
+    offer_sending.offer_send(offer=offer, actor=cast.kam)
+    lines = [
+        s for s in seen["sql"] if s.startswith("SELECT") and "offers_offerline" in s
+    ]
+    products = [
+        s for s in seen["sql"] if s.startswith("SELECT") and "catalog_product" in s
+    ]
+    assert len(lines) == 1 and not products, seen["sql"]
+    sent = Offer.objects.get(pk=offer.pk)
+    assert sent.status == "sent" and sent.document is not None
+    assert sent.message.to == [sent.contact.email]
