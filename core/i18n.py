@@ -16,6 +16,7 @@ other `Later`s; anything else is kept as its text.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -72,10 +73,10 @@ def _encode(value):
     return str(value)
 
 
-def _decode(value):
+def _decode(value, translate):
     if isinstance(value, dict):
         if "later" in value:
-            return render(value["later"])
+            return render(value["later"], translate)
         if "datetime" in value:
             return show_datetime(datetime.fromisoformat(value["datetime"]))
         if "date" in value:
@@ -83,14 +84,20 @@ def _decode(value):
     return value
 
 
-def render(data) -> str:
+def render(data, translate=gettext) -> str:
     """A stored message (`Later.as_json()`) in the active language."""
     msgid, params = data
-    text = gettext(msgid)
+    text = translate(msgid)
     if not params:
         return text
-    values = {k: _decode(v) for k, v in params.items()}
+    values = {k: _decode(v, translate) for k, v in params.items()}
     try:
         return text % values
     except (KeyError, ValueError, TypeError):  # a translation that lost a value
         return msgid % values
+
+
+def renderer():
+    """`render` for many messages shown at once in the active language (a night's
+    timeline events): each message id is translated once, not once per message."""
+    return functools.partial(render, translate=functools.cache(gettext))

@@ -20,7 +20,7 @@ from accounts.models import Account, Contact, Document, TimelineEntry, Touchpoin
 from core import services as core_services
 from core.bulk import db_datetime, insert_rows
 from core.exceptions import ApplicationError
-from core.i18n import Later, render, stored
+from core.i18n import Later, renderer, stored
 
 # Types a document may have, found from its content, and the extension it gets.
 ALLOWED_TYPES = {
@@ -224,9 +224,10 @@ def timeline_events_bulk(rows, now) -> None:
     """Add (account_id, title, summary) events to many timelines at once (a night's
     renewals, a batch of invoices); a title or summary given as a `Later` is shown
     in each reader's language."""
+    show = renderer()
 
     def shown(value, message) -> str:
-        return str(value) if message is None else render(message)
+        return str(value) if message is None else show(message)
 
     def row(account_id, title, summary) -> tuple:
         # each message encoded once, and shown from that (a night's renewals)

@@ -96,3 +96,39 @@ def test_status_history_comments_are_read_in_each_language(cast, client):
     offer_url = reverse("offers:detail", args=[contract.offer_id])
     german = client.get(offer_url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Option: Standard" in german  # the accepted option, in the history
+
+
+def test_many_messages_shown_at_once_translate_each_id_once(monkeypatch):
+    """A night's timeline events: the same message id with different values is
+    translated once (core.i18n.renderer), and reads as `render` would show it."""
+    from django.db.models import TextChoices
+    from django.utils.translation import gettext_lazy
+
+    import core.i18n
+
+    class Kind(TextChoices):
+        INVOICE = "invoice", gettext_lazy("Invoice")
+
+    messages = [
+        Later("%(kind)s %(number)s issued: %(gross)s %(currency)s",
+              kind=Kind.INVOICE.label, number=f"INV-2026-{n:05d}", gross="119.00",
+              currency="EUR").as_json()
+        for n in range(1, 51)
+    ]  # fmt: skip
+    real = core.i18n.gettext
+    asked = []
+
+    def counting(msgid):
+        asked.append(msgid)
+        return real(msgid)
+
+    with translation.override("de"):
+        one_by_one = [render(m) for m in messages]
+        monkeypatch.setattr(core.i18n, "gettext", counting)
+        show = core.i18n.renderer()
+        at_once = [show(m) for m in messages]
+    assert at_once == one_by_one
+    assert at_once[0] == "Rechnung INV-2026-00001 ausgestellt: 119.00 EUR"
+    assert sorted(asked) == sorted(
+        ["%(kind)s %(number)s issued: %(gross)s %(currency)s", "Invoice"]
+    )
