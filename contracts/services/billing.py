@@ -114,6 +114,16 @@ LINE_DEFAULTS = {
     "period_days": None,
 }  # fmt: skip
 _line_values = operator.itemgetter(*LINE_COLUMNS)
+
+
+def _line_row(line: dict) -> tuple:
+    """A draft line's LINE_COLUMNS values; a line that names every column (the
+    nightly job's, from `period_line`) is read as it is."""
+    if len(line) != len(LINE_COLUMNS):
+        line = {**LINE_DEFAULTS, **line}
+    return _line_values(line)
+
+
 HEADER_COLUMNS = (
     "id", "kind", "account_id", "contract_id", "corrects_id", "status",
     "issued_on", "due_on", "currency", "net", "tax", "gross", "bill_to", "vat_id",
@@ -169,7 +179,7 @@ def invoices_issue(drafts: list[InvoiceDraft], *, now=None, actor=None) -> list[
         InvoiceLine,
         ["invoice_id", *LINE_COLUMNS, "position"],
         [
-            (invoice_id, *_line_values({**LINE_DEFAULTS, **line}), i)
+            (invoice_id, *_line_row(line), i)
             for invoice_id, draft in zip(ids, drafts, strict=True)
             for i, line in enumerate(draft.lines, start=1)
         ],
@@ -192,6 +202,7 @@ def invoices_issue(drafts: list[InvoiceDraft], *, now=None, actor=None) -> list[
     at = db_datetime(now)
     headers, events = [], []
     issued = gettext_noop("%(kind)s %(number)s issued: %(gross)s %(currency)s")
+    labels = {kind: Invoice.Kind(kind).label for kind in {d.kind for d in drafts}}
     for invoice_id, draft, number, (net, tax) in zip(
         ids, drafts, numbers, totals, strict=True
     ):
@@ -201,7 +212,7 @@ def invoices_issue(drafts: list[InvoiceDraft], *, now=None, actor=None) -> list[
             draft.currency, net, tax, net + tax, draft.bill_to, draft.vat_id,
             draft.email or "", draft.note, "", at, at, *number,
         ))  # fmt: skip
-        title = Later(issued, kind=Invoice.Kind(draft.kind).label, number=number[3],
+        title = Later(issued, kind=labels[draft.kind], number=number[3],
                       gross=net + tax, currency=draft.currency)  # fmt: skip
         events.append((draft.account_id, title, ""))
     insert_rows(Invoice, list(HEADER_COLUMNS), headers)
@@ -255,6 +266,7 @@ def period_line(subscription, period: pricing.Period, *, description: str) -> di
     return {
         "subscription_id": subscription.pk,
         "contract_line_id": subscription.contract_line_id,
+        "is_credit": False,
         "description": description,
         "period_start": period.start,
         "period_end": period.end,
@@ -357,6 +369,8 @@ def period_invoice_plan(subscriptions, contracts: dict, day: date):
     grouped: dict[tuple[int, date], list] = {}
     for sub in subscriptions:
         grouped.setdefault((sub.contract_id, sub.next_billing_on), []).append(sub)
+    bill_to = functools.cache(bill_to_text)  # an account's contracts share theirs
+    due_on = functools.cache(lambda days: day + timedelta(days=days))
     drafts = []
     for contract_id, _start in sorted(grouped):
         info = contracts[contract_id]
@@ -367,8 +381,8 @@ def period_invoice_plan(subscriptions, contracts: dict, day: date):
         drafts.append(InvoiceDraft(
             account_id=info["account_id"], contract_id=contract_id,
             currency=info["currency"], issued_on=day,
-            due_on=day + timedelta(days=info["payment_terms_days"]),
-            bill_to=bill_to_text(*_address(info)),
+            due_on=due_on(info["payment_terms_days"]),
+            bill_to=bill_to(*_address(info)),
             vat_id=info["vat_id"], email=info["email"] or "", lines=lines,
         ))  # fmt: skip
     moves = [(s.pk, pricing.next_start(spans[s.pk], s.end_on)) for s in subscriptions]
