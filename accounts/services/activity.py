@@ -224,6 +224,19 @@ def timeline_events_bulk(rows, now) -> None:
     """Add (account_id, title, summary) events to many timelines at once (a night's
     renewals, a batch of invoices); a title or summary given as a `Later` is shown
     in each reader's language."""
+    timeline_rows_insert(timeline_event_rows(rows, now))
+
+
+# A value not known yet when the events are made (an invoice's number, taken under
+# a lock as late as possible): `timeline_row_filled` puts it in afterwards.
+SLOT = "\ue000"  # Unicode private use: in no message or value
+_SLOT_JSON = json.dumps(SLOT)[1:-1]  # as json.dumps writes it
+
+
+def timeline_event_rows(rows, now) -> list[tuple]:
+    """The rows `timeline_rows_insert` writes for (account_id, title, summary)
+    events; their messages shown in the active language, each message id
+    translated once."""
     show = renderer()
 
     def shown(value, message) -> str:
@@ -233,14 +246,27 @@ def timeline_events_bulk(rows, now) -> None:
         # each message encoded once, and shown from that (a night's renewals)
         kept = {"title": stored(title), "summary": stored(summary)}
         text = json.dumps({k: v for k, v in kept.items() if v is not None})
-        return (account_id, at, event, shown(title, kept["title"])[:250],
+        return (account_id, at, event, shown(title, kept["title"]),
                 shown(summary, kept["summary"]), "", text)  # fmt: skip
 
     at = db_datetime(now)
     event = TimelineEntry.Kind.EVENT
+    return [row(a, t, s) for a, t, s in rows]
+
+
+def timeline_row_filled(row: tuple, value: str) -> tuple:
+    """An event row with the `SLOT` in its title and message replaced by `value`."""
+    account_id, at, kind, title, summary, related, text = row
+    return (account_id, at, kind, title.replace(SLOT, value),
+            summary.replace(SLOT, value), related,
+            text.replace(_SLOT_JSON, json.dumps(value)[1:-1]))  # fmt: skip
+
+
+def timeline_rows_insert(rows: list[tuple]) -> None:
+    """Write rows made by `timeline_event_rows` (titles cut to their column)."""
     insert_rows(
         TimelineEntry,
         ["account_id", "occurred_at", "kind", "title", "summary",
          "related_object_id", "text"],
-        [row(a, t, s) for a, t, s in rows],
+        [(a, at, k, title[:250], *rest) for a, at, k, title, *rest in rows],
     )  # fmt: skip

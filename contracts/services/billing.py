@@ -165,8 +165,9 @@ def invoices_issue(drafts: list[InvoiceDraft], *, now=None, actor=None) -> list[
     Numbers are gapless per series and year: a series' counter row stays locked
     from taking a block until the caller commits, and other writers wait for it;
     the blocks are taken in series order. So everything that needs no number is
-    written first (the lines, whose foreign key to their invoice is checked at
-    commit) and the numbers are taken last: two workers of the nightly job then
+    done first (the lines are written, their foreign key to their invoice checked
+    at commit; the headers and timeline events are made, the number filled in
+    later) and the numbers are taken last: two workers of the nightly job then
     wait for each other only briefly. The database keeps one invoice per
     subscription period (InvoiceLine's constraint).
     """
@@ -184,43 +185,41 @@ def invoices_issue(drafts: list[InvoiceDraft], *, now=None, actor=None) -> list[
             for i, line in enumerate(draft.lines, start=1)
         ],
     )
-    totals = [draft.totals() for draft in drafts]  # before the numbers' lock
+    # the headers and timeline events but for their numbers, before the lock
+    at = db_datetime(now)
+    headers, events = [], []
+    issued = gettext_noop("%(kind)s %(number)s issued: %(gross)s %(currency)s")
+    labels = {kind: Invoice.Kind(kind).label for kind in {d.kind for d in drafts}}
+    for invoice_id, draft in zip(ids, drafts, strict=True):
+        net, tax = draft.totals()
+        headers.append((
+            invoice_id, draft.kind, draft.account_id, draft.contract_id,
+            draft.corrects_id, Invoice.Status.ISSUED, draft.issued_on, draft.due_on,
+            draft.currency, net, tax, net + tax, draft.bill_to, draft.vat_id,
+            draft.email or "", draft.note, "", at, at,
+        ))  # fmt: skip
+        title = Later(issued, kind=labels[draft.kind], number=activity.SLOT,
+                      gross=net + tax, currency=draft.currency)  # fmt: skip
+        events.append((draft.account_id, title, ""))
+    events = activity.timeline_event_rows(events, now)
     groups: dict[tuple[str, int], list[int]] = {}
     for index, draft in enumerate(drafts):
         groups.setdefault((draft.series, draft.issued_on.year), []).append(index)
-    numbers: list = [None] * len(drafts)
     for (series, year), indexes in sorted(groups.items()):
         first = core_services.series_take_block(
             series=series, year=year, count=len(indexes)
         )
         for offset, index in enumerate(indexes):
             sequence = first + offset
-            numbers[index] = (
-                series, year, sequence,
-                core_services.series_format(series, year, sequence),
-            )  # fmt: skip
-    at = db_datetime(now)
-    headers, events = [], []
-    issued = gettext_noop("%(kind)s %(number)s issued: %(gross)s %(currency)s")
-    labels = {kind: Invoice.Kind(kind).label for kind in {d.kind for d in drafts}}
-    for invoice_id, draft, number, (net, tax) in zip(
-        ids, drafts, numbers, totals, strict=True
-    ):
-        headers.append((
-            invoice_id, draft.kind, draft.account_id, draft.contract_id,
-            draft.corrects_id, Invoice.Status.ISSUED, draft.issued_on, draft.due_on,
-            draft.currency, net, tax, net + tax, draft.bill_to, draft.vat_id,
-            draft.email or "", draft.note, "", at, at, *number,
-        ))  # fmt: skip
-        title = Later(issued, kind=labels[draft.kind], number=number[3],
-                      gross=net + tax, currency=draft.currency)  # fmt: skip
-        events.append((draft.account_id, title, ""))
+            number = core_services.series_format(series, year, sequence)
+            headers[index] = (*headers[index], series, year, sequence, number)
+            events[index] = activity.timeline_row_filled(events[index], number)
     insert_rows(Invoice, list(HEADER_COLUMNS), headers)
     history_snapshot(
         Invoice, ids, history_type="+", reason="issued", at=now,
         user_id=getattr(actor, "pk", None),
     )  # fmt: skip
-    activity.timeline_events_bulk(events, now)
+    activity.timeline_rows_insert(events)
     return ids
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import TimelineEntry
 from contracts.models import Invoice
@@ -63,7 +63,15 @@ def test_the_writer_numbers_each_series_without_gaps_and_keeps_history(cast):
     # the timeline says each was issued
     after = TimelineEntry.objects.filter(account=contract.account).count()
     assert after - before == 4
-    assert TimelineEntry.objects.filter(title__contains=f"CN-{year}-00001").exists()
+    # each event names its own invoice (made before the number was taken, filled
+    # in after), as written and as shown from the stored message, in any language
+    entries = TimelineEntry.objects.filter(account=contract.account).order_by("pk")
+    for entry, invoice in zip(entries[before:], invoices, strict=True):
+        said = f"{invoice.number} issued: {invoice.gross} EUR"
+        assert entry.title.endswith(said) and entry.shown("title").endswith(said)
+        assert "\ue000" not in entry.title + str(entry.text)
+        with translation.override("de"):
+            assert f"{invoice.number} ausgestellt" in entry.shown("title")
 
 
 def test_the_plan_is_pure_and_prorates_a_short_period():
