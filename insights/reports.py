@@ -230,6 +230,20 @@ class UpsellReport(Report):
                 for kind in self.SECTIONS
             ],
             "matrix_more": max(0, data["matrix_count"] - MATRIX_ROWS),
+            # where the potential lies: each section's EUR a year, in the page's order
+            "potential_chart": {
+                "type": "bar",
+                "horizontal": True,
+                "labels": [str(kind.label) for kind in self.SECTIONS],
+                "datasets": [
+                    {
+                        "label": _("Potential (EUR/year)"),
+                        "data": [data["totals"][kind] for kind in self.SECTIONS],
+                    }
+                ],
+                "x_title": _("EUR a year"),
+            },
+            "potential_height": 60 + 34 * len(self.SECTIONS),
             # customer services see every account but make no offers
             "can_offer": bool(
                 self.user.role_names & {Role.KEY_ACCOUNT_MANAGER, Role.SALES_MANAGER}

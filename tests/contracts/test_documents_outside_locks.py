@@ -88,34 +88,47 @@ def test_pdfs_are_rendered_without_holding_their_rows(cast, offer, monkeypatch):
     assert calls == {"offer": [True], "contract": [True], "invoice": [True]}
 
 
-def test_an_offer_changed_while_its_pdf_renders_is_not_sent(cast, offer, monkeypatch):
-    ensure_defaults()
+def meanwhile(change):
+    """An `offer_pdf` that renders and then runs `change` in another session (its
+    own thread and connection), as if someone acted while the PDF rendered."""
     real = offer_documents.offer_pdf
-    line = offer.options.get(name="Standard").lines.first()
 
     def rendering(o, **kwargs):
         pdf = real(o, **kwargs)
 
-        # meanwhile, in another session, the KAM changes a price
-        def change():
+        def other_session():
             try:
-                offer_building.line_update(
-                    line=line, actor=cast.kam, discount_percent=Decimal("1")
-                )
+                change()
             finally:
                 connections.close_all()
 
-        thread = threading.Thread(target=change)
+        thread = threading.Thread(target=other_session)
         thread.start()
         thread.join(timeout=20)
         return pdf
 
-    monkeypatch.setattr(offer_documents, "offer_pdf", rendering)
-    with pytest.raises(ApplicationError, match="changed while it was being sent"):
-        offer_sending.offer_send(offer=offer, actor=cast.kam)
+    return rendering
+
+
+def refused_and_nothing_sent(offer, actor, match):
+    with pytest.raises(ApplicationError, match=match):
+        offer_sending.offer_send(offer=offer, actor=actor)
     offer.refresh_from_db()
     assert offer.status == "draft" and offer.document is None
     assert not OutboundMessage.objects.exists()
+
+
+def test_an_offer_changed_while_its_pdf_renders_is_not_sent(cast, offer, monkeypatch):
+    ensure_defaults()
+    real = offer_documents.offer_pdf
+    line = offer.options.get(name="Standard").lines.first()
+    # meanwhile, in another session, the KAM changes a price
+    monkeypatch.setattr(offer_documents, "offer_pdf", meanwhile(
+        lambda: offer_building.line_update(
+            line=line, actor=cast.kam, discount_percent=Decimal("1")
+        )
+    ))  # fmt: skip
+    refused_and_nothing_sent(offer, cast.kam, "changed while it was being sent")
     # sent again, it goes out with the new price
     monkeypatch.setattr(offer_documents, "offer_pdf", real)
     offer_sending.offer_send(offer=offer, actor=cast.kam)
@@ -126,28 +139,12 @@ def test_a_contact_who_opts_out_while_the_pdf_renders_gets_no_offer(
     cast, offer, monkeypatch
 ):
     ensure_defaults()
-    real = offer_documents.offer_pdf
-
-    def rendering(o, **kwargs):
-        pdf = real(o, **kwargs)
-
-        def opt_out():
-            try:
-                Contact.objects.filter(pk=offer.contact_id).update(do_not_contact=True)
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=opt_out)
-        thread.start()
-        thread.join(timeout=20)
-        return pdf
-
-    monkeypatch.setattr(offer_documents, "offer_pdf", rendering)
-    with pytest.raises(ApplicationError, match="asked not to be contacted"):
-        offer_sending.offer_send(offer=offer, actor=cast.kam)
-    offer.refresh_from_db()
-    assert offer.status == "draft" and offer.document is None
-    assert not OutboundMessage.objects.exists()
+    monkeypatch.setattr(offer_documents, "offer_pdf", meanwhile(
+        lambda: Contact.objects.filter(pk=offer.contact_id).update(
+            do_not_contact=True
+        )
+    ))  # fmt: skip
+    refused_and_nothing_sent(offer, cast.kam, "asked not to be contacted")
 
 
 def test_under_the_lock_the_lines_are_read_once(cast, offer, monkeypatch):
