@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.portfolio import portfolio_overview
 from catalog.models import ProductFamily
+from catalog.pricing import ZERO
 from core.reports import Sheet, register_report
 from core.roles import Role
 from core.spreadsheets import MappedRows
@@ -132,6 +133,31 @@ class Report:
         }
 
 
+def _potential_chart(data: dict) -> dict:
+    """The total's potential per product family (largest first), stacked by the
+    sections that make it up."""
+    names = {f.pk: f.name for f in data["families"]}
+    by_family = data["by_family"]
+    family_total: dict = {}
+    for (family_id, _kind), value in by_family.items():
+        family_total[family_id] = family_total.get(family_id, ZERO) + value
+    order = sorted(family_total, key=lambda f: (-family_total[f], names.get(f, "")))
+    return {
+        "type": "bar",
+        "horizontal": True,
+        "stacked": True,
+        "labels": [names.get(f) or _("Without a family") for f in order],
+        "datasets": [
+            {
+                "label": str(kind.label),
+                "data": [by_family.get((f, kind), ZERO) for f in order],
+            }
+            for kind in upsell_selectors.COUNTED
+        ],
+        "x_title": _("EUR a year"),
+    }
+
+
 @register_report
 class UpsellReport(Report):
     """Whitespace, recommendations, headroom, trials and contracts ending soon."""
@@ -230,20 +256,9 @@ class UpsellReport(Report):
                 for kind in self.SECTIONS
             ],
             "matrix_more": max(0, data["matrix_count"] - MATRIX_ROWS),
-            # where the potential lies: each section's EUR a year, in the page's order
-            "potential_chart": {
-                "type": "bar",
-                "horizontal": True,
-                "labels": [str(kind.label) for kind in self.SECTIONS],
-                "datasets": [
-                    {
-                        "label": _("Potential (EUR/year)"),
-                        "data": [data["totals"][kind] for kind in self.SECTIONS],
-                    }
-                ],
-                "x_title": _("EUR a year"),
-            },
-            "potential_height": 60 + 34 * len(self.SECTIONS),
+            # where the potential lies: per product family, by section
+            "potential_chart": _potential_chart(data),
+            "potential_height": 60 + 34 * len({f for f, _k in data["by_family"]}),
             # customer services see every account but make no offers
             "can_offer": bool(
                 self.user.role_names & {Role.KEY_ACCOUNT_MANAGER, Role.SALES_MANAGER}

@@ -36,6 +36,8 @@ CONTACT_ORDER = ["decision_maker", "champion", "purchasing", "management"]
 Kind = UpsellItem.Kind
 KINDS = [kind.value for kind in Kind]
 DATED = {Kind.TRIAL, Kind.ENDING}  # listed by date; the others by value
+# the sections that add up to the report's total (ending and wallet overlap them)
+COUNTED = (Kind.RECOMMENDATION, Kind.HEADROOM, Kind.TRIAL)
 REASONS = {
     Kind.RECOMMENDATION: gettext_lazy(
         "%(conf)s %% of %(industry)s · %(tier)s accounts with %(have)s also have "
@@ -422,8 +424,15 @@ def _live(scope: Scope, *, today: date, limit, matrix_limit) -> dict:
     sections = upsell_sections(
         accounts, today=today, ownership=ownership, families=families
     )
+    family_of = dict(Product.objects.values_list("pk", "family_id"))
+    by_family: dict = {}
+    for kind in COUNTED:
+        for r in sections[kind]:
+            key = (family_of.get(r.product_id), kind)
+            by_family[key] = by_family.get(key, ZERO) + r.value
     return {
         "families": families,
+        "by_family": by_family,
         "matrix": _matrix(accounts[:matrix_limit], families, ownership),
         "matrix_count": len(accounts),
         "counts": {kind: len(rows) for kind, rows in sections.items()},
@@ -465,8 +474,17 @@ def _stored(scope: Scope, *, today: date, limit, matrix_limit, count, kinds) -> 
     accounts = account_rows(scope.accounts, limit=matrix_limit)
     families = list(ProductFamily.objects.order_by("name"))
     ownership = family_ownership(id_list([a.pk for a in accounts]), today=today)
+    by_family = {
+        (family_id, kind): total
+        for family_id, kind, total in items.filter(kind__in=COUNTED)
+        .order_by()
+        .values("product__family_id", "kind")
+        .annotate(total=Sum("value"))
+        .values_list("product__family_id", "kind", "total")
+    }
     return {
         "families": families,
+        "by_family": by_family,
         "matrix": _matrix(accounts, families, ownership),
         "matrix_count": count,
         "counts": counts,

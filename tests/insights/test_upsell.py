@@ -110,16 +110,15 @@ def test_page_renders_for_manager_with_one_click_offers(client, segment, cast):
     assert "Delta News" in body and "Gamma Press" not in body
     assert 'data-testid="start-offer"' in body
     assert "5,100" in body or "5100" in body
-    # the chart: each section's potential in the page's order, the numbers above
+    # the chart: the total's potential per product family, stacked by section
     chart = response.context["potential_chart"]
-    assert chart["labels"] == [
-        "Accounts like this also buy", "Volume headroom", "Trials to convert",
-        "Contracts ending soon with upsell room", "Unused share of wallet",
-    ]  # fmt: skip
-    assert chart["datasets"][0]["data"] == [
-        Decimal("3000.00"), Decimal("1800.00"), Decimal("300.00"),
-        Decimal("4800.00"), Decimal("4600.00"),
-    ]  # fmt: skip
+    zero = Decimal(0)
+    assert chart["labels"] == ["Digital", "Print", "Archive"]
+    assert [(d["label"], d["data"]) for d in chart["datasets"]] == [
+        ("Accounts like this also buy", [Decimal("3000.00"), zero, zero]),
+        ("Volume headroom", [zero, Decimal("1800.00"), zero]),
+        ("Trials to convert", [zero, zero, Decimal("300.00")]),
+    ]
     assert 'id="potential-data"' in body and 'data-chart="potential-data"' in body
 
 

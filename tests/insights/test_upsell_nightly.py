@@ -45,6 +45,7 @@ def test_stored_rows_give_the_live_numbers(segment, cast, settings, who):
     assert stored["totals"] == live["totals"]
     assert stored["counts"] == live["counts"]
     assert stored["total"] == live["total"]
+    assert stored["by_family"] == live["by_family"]  # the chart's figures
     assert [m["account"].pk for m in stored["matrix"]] == [
         m["account"].pk for m in live["matrix"]
     ]
