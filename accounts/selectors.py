@@ -28,7 +28,8 @@ def account_list_for_user(*, user) -> QuerySet[Account]:
     )
 
 
-# what a row of the account table and its export show (`accounts.rows`, the list's CSV)
+# what a row of the account table (jinja2/accounts/_account_rows.html) and the list's
+# CSV show
 ROW_FIELDS = (
     "name", "industry", "country", "tier", "is_key_account", "revenue_12m",
     "revenue_prev_12m", "last_touch_at", "external_ref", "lifecycle", "service_path",

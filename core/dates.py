@@ -92,9 +92,25 @@ def _shown(day: date, language: str | None) -> str:
 
 def _forget_shown(**kwargs) -> None:
     _shown.cache_clear()  # a test changed a format setting (Django clears its own)
+    _natural.cache_clear()
 
 
 setting_changed.connect(_forget_shown)
+
+
+def natural_day(value: date | datetime) -> str:
+    """ "today", "yesterday", "tomorrow" or the date, in the active language
+    (Django's naturalday, local time), made once per day and language."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    return _natural(value, timezone.localdate(), get_language())
+
+
+@lru_cache(maxsize=1024)
+def _natural(day: date, today: date, language: str | None) -> str:
+    from django.contrib.humanize.templatetags.humanize import naturalday
+
+    return naturalday(day)  # relative to `today`, which is part of the key
 
 
 def show_datetime(moment: datetime) -> str:

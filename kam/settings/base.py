@@ -107,6 +107,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # page templates (core.jinja2): in templates/jinja2/ and each app's jinja2/
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [ASSETS_DIR / "templates" / "jinja2"],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "core.jinja2.environment"},
+    },
 ]
 
 # Embedded default: SQLite in var/. DATABASE_URL switches to PostgreSQL.

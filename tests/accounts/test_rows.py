@@ -1,4 +1,4 @@
-"""The account table's rows, written in Python (`accounts.rows`): every cell as the
+"""The account table's rows (`jinja2/accounts/_account_rows.html`): every cell as the
 list and the home page show it, escaped, in the reader's language."""
 
 from datetime import timedelta
@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.rows import account_rows_html
 from accounts.selectors import account_rows_for_user
+from accounts.templatetags.account_tags import account_rows_html
 from tests.factories import AccountFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,7 @@ def test_names_are_escaped(cast):
     html = rows_of(cast.kam)
 
     assert "<script>" not in html and "<b>" not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     assert "R&amp;D &lt;b&gt; · DE" in html
 
 

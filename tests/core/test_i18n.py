@@ -55,3 +55,22 @@ def test_every_message_in_the_code_is_in_the_catalogue():
             if literal and (context, args[0].value) not in known:
                 missing.append(f"{path.relative_to(root)}:{node.lineno}")
     assert missing == []
+
+
+def test_every_message_in_the_jinja2_templates_is_in_the_catalogue():
+    """The page templates' messages (core.jinja2) reach the catalogue through the
+    project's makemessages, and read in German."""
+    from django.template import engines
+
+    env = engines["jinja2"].env
+    po = polib.pofile(str(LOCALE / "django.po"))
+    known = {e.msgid: e for e in po}
+    root = LOCALE.parents[2] / "templates" / "jinja2"
+    found = []
+    for path in root.rglob("*.html"):
+        for _line, _function, message in env.extract_translations(path.read_text()):
+            singular = message[0] if isinstance(message, tuple) else message
+            found.append(singular)
+    assert "No accounts to show." in found  # the account rows are there
+    missing = [m for m in found if m not in known or not known[m].translated()]
+    assert missing == []
