@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from core.models import User
-from core.widgets import FastSelect
+from core.widgets import LongSelect
 
 
 class AccountFilter(django_filters.FilterSet):
@@ -57,7 +57,7 @@ class AccountFilter(django_filters.FilterSet):
         for name in ("lifecycle", "owner", "ordering"):
             # rendered in Python: the template-rendered options were a fifth of the list
             field = self.form.fields[name]
-            field.widget = FastSelect(attrs={"class": "form-select"})
+            field.widget = LongSelect(attrs={"class": "form-select"})
             field.widget.choices = field.choices
 
     def search(self, queryset, name, value):

@@ -8,7 +8,7 @@ from accounts.validators import normalize_vat, vat_error
 from core.forms import Form, ModelForm
 from core.models import User
 from core.roles import Role
-from core.widgets import FastSelect
+from core.widgets import LongSelect
 
 DATETIME_WIDGET = forms.DateTimeInput(
     attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -103,7 +103,7 @@ class TaskForm(ModelForm):
         fields = ["title", "due_at", "assignee", "notes"]
         widgets = {
             "due_at": DATETIME_WIDGET,
-            "assignee": FastSelect,
+            "assignee": LongSelect,
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 

@@ -1,35 +1,38 @@
 """Form widgets."""
 
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.html import conditional_escape, escape, format_html
+from django.template import engines
 from django.utils.safestring import SafeString, mark_safe
 
 
-class FastSelect(forms.Select):
-    """A flat select rendered in Python.
+def _render(name: str, context: dict) -> SafeString:
+    # Jinja2 autoescapes every value (core.jinja2)
+    return mark_safe(engines["jinja2"].get_template(name).render(context))  # noqa: S308
 
-    Django renders every <option> through a template; for the 200 people a task can
-    be assigned to, that was 12 ms of the account 360's 67. Same markup, no option
-    groups.
+
+class LongSelect(forms.Select):
+    """A flat select for long lists (the 200 people a task can be assigned to).
+
+    Django builds a context dict per option and renders each through a template:
+    8 ms for 200 options, 12 ms of the account 360's 67. This one hands the
+    choices to one Jinja2 template (`jinja2/core/_select.html`): the same markup,
+    no option groups.
     """
 
     def render(self, name, value, attrs=None, renderer=None):
         final = self.build_attrs(self.attrs, attrs)
         final["name"] = name
-        chosen = {str(v) for v in self.format_value(value)}
-        return format_html(
-            "<select{}>{}</select>", flatatt(final), options_html(self.choices, chosen)
-        )
+        return _render("core/_select.html", {
+            "attrs": final,
+            "choices": [(str(k), label) for k, label in self.choices],
+            "chosen": {str(v) for v in self.format_value(value)},
+        })  # fmt: skip
 
 
 def options_html(choices, chosen=frozenset()) -> SafeString:
-    """`<option>`s for (value, label) pairs, escaped; those in `chosen` (strings)
-    selected. For long pickers a page repeats, built once per request."""
-    out = []
-    for key, label in choices:
-        key = str(key)
-        selected = " selected" if key in chosen else ""
-        label = conditional_escape(label)
-        out.append(f'<option value="{escape(key)}"{selected}>{label}</option>')
-    return mark_safe("".join(out))  # noqa: S308 (escaped above)
+    """`<option>`s for (value, label) pairs (`jinja2/core/_options.html`); those in
+    `chosen` (strings) selected. For long pickers a page repeats, built once per
+    request."""
+    return _render("core/_options.html", {
+        "choices": [(str(k), label) for k, label in choices], "chosen": chosen,
+    })  # fmt: skip

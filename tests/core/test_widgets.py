@@ -2,7 +2,7 @@ import re
 
 from django import forms
 
-from core.widgets import FastSelect
+from core.widgets import LongSelect
 
 CHOICES = [("", "---------"), (1, "Vera <b>Meier</b>"), (2, "Jan & Co"), (3, "Ada")]
 
@@ -12,10 +12,10 @@ def _options(html: str) -> list[tuple[str, bool, str]]:
     return [(value, bool(selected), label) for value, selected, label in found]
 
 
-def test_fast_select_renders_what_djangos_select_renders():
+def test_long_select_renders_what_djangos_select_renders():
     class Form(forms.Form):
         slow = forms.ChoiceField(choices=CHOICES)
-        fast = forms.ChoiceField(choices=CHOICES, widget=FastSelect)
+        fast = forms.ChoiceField(choices=CHOICES, widget=LongSelect)
 
     form = Form(initial={"slow": 2, "fast": 2})
     slow, fast = str(form["slow"]), str(form["fast"])
