@@ -2,11 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -68,16 +65,13 @@ def index(request):
     return redirect("insights:upsell")
 
 
-def _show(request, report_class: type[Report], finish=None):
-    """A report's page, or its export; `finish(page)` adds what the page alone
-    needs (the request's CSRF token, the upsell matrix's cells)."""
+def _show(request, report_class: type[Report]):
+    """A report's page, or its export."""
     report = report_class(user=request.user, params=request.GET)
     response = _export(request, report)
     if response:
         return response
     page = report.page()
-    if finish:
-        finish(page)
     return render(request, report.template, {"report_tabs": _tabs(), **page})
 
 
@@ -85,26 +79,7 @@ def _show(request, report_class: type[Report], finish=None):
 def upsell(request):
     """Whitespace, recommendations, headroom, trials and contracts ending soon."""
 
-    def finish(page):
-        # the whitespace's thousands of cells are written here, not by the
-        # template (a tag per cell was half of the page's time)
-        cell = {
-            kind: format_html(
-                '<td class="text-center"><span class="ws{}" title="{}"></span></td>',
-                f" ws-{kind}" if kind else "",
-                label,
-            )
-            for kind, label in page["labels"].items()
-        }
-        for m in page["matrix"]:
-            m["cells_html"] = mark_safe("".join(cell[c] for c in m["cells"]))  # noqa: S308 (escaped above)
-        # one token for the page's many small offer forms
-        page["csrf_field"] = format_html(
-            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
-            get_token(request),
-        )
-
-    return _show(request, UpsellReport, finish)
+    return _show(request, UpsellReport)
 
 
 @login_required

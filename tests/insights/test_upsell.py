@@ -119,6 +119,16 @@ def test_page_renders_for_manager_with_one_click_offers(client, segment, cast):
         ("Volume headroom", [zero, Decimal("1800.00"), zero]),
         ("Trials to convert", [zero, zero, Decimal("300.00")]),
     ]
+    # the whitespace (a Jinja2 partial): Alpha owns Print and Digital, tries Archive
+    assert body.count('<span class="ws ws-owned" title="owned"></span>') >= 2
+    assert '<span class="ws ws-trial" title="in trial"></span>' in body
+    assert '<span class="ws" title="not owned"></span>' in body
+    # every one-click offer form carries the CSRF token
+    assert (
+        body.count('name="csrfmiddlewaretoken"')
+        >= body.count('data-testid="start-offer"')
+        > 0
+    )
     assert 'id="potential-data"' in body and 'data-chart="potential-data"' in body
 
 

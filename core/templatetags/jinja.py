@@ -1,0 +1,19 @@
+"""The bridge while pages move to Jinja2 (core.jinja2): a Django template renders
+a Jinja2 partial where a loop of many cells would be slow in Django's engine.
+
+    {% load jinja %}{% jinja "insights/_whitespace_rows.html" matrix=matrix %}
+"""
+
+from django import template
+from django.template import engines
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def jinja(context, name: str, **values):
+    """`name` (under jinja2/) rendered with `values`, and the request's CSRF input."""
+    request = context.get("request")
+    rendered = engines["jinja2"].get_template(name).render(values, request=request)
+    return mark_safe(rendered)  # noqa: S308 (Jinja2 autoescapes)
