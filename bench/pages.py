@@ -48,6 +48,7 @@ TARGETS = {
 MIN_RPS = 150
 # --ceiling: the cheapest requests, from no session to a signed-in page in the layout
 CEILING_PATHS = {
+    "/floor/": "floor: signed in, tiny response (/floor/)",
     "/healthz": "health check (1 query, no session)",
     "/api/v1/me/": "signed-in JSON (/api/v1/me/)",
     "/notifications/": "smallest signed-in page (/notifications/)",

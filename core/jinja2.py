@@ -8,13 +8,15 @@ live in `templates/jinja2/` (and an app's `jinja2/`); Django templates remain wh
 library needs them (the admin, crispy-forms' packs, django-filter's widgets).
 
 What a template has besides its context:
-- `url(name, *args, **kwargs)` and `static(path)`;
+- `url(name, *args, **kwargs)`, `static(path)` and `crispy(form)` (crispy-forms'
+  Bootstrap 5 pack, a Django template: the library's own);
 - `_()`, `gettext()`, `ngettext()` and `{% trans %}` in the active language;
 - `csrf_input` and `csrf_token` (the backend adds them when there is a request);
 - filters: `floatformat`, `localize`, `naturalday`, `show_date`, `date_format`,
   `localtime`.
 """
 
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django.template.defaultfilters import floatformat
 from django.templatetags.static import static
 from django.urls import reverse
@@ -31,7 +33,7 @@ def url(name: str, *args, **kwargs) -> str:
 def environment(**options) -> Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)  # noqa: S701 (the backend turns autoescape on)
     env.install_gettext_translations(translation, newstyle=True)
-    env.globals.update(url=url, static=static)
+    env.globals.update(url=url, static=static, crispy=as_crispy_form)
     env.filters.update(
         floatformat=floatformat,
         localize=formats.localize,

@@ -16,6 +16,7 @@ admin.site.site_title = "KAM"
 core_patterns = (
     [
         path("", views.home, name="home"),
+        path("floor/", views.floor, name="floor"),
         path("outbox/", core_views.outbox_list, name="outbox"),
         path("outbox/<int:pk>/", core_views.outbox_detail, name="outbox-detail"),
         path("outbox/<int:pk>/html/", core_views.outbox_html, name="outbox-html"),

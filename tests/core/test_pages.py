@@ -178,3 +178,15 @@ def test_admin_home_counts_active_users_per_role(client, cast):
     client.force_login(cast.admin)
     html = client.get(reverse("core:home")).content.decode()
     assert "7 active users." in html
+
+
+def test_the_floor_view_is_signed_in_and_tiny(client, cast):
+    """bench/pages.py measures every page against it: the same middleware and
+    sign-in check as a page, nothing else (the session and the user: 2 queries)."""
+    url = reverse("core:floor")
+    assert client.get(url).status_code == 302  # signed out: to the sign-in page
+    client.force_login(cast.kam)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200 and response.content == b"ok"
+    assert len(queries) <= 2, [q["sql"] for q in queries.captured_queries]
