@@ -36,6 +36,16 @@ def test_manager_filters_exports_and_starts_an_offer(
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("link", name="Gamma Press")).to_have_count(0)
     expect(page.get_by_test_id("upsell-total")).to_have_text("5,100")
+    # the chart is drawn: the total's potential per product family, by section
+    drawn = page.locator('canvas[data-chart="potential-data"]')
+    expect(drawn).to_have_attribute("data-drawn", re.compile(".+"))
+    sums = page.evaluate(
+        """() => { const chart = Chart.getChart(document.querySelector(
+               'canvas[data-chart="potential-data"]'));
+           return chart.data.labels.map((label, i) => [label,
+               chart.data.datasets.reduce((s, d) => s + Number(d.data[i]), 0)]); }"""
+    )
+    assert sums == [["Digital", 3000], ["Print", 1800], ["Archive", 300]]
     screenshot("upsell-north")
 
     # then the XLSX export, written by a worker while its page shows the progress,
