@@ -29,7 +29,7 @@ import time
 from html import escape
 from pathlib import Path
 
-from fresh import ROOT, recording, use_database
+from fresh import ROOT, database_url, recording, use_database
 
 DB = "kam_large"
 PORT = 8900
@@ -58,7 +58,7 @@ CEILING_PATHS = {
 def _database_ready() -> bool:
     import psycopg2
 
-    admin = psycopg2.connect("dbname=postgres user=postgres host=127.0.0.1")
+    admin = psycopg2.connect(database_url("postgres"))
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB])
@@ -68,7 +68,7 @@ def _database_ready() -> bool:
     admin.close()
     if not exists:
         return False
-    probe = psycopg2.connect(f"dbname={DB} user=postgres host=127.0.0.1")
+    probe = psycopg2.connect(database_url(DB))
     with probe.cursor() as cursor:
         cursor.execute(
             "SELECT to_regclass('accounts_account') IS NOT NULL AND EXISTS "

@@ -2,8 +2,9 @@
 
     python bench/renewals.py [--contracts 100000] [--lines 1]
 
-Builds a fresh PostgreSQL database `kam_bench` (127.0.0.1:5432), copies one real
-finalized standing order N times with INSERT ... SELECT, then times the renewal
+Builds a fresh PostgreSQL database `kam_bench` (on $DATABASE_URL's server, else
+127.0.0.1:5432), copies one real finalized standing order N times with INSERT ...
+SELECT, then times the renewal
 run for the day after their terms end (renew + bill + queue the documents on
 Redis db 14), and a second run for the same date. Writes bench/results/renewals.json.
 
