@@ -41,6 +41,31 @@ class _Signed(FastHttpUser):
         return next(c.value for c in self.client.cookiejar if c.name == name)
 
 
+# the pages `pages.py --ratios` compares with the floor, as a KAM asks for them
+PAGES = {
+    "floor": lambda me: "/floor/",
+    "KAM home": lambda me: "/",
+    "account list (filtered)": lambda me: (
+        "/accounts/?tier=A&is_key_account=true&q=Hamburg"
+    ),
+    "account 360": lambda me: f"/accounts/{random.choice(me['accounts'])}/",
+    "offer detail": lambda me: f"/offers/{random.choice(me['offers'])}/",
+}
+
+
+class OnePage(_Signed):
+    """One page of PAGES over and over (`pages.py --ratios`), named by
+    $KAM_BENCH_PAGE: the page against the floor, at a given number of clients."""
+
+    abstract = "KAM_BENCH_PAGE" not in os.environ
+    wait_time = constant(0)
+
+    @task
+    def same_page(self):
+        name = os.environ["KAM_BENCH_PAGE"]
+        self.client.get(PAGES[name](self.me), name=name)
+
+
 class Ceiling(_Signed):
     """One path over and over (`pages.py --ceiling`): what the stack itself costs."""
 
@@ -56,24 +81,24 @@ class Ceiling(_Signed):
 class Kam(_Signed):
     weight = 8
 
+    def page(self, name: str):
+        self.client.get(PAGES[name](self.me), name=name)
+
     @task(3)
     def home(self):
-        self.client.get("/", name="KAM home")
+        self.page("KAM home")
 
     @task(2)
     def account_list(self):
-        self.client.get("/accounts/?tier=A&is_key_account=true&q=Hamburg",
-                        name="account list (filtered)")  # fmt: skip
+        self.page("account list (filtered)")
 
     @task(3)
     def account_360(self):
-        account = random.choice(self.me["accounts"])
-        self.client.get(f"/accounts/{account}/", name="account 360")
+        self.page("account 360")
 
     @task(2)
     def offer_detail(self):
-        offer = random.choice(self.me["offers"])
-        self.client.get(f"/offers/{offer}/", name="offer detail")
+        self.page("offer detail")
 
     @task(1)
     def save_offer_line(self):

@@ -13,6 +13,12 @@ same users ask for one cheap path over and over, one run per path (the health
 check, which reads no session; the signed-in JSON of `/api/v1/me/`; the
 notifications page, the smallest page in the layout). Writes results/ceiling.*.
 
+`--ratios` measures each KAM page against the floor view (`/floor/`: signed in, the
+same middleware, a tiny response), one locust run per page and level, all in one
+run: at 1 client (p50 and mean, as a multiple of the floor's), at 4 clients (p95) and
+at saturation (16 clients: requests/s as a share of the floor's). Writes
+results/ratios.* with a chart.
+
 Writes bench/results/pages.json and bench/results/pages.md (with a chart of p95 per
 page against its target). Targets on this 2-core machine: p95 ≤ 100 ms for pages,
 ≤ 500 ms for reports, ≥ 150 requests/s in all, 0 errors.
@@ -174,13 +180,15 @@ def _serve(workers: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def _locust(args, fixture_path: Path, prefix: Path, *classes: str, **env: str) -> None:
+def _locust(args, fixture_path: Path, prefix: Path, *classes: str, users=None,
+            **env: str) -> None:  # fmt: skip
     """Serve with gunicorn and drive it with locust headless; stats go to prefix_*.csv."""
+    users = users or args.users
     server = _serve(args.workers)
     try:
         subprocess.run(
             [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
-             "--headless", "-u", str(args.users), "-r", str(args.users),
+             "--headless", "-u", str(users), "-r", str(users),
              "-t", f"{args.seconds}s", "--host", f"http://127.0.0.1:{PORT}",
              "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", *classes],
             check=False,
@@ -226,6 +234,83 @@ def _ceiling(args, fixture_path: Path) -> None:
               f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} |" for r in rows]  # fmt: skip
     lines += ["", f"The mixed workload's target is {MIN_RPS} requests/s."]
     (RESULTS / "ceiling.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+# --ratios: each page against the floor view, at these numbers of clients
+RATIO_PAGES = ("floor", "KAM home", "account list (filtered)", "account 360",
+               "offer detail")  # fmt: skip
+RATIO_LEVELS = {"1 client": 1, "4 clients": 4, "saturation": 16}
+RATIO_TARGET = 6  # p50 at 1 client at most 6 × the floor's
+
+
+def _aggregated(prefix: Path) -> dict:
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        total = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
+    Path(f"{prefix}_stats.csv").unlink()
+    return {"requests": int(total["Request Count"]),
+            "failures": int(total["Failure Count"]),
+            "rps": round(float(total["Requests/s"]), 1),
+            "mean_ms": round(float(total["Average Response Time"]), 1),
+            "p50_ms": float(total["50%"]), "p95_ms": float(total["95%"])}  # fmt: skip
+
+
+def _ratios(args, fixture_path: Path) -> None:
+    """Each page and the floor view, one locust run each, at 1 and 4 clients and at
+    saturation, in one run: the ratios people compare (results/ratios.*)."""
+    runs: dict = {}
+    try:
+        for level, users in RATIO_LEVELS.items():
+            for page in RATIO_PAGES:
+                prefix = RESULTS / "ratio"
+                _locust(args, fixture_path, prefix, "OnePage", users=users,
+                        KAM_BENCH_PAGE=page)  # fmt: skip
+                runs[(level, page)] = _aggregated(prefix)
+                print(f"{level:>10}  {page:<24} {runs[(level, page)]}", flush=True)
+    finally:
+        fixture_path.unlink(missing_ok=True)
+    floor1, floor_sat = runs[("1 client", "floor")], runs[("saturation", "floor")]
+    rows = []
+    for page in RATIO_PAGES[1:]:
+        one, four, sat = (runs[(level, page)] for level in RATIO_LEVELS)
+        rows.append({
+            "page": page,
+            "p50_1_ms": one["p50_ms"], "mean_1_ms": one["mean_ms"],
+            "p50_ratio": round(one["p50_ms"] / floor1["p50_ms"], 1),
+            "mean_ratio": round(one["mean_ms"] / floor1["mean_ms"], 1),
+            "p95_4_ms": four["p95_ms"],
+            "rps_saturation": sat["rps"],
+            "rps_share": round(sat["rps"] / floor_sat["rps"], 3),
+            "failures": one["failures"] + four["failures"] + sat["failures"],
+        })  # fmt: skip
+    result = {"seconds": args.seconds, "workers": args.workers,
+              "levels": RATIO_LEVELS, "floor": {level: runs[(level, "floor")]
+                                                for level in RATIO_LEVELS},
+              "pages": rows}  # fmt: skip
+    (RESULTS / "ratios.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / "ratios.svg").write_text(_bar_chart(
+        [(r["page"], r["p50_ratio"], f"{r['p50_ratio']} ×",
+          "#2e7d6b" if r["p50_ratio"] <= RATIO_TARGET else "#c0392b", None)
+         for r in rows],
+        left=190, scale_max=max(max(r["p50_ratio"] for r in rows), RATIO_TARGET) * 1.1,
+        caption=f"p50 at 1 client against the floor view's; the dashed line is "
+                f"the target ({RATIO_TARGET} ×)", line=RATIO_TARGET,
+    ) + "\n")  # fmt: skip
+    lines = [
+        f"# Pages against the floor ({args.seconds} s per run, gunicorn "
+        f"{args.workers} workers, one run each, in turns)", "",
+        "![time against the floor](ratios.svg)", "",
+        f"Floor (`/floor/`): p50 {floor1['p50_ms']:.0f} ms, mean {floor1['mean_ms']} "
+        f"ms at 1 client; {floor_sat['rps']} requests/s at saturation.", "",
+        "| page | 1 client: p50 ms (× floor) | mean ms (× floor) | 4 clients: p95 ms "
+        "| saturation: requests/s (share of floor) | errors |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]  # fmt: skip
+    lines += [f"| {r['page']} | {r['p50_1_ms']:.0f} ({r['p50_ratio']} ×) | "
+              f"{r['mean_1_ms']} ({r['mean_ratio']} ×) | "
+              f"{r['p95_4_ms']:.0f} | {r['rps_saturation']} "
+              f"({r['rps_share']:.0%}) | {r['failures']} |" for r in rows]  # fmt: skip
+    (RESULTS / "ratios.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
@@ -294,6 +379,8 @@ def main():
                         help="results file names: pages_light for a 4-user run")  # fmt: skip
     parser.add_argument("--ceiling", action="store_true",
                         help="measure the cheapest requests instead (results/ceiling.*)")  # fmt: skip
+    parser.add_argument("--ratios", action="store_true",
+                        help="each page against the floor view (results/ratios.*)")  # fmt: skip
     args = parser.parse_args()
     use_database(DB)
     password = "kam-demo"  # noqa: S105 (the demo users' password)
@@ -310,6 +397,8 @@ def main():
     fixture_path.write_text(json.dumps(data))
     if args.ceiling:
         return _ceiling(args, fixture_path)
+    if args.ratios:
+        return _ratios(args, fixture_path)
     counts = query_counts(data)
     prefix = RESULTS / args.name
     try:
