@@ -244,9 +244,10 @@ RATIO_LEVELS = {"1 client": 1, "4 clients": 4, "saturation": 16}
 RATIO_TARGET = 6  # p50 at 1 client at most 6 × the floor's
 
 
-def _aggregated(prefix: Path) -> dict:
+def _page_stats(prefix: Path, name: str) -> dict:
+    """The page's own row of a locust run (not the sign-in requests)."""
     with open(f"{prefix}_stats.csv", newline="") as handle:
-        total = next(r for r in csv.DictReader(handle) if r["Name"] == "Aggregated")
+        total = next(r for r in csv.DictReader(handle) if r["Name"] == name)
     Path(f"{prefix}_stats.csv").unlink()
     return {"requests": int(total["Request Count"]),
             "failures": int(total["Failure Count"]),
@@ -265,7 +266,7 @@ def _ratios(args, fixture_path: Path) -> None:
                 prefix = RESULTS / "ratio"
                 _locust(args, fixture_path, prefix, "OnePage", users=users,
                         KAM_BENCH_PAGE=page)  # fmt: skip
-                runs[(level, page)] = _aggregated(prefix)
+                runs[(level, page)] = _page_stats(prefix, page)
                 print(f"{level:>10}  {page:<24} {runs[(level, page)]}", flush=True)
     finally:
         fixture_path.unlink(missing_ok=True)
