@@ -17,13 +17,22 @@ What a template has besides its context:
 """
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+from django.template import engines
 from django.template.defaultfilters import floatformat
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from jinja2 import Environment
 
 from core.dates import natural_day, show_date
+
+
+def render_partial(name: str, context: dict, request=None) -> SafeString:
+    """A Jinja2 template (under jinja2/) as safe HTML for a Django template or a
+    widget: every value is escaped by Jinja2's autoescape."""
+    html = engines["jinja2"].get_template(name).render(context, request=request)
+    return mark_safe(html)  # noqa: S308
 
 
 def url(name: str, *args, **kwargs) -> str:

@@ -1,13 +1,9 @@
 """Form widgets."""
 
 from django import forms
-from django.template import engines
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-
-def _render(name: str, context: dict) -> SafeString:
-    # Jinja2 autoescapes every value (core.jinja2)
-    return mark_safe(engines["jinja2"].get_template(name).render(context))  # noqa: S308
+from core.jinja2 import render_partial
 
 
 class LongSelect(forms.Select):
@@ -22,7 +18,7 @@ class LongSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         final = self.build_attrs(self.attrs, attrs)
         final["name"] = name
-        return _render("core/_select.html", {
+        return render_partial("core/_select.html", {
             "attrs": final,
             "choices": [(str(k), label) for k, label in self.choices],
             "chosen": {str(v) for v in self.format_value(value)},
@@ -33,6 +29,6 @@ def options_html(choices, chosen=frozenset()) -> SafeString:
     """`<option>`s for (value, label) pairs (`jinja2/core/_options.html`); those in
     `chosen` (strings) selected. For long pickers a page repeats, built once per
     request."""
-    return _render("core/_options.html", {
+    return render_partial("core/_options.html", {
         "choices": [(str(k), label) for k, label in choices], "chosen": chosen,
     })  # fmt: skip

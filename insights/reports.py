@@ -257,8 +257,8 @@ class UpsellReport(Report):
             ],
             "matrix_more": max(0, data["matrix_count"] - MATRIX_ROWS),
             # where the potential lies: per product family, by section
-            "potential_chart": _potential_chart(data),
-            "potential_height": 60 + 34 * len({f for f, _k in data["by_family"]}),
+            "potential_chart": (chart := _potential_chart(data)),
+            "potential_height": 60 + 34 * len(chart["labels"]),
             # customer services see every account but make no offers
             "can_offer": bool(
                 self.user.role_names & {Role.KEY_ACCOUNT_MANAGER, Role.SALES_MANAGER}

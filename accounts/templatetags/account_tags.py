@@ -1,10 +1,10 @@
 """Template helpers of the accounts app."""
 
 from django import template
-from django.template import engines
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from accounts.panels import fill_columns
+from core.jinja2 import render_partial
 
 register = template.Library()
 
@@ -14,8 +14,7 @@ def account_rows_html(accounts) -> SafeString:
     there), with the columns the apps above fill in (next contract end, health)."""
     accounts = list(accounts)
     fill_columns(accounts)
-    rows = engines["jinja2"].get_template("accounts/_account_rows.html")
-    return mark_safe(rows.render({"accounts": accounts}))  # noqa: S308 (Jinja2 autoescapes)
+    return render_partial("accounts/_account_rows.html", {"accounts": accounts})
 
 
 @register.filter

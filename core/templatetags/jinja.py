@@ -5,8 +5,8 @@ a Jinja2 partial where a loop of many cells would be slow in Django's engine.
 """
 
 from django import template
-from django.template import engines
-from django.utils.safestring import mark_safe
+
+from core.jinja2 import render_partial
 
 register = template.Library()
 
@@ -14,6 +14,4 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def jinja(context, name: str, **values):
     """`name` (under jinja2/) rendered with `values`, and the request's CSRF input."""
-    request = context.get("request")
-    rendered = engines["jinja2"].get_template(name).render(values, request=request)
-    return mark_safe(rendered)  # noqa: S308 (Jinja2 autoescapes)
+    return render_partial(name, values, request=context.get("request"))

@@ -532,7 +532,7 @@ def upsell_report(
         "as_of": as_of,
         # contracts ending repeat the room counted above, and the unused wallet
         # overlaps it: neither is added to the total
-        "total": totals["recommendations"] + totals["headroom"] + totals["trials"],
+        "total": sum((totals[kind] for kind in COUNTED), ZERO),
         "owned": OWNED,
         "trial": TRIAL,
     }
