@@ -152,9 +152,14 @@ class Account(TimeStampedModel):
     last_touch_at = models.DateTimeField(
         _("last touch"), null=True, blank=True, editable=False
     )
+    # Raised by the database in the same transaction as any write to the account or
+    # to what hangs off it (accounts.versions): the key of the 360's cached panels.
+    version = models.PositiveBigIntegerField(_("version"), default=0, editable=False)
 
     history = History(
-        excluded_fields=["score_inputs", "portfolio_computed_at", "last_touch_at"]
+        excluded_fields=[
+            "score_inputs", "portfolio_computed_at", "last_touch_at", "version"
+        ]
     )
     access = AccessPaths(owner="owner", deputy="deputy")
 

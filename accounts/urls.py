@@ -8,6 +8,8 @@ urlpatterns = [
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/edit/", views.account_edit, name="edit"),
     path("<int:pk>/timeline/", views.account_timeline, name="timeline"),
+    # the 360's lazy sections (accounts.panels.LAZY), fetched when in view
+    path("<int:pk>/panels/<slug:name>/", views.account_panel, name="panel"),
     path("<int:pk>/touchpoints/", views.touchpoint_create, name="touchpoint-create"),
     path("<int:pk>/documents/", views.document_upload, name="document-upload"),
     path("<int:pk>/email/", views.email_send, name="email-send"),

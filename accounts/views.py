@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
@@ -26,7 +26,14 @@ from accounts.forms import (
     TouchpointForm,
 )
 from accounts.models import Account, Handoff
-from accounts.panels import FORMS, FoldedForm, panels_for, register_form
+from accounts.panels import (
+    FORMS,
+    LAZY,
+    FoldedForm,
+    lazy_html,
+    panels_for,
+    register_form,
+)
 from accounts.services import accounts as account_services
 from accounts.services import activity, contacts, handoff, imports, todos
 from core.access import can_change, visible_to
@@ -124,19 +131,11 @@ def account_list(request):
 
 @login_required
 def account_detail(request, pk):
+    """The 360: the header, the order situation and the account's data; every other
+    section is a placeholder that loads itself when it comes into view
+    (`account_panel`)."""
     account = selectors.account_get_for_user(user=request.user, pk=pk)
-    contact_list = list(
-        account.contacts.select_related("reports_to").order_by(
-            "-influence", "last_name"
-        )
-    )
     situation = selectors.order_situation(account=account)
-    handoff = (
-        Handoff.objects.filter(account=account)
-        .select_related("submitted_by")
-        .prefetch_related("products")
-        .first()
-    )
     chart = {
         "labels": [formats.date_format(m, "M Y") for m in situation.months],
         "datasets": [
@@ -147,35 +146,37 @@ def account_detail(request, pk):
             }
         ],
     }
-    open_tasks = list(
-        account.tasks.filter(done_at__isnull=True)
-        .select_related("assignee")
-        .order_by("due_at")
-    )
     context = {
         "account": account,
-        "can_change": can_change(request.user, account),
+        "editable": can_change(request.user, account),
         "criteria": [
             Account.Criterion(c).label
             for c in account.key_account_criteria
             if c in Account.Criterion.values
         ],
-        "contacts": contact_list,
-        "relationship_map": selectors.relationship_map(contact_list),
         "situation": situation,
-        "handoff": handoff,
         "revenue_chart": chart,
-        "open_tasks": open_tasks,
-        "documents": account.documents.select_related("uploaded_by")[:20],
-        "timeline": Paginator(
-            selectors.timeline_for_account(account=account), 15
-        ).get_page(1),
         "children": account.children.only("pk", "name", "tier", "revenue_12m"),
-        "offers": account.offers.select_related("contact").order_by("-updated_at")[:10],
-        "upsell": selectors.upsell_for_account(account=account),
         "panels": panels_for(account=account, user=request.user),
+        "lazy_main": [p for p in LAZY.values() if p.column == "main"],
+        "lazy_side": [p for p in LAZY.values() if p.column == "side"],
     }
     return render(request, "accounts/detail.html", context)
+
+
+@login_required
+def account_panel(request, pk, name):
+    """One lazy section of the 360, from the cache while the account's version is
+    the same; without htmx, as a page of its own."""
+    panel = LAZY.get(name)
+    if panel is None:
+        raise Http404
+    account = selectors.account_get_for_user(user=request.user, pk=pk)
+    html = lazy_html(request, account, panel, can_change(request.user, account))
+    if request.htmx:
+        return HttpResponse(html)
+    return render(request, "accounts/panel_page.html",
+                  {"account": account, "panel": panel, "html": html})  # fmt: skip
 
 
 # The 360's own folded forms; apps above accounts add theirs from their panels

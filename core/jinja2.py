@@ -12,16 +12,30 @@ What a template has besides its context:
   Bootstrap 5 pack, a Django template: the library's own);
 - `_()`, `gettext()`, `ngettext()` and `{% trans %}` in the active language;
 - `csrf_input` and `csrf_token` (the backend adds them when there is a request);
-- filters: `floatformat`, `localize`, `naturalday`, `show_date`, `date_format`,
-  `localtime`.
+- `get_language()` and `LANGUAGES`; the context processors' `user`, `messages`,
+  `nav_items` and `unread_notifications` on pages (not in `render_partial`);
+- filters: `date` (Django's, in the current time zone), `floatformat`,
+  `localize`, `naturalday`, `naturaltime`, `show_date`, `date_format`,
+  `localtime`, `filesizeformat`, `linebreaksbr`, `truncatechars`, `json_script`.
 """
 
+from datetime import datetime
+
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.middleware.csrf import get_token
 from django.template import engines
-from django.template.defaultfilters import floatformat
+from django.template.defaultfilters import (
+    filesizeformat,
+    floatformat,
+    linebreaksbr,
+    truncatechars,
+)
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.html import json_script
 from django.utils.safestring import SafeString, mark_safe
 from jinja2 import Environment
 
@@ -30,9 +44,31 @@ from core.dates import natural_day, show_date
 
 def render_partial(name: str, context: dict, request=None) -> SafeString:
     """A Jinja2 template (under jinja2/) as safe HTML for a Django template or a
-    widget: every value is escaped by Jinja2's autoescape."""
-    html = engines["jinja2"].get_template(name).render(context, request=request)
+    widget: every value is escaped by Jinja2's autoescape. The request and its
+    CSRF input are there, the context processors' values are not (a partial is
+    given what it shows: no navigation, no unread count queried for it)."""
+    if request is not None:
+        token = get_token(request)
+        context = {
+            **context,
+            "request": request,
+            "csrf_token": token,
+            "csrf_input": mark_safe(  # noqa: S308 (a token of letters and digits)
+                f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+            ),
+        }
+    html = engines["jinja2"].get_template(name).render(context)
     return mark_safe(html)  # noqa: S308
+
+
+def date(value, fmt: str = "DATE_FORMAT") -> str:
+    """Django's `date` filter: a moment in the current time zone, in `fmt`
+    (a format name such as SHORT_DATE_FORMAT, or a format string)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return formats.date_format(value, fmt)
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -42,8 +78,20 @@ def url(name: str, *args, **kwargs) -> str:
 def environment(**options) -> Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)  # noqa: S701 (the backend turns autoescape on)
     env.install_gettext_translations(translation, newstyle=True)
-    env.globals.update(url=url, static=static, crispy=as_crispy_form)
+    env.globals.update(
+        url=url,
+        static=static,
+        crispy=as_crispy_form,
+        get_language=translation.get_language,
+        LANGUAGES=settings.LANGUAGES,
+    )
     env.filters.update(
+        date=date,
+        json_script=json_script,
+        naturaltime=naturaltime,
+        filesizeformat=filesizeformat,
+        linebreaksbr=linebreaksbr,
+        truncatechars=truncatechars,
         floatformat=floatformat,
         localize=formats.localize,
         naturalday=natural_day,

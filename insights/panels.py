@@ -3,24 +3,21 @@
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Account
-from accounts.panels import register, register_column
-from core.access import can_change
+from accounts.panels import Lazy, register_column, register_lazy
 from insights.models import HealthConfig, HealthScore
 from insights.selectors.health import health_scores, score_history
 
 
-@register
-def health_panel(*, account, user) -> dict:
+def health_panel(request, account, editable) -> dict:
     config = HealthConfig.get()
     score, factors = health_scores([account.pk], today=timezone.localdate(),
                                    config=config)[account.pk]  # fmt: skip
     labels = dict(HealthConfig.FACTORS)
     history = score_history(account.pk)
-    editable = can_change(user, account)
     return {
-        "template": "insights/_account_panel.html",
         "score": score,
         "factors": [
             {"key": key, "label": labels[key], **factors[key]}
@@ -37,10 +34,25 @@ def health_panel(*, account, user) -> dict:
         if len(history) > 1
         else None,
         "plan": account.plans.filter(year=timezone.localdate().year).first(),
-        "editable": editable,
         "nps": list(account.nps_responses.select_related("contact")[:5]),
         "feedback": list(account.feedback.select_related("contact")[:8]),
     }
+
+
+def _config_key(request, account) -> tuple:
+    """The weights and cadences: a changed setting rescores every account."""
+    config = HealthConfig.get()
+    return (*config.weights().values(), config.cadence_a_days,
+            config.cadence_b_days, config.cadence_c_days)  # fmt: skip
+
+
+# after the order situation; its feedback forms hold the user's CSRF token
+register_lazy(
+    Lazy("health", _lazy("Health and voice of the customer"),
+         "insights/_account_panel.html", health_panel, key=_config_key,
+         per_user=True),
+    before="contacts",
+)  # fmt: skip
 
 
 @register_column

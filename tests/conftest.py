@@ -1,5 +1,6 @@
 import hashlib
 import os
+import re
 import socket
 import time
 from dataclasses import dataclass
@@ -120,6 +121,15 @@ def _pdf_layout(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache (the 360's panels, segments): ids and
+    versions of rolled-back tests come again."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english():
     """Start every test in English; a request in German must not leak into the next."""
     translation.activate("en")
@@ -195,6 +205,22 @@ def cast(db) -> Cast:
 @pytest.fixture
 def account_factory():
     return AccountFactory
+
+
+PANEL = re.compile(r'<section id="[\w-]+" [^>]*hx-get="(/accounts/\d+/panels/[\w-]+/)"[^>]*>.*?</section>', re.S)
+
+
+def account_360(client, account) -> str:
+    """The account 360 as a reader sees it once every lazy section came into view:
+    the page with each placeholder replaced by its section (fetched as htmx does)."""
+    html = client.get(account.get_absolute_url()).content.decode()
+
+    def fetch(match):
+        response = client.get(match.group(1), HTTP_HX_REQUEST="true")
+        assert response.status_code == 200, match.group(1)
+        return response.content.decode()
+
+    return PANEL.sub(fetch, html)
 
 
 def wait_for(predicate, timeout=20.0) -> bool:

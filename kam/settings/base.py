@@ -112,7 +112,14 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [ASSETS_DIR / "templates" / "jinja2"],
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "core.jinja2.environment"},
+        "OPTIONS": {
+            "environment": "core.jinja2.environment",
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.navigation",
+            ],
+        },
     },
 ]
 
@@ -349,6 +356,12 @@ KAM_IMPORT_MAX_BYTES = env.int("KAM_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 KAM_IMPORT_MAX_ROWS = env.int("KAM_IMPORT_MAX_ROWS", 50_000)
 # Public base URL for links in emails and calendar feeds, e.g. https://kam.example.com
 KAM_BASE_URL = env("KAM_BASE_URL", default="http://127.0.0.1:8000")
+# The cache: this process's memory by default; CACHE_URL (e.g. redis://host:6379/2)
+# shares it between the web workers
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://kam")}
+# the longest an account 360's panel is kept (a write concerning the account makes
+# it new at once: accounts.versions)
+KAM_PANEL_CACHE_SECONDS = env.int("KAM_PANEL_CACHE_SECONDS", 3600)
 # how long an industry-and-tier segment's product buyers are reused by account 360s
 KAM_SEGMENT_CACHE_SECONDS = env.int("KAM_SEGMENT_CACHE_SECONDS", 3600)
 # how long a report's workbook (written by a worker) stays for download

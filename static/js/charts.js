@@ -77,5 +77,7 @@
   };
   const drawAll = (root) => root.querySelectorAll("canvas[data-chart]").forEach(draw);
   document.addEventListener("DOMContentLoaded", () => drawAll(document));
-  document.addEventListener("htmx:afterSettle", (e) => drawAll(e.target));
+  // an outerHTML swap (the 360's lazy sections) leaves the event on the replaced
+  // element: look at the whole page; drawn charts are skipped
+  document.addEventListener("htmx:afterSettle", () => drawAll(document));
 })();

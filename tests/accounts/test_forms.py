@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Contact
+from tests.conftest import account_360
 from tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,7 @@ def test_the_360s_folded_forms_load_when_opened(client, cast, name, posts_to, fi
     client.force_login(cast.kam)
     url = reverse(name, args=[account.pk])
     # the 360 carries only the link that fetches the form when the fold opens
-    page = client.get(account.get_absolute_url()).content.decode()
+    page = account_360(client, account)
     assert f'hx-get="{url}" hx-trigger="toggle once"' in page
     assert f'id="{field}"' not in page
     # opened (htmx): the form alone, posting where it always did

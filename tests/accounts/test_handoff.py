@@ -10,6 +10,7 @@ from accounts.services import handoff
 from core.exceptions import ApplicationError
 from core.models import Team
 from core.roles import Role
+from tests.conftest import account_360
 from tests.factories import AccountFactory, make_user
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +156,7 @@ def test_the_handoffs_contact_and_products_are_on_the_account(client, cast):
         contact.email,
         contact.job_title,
     ) == ("Lea", "Brandt", "lea.brandt@meridian.example", "Head of Research")
-    html = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    html = account_360(client, account)
     assert "From the sales handoff" in html
     assert "Research Portal" in html and "Archive" in html and "Lea Brandt" in html
 

@@ -9,7 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.panels import LAZY
 from accounts.services import activity, todos
+from tests.conftest import account_360
 from tests.factories import (
     AccountFactory,
     ContactFactory,
@@ -46,9 +48,9 @@ def grow(account, user, n):
         )  # fmt: skip
 
 
-def count(client, url):
+def count(client, url, **headers):
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
+        response = client.get(url, **headers)
         assert response.status_code == 200
     return len(ctx.captured_queries)
 
@@ -68,6 +70,24 @@ def test_account_360_and_timeline(client, cast, view):
     grow(account, cast.kam, 25)
     AccountFactory(owner=cast.kam, parent=child)
     assert count(client, reverse(view, args=[account.pk])) == small
+
+
+@pytest.mark.parametrize("name", list(LAZY))
+def test_each_lazy_section_of_the_360_and_its_cache(client, cast, name):
+    account = AccountFactory(owner=cast.kam)
+    client.force_login(cast.kam)
+    url = reverse("accounts:panel", args=[account.pk, name])
+    grow(account, cast.kam, 3)
+    small = count(client, url, HTTP_HX_REQUEST="true")
+    grow(account, cast.kam, 25)  # the writes raise the version: rendered anew
+    assert count(client, url, HTTP_HX_REQUEST="true") == small
+    # the same version again: from the cache, with the session, the user and her
+    # roles, the account (and the health settings that are part of its key)
+    cached = count(client, url, HTTP_HX_REQUEST="true")
+    if LAZY[name].key is None:  # upsell: never cached
+        assert cached == small
+    else:
+        assert cached == (5 if name == "health" else 4) < small
 
 
 @pytest.mark.parametrize("who", ["kam", "manager", "cs"])
@@ -126,7 +146,7 @@ def test_relationship_map_svg_is_not_localised(client, cast):
     ContactFactory(account=account, reports_to=boss, influence=2)
     client.force_login(cast.kam)
     client.post(reverse("set_language"), {"language": "de"})
-    html = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    html = account_360(client, account)
     svg = html[html.index("<svg") : html.index("</svg>")]
     coordinates = re.findall(r' (?:x|y|width|height)="([^"]+)"', svg)
     assert len(coordinates) >= 12

@@ -18,6 +18,7 @@ from insights.selectors.health import (
 from insights.services.health import health_recompute
 from planning.models import FeedbackItem, NpsResponse
 from planning.services import voice
+from tests.conftest import account_360
 from tests.factories import AccountFactory, ContactFactory
 from tests.insights.helpers import contract
 
@@ -123,8 +124,8 @@ def test_voice_rules_change_nothing_on_bad_input(cast):
 def test_account_page_forms_and_health_report(client, cast):
     account = AccountFactory(owner=cast.kam, is_key_account=True, name="Voice Co")
     client.force_login(cast.kam)
-    page = client.get(account.get_absolute_url())
-    assert 'data-testid="health-score"' in page.content.decode()
+    page = account_360(client, account)
+    assert 'data-testid="health-score"' in page and "No NPS answers yet." in page
     response = client.post(
         reverse("planning:nps-create", args=[account.pk]),
         {"nps-score": "9", "nps-answered_on": timezone.localdate().isoformat(),
@@ -132,6 +133,8 @@ def test_account_page_forms_and_health_report(client, cast):
     )  # fmt: skip
     assert response.status_code == 302
     assert NpsResponse.objects.get(account=account).score == 9
+    # the cached health section is made anew at once: the answer raised the version
+    assert "Great support" in account_360(client, account)
     bad = client.post(reverse("planning:nps-create", args=[account.pk]),
                       {"nps-score": "12"}, follow=True)  # fmt: skip
     assert "Select a valid choice" in bad.content.decode()
@@ -194,7 +197,7 @@ def test_a_new_account_has_not_enough_data_for_a_score(cast, client):
     assert health_recompute(today=timezone.localdate()) == 0
     assert not HealthScore.objects.filter(account=account).exists()
     client.force_login(cast.kam)
-    html = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    html = account_360(client, account)
     assert "not enough data" in html and "text-bg-danger" not in html
     # with a running contract and a recorded touch it is scored
     contract(account, start=timezone.localdate() - timedelta(days=30),

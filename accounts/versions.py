@@ -1,0 +1,209 @@
+"""The account's version: one counter that every write concerning the account raises.
+
+The account 360 caches its panels by the account's version (`accounts.panels`). A
+cached panel is right only if every write that could change it raises the version
+in the same transaction: the services' writes, the admin's, the bulk writers' COPY
+and the nightly jobs' SQL alike. So the database raises it, by triggers that this
+module installs after every `migrate` on every table that names an account
+directly (`account_id`) or through one parent that does (an invoice line through
+its invoice), and on the account's own row. A table added later is covered by
+the next `migrate` (tests/accounts/test_versions.py checks that none is left out).
+
+PostgreSQL: one statement-level trigger per table and event, reading the rows the
+statement wrote from its transition table: a COPY of 100,000 invoice lines raises
+each account once, and the accounts are locked in the order of their ids. SQLite
+(the embedded default): row-level triggers.
+"""
+
+import hashlib
+
+from django.apps import apps
+from django.db import connections
+
+from accounts.models import Account
+
+PREFIX = "kam_av_"
+
+
+def _is_history(model) -> bool:
+    return hasattr(model, "instance_type")  # django-simple-history's copies
+
+
+def tracked() -> list[tuple[str, list[tuple[str, str | None, str | None]]]]:
+    """(table, [(column, parent table, parent's account column)]) for every table
+    whose rows belong to an account: directly (parent None) or through a parent."""
+    direct = {}
+    for model in apps.get_models(include_auto_created=True):
+        if model is Account or _is_history(model) or model._meta.proxy:
+            continue
+        columns = [
+            f.column
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.related_model is Account
+        ]
+        if columns:
+            direct[model] = columns
+    tables = {m._meta.db_table: [(c, None, None) for c in cs] for m, cs in direct.items()}
+    for model in apps.get_models(include_auto_created=True):
+        if model in direct or model is Account or _is_history(model):
+            continue
+        if model._meta.proxy:
+            continue
+        via = [
+            (f.column, f.related_model._meta.db_table, direct[f.related_model][0])
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.related_model in direct
+        ]
+        if via:
+            tables[model._meta.db_table] = via
+    return sorted(tables.items())
+
+
+def _ids(rows: str, via) -> str:
+    """SQL selecting the account ids of the rows in `rows` (a table or row alias)."""
+    parts = []
+    for column, parent, parent_column in via:
+        if parent is None:
+            parts.append(f"SELECT {column} FROM {rows}")
+        else:
+            parts.append(
+                f"SELECT p.{parent_column} FROM {parent} p "
+                f"JOIN {rows} r ON p.id = r.{column}"
+            )
+    return " UNION ".join(parts)
+
+
+def _postgresql(table: str, via) -> list[str]:
+    raise_ids = (
+        "UPDATE accounts_account a SET version = a.version + 1 FROM ("
+        "SELECT id FROM accounts_account WHERE id IN ({ids}) "
+        "ORDER BY id FOR NO KEY UPDATE) s WHERE a.id = s.id"
+    )
+    statements = []
+    for event, refs, rows in (
+        ("INSERT", "NEW TABLE AS kam_new", ["kam_new"]),
+        ("UPDATE", "OLD TABLE AS kam_old NEW TABLE AS kam_new", ["kam_old", "kam_new"]),
+        ("DELETE", "OLD TABLE AS kam_old", ["kam_old"]),
+    ):
+        ids = " UNION ".join(_ids(r, via) for r in rows)
+        name = f"{PREFIX}{table}_{event.lower()}"[:63]
+        statements += [
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $$ BEGIN {raise_ids.format(ids=ids)}; RETURN NULL; END $$",
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {refs} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+        ]
+    return statements
+
+
+def _sqlite(table: str, via) -> list[str]:
+    statements = []
+    for event, rows in (
+        ("INSERT", ["NEW"]),
+        ("UPDATE", ["OLD", "NEW"]),
+        ("DELETE", ["OLD"]),
+    ):
+        ids = []
+        for row in rows:
+            for column, parent, parent_column in via:
+                ids.append(
+                    f"{row}.{column}"
+                    if parent is None
+                    else f"(SELECT {parent_column} FROM {parent} "
+                    f"WHERE id = {row}.{column})"
+                )
+        statements.append(
+            f"CREATE TRIGGER {PREFIX}{table}_{event.lower()} AFTER {event} ON {table} "
+            f"BEGIN UPDATE accounts_account SET version = version + 1 "
+            f"WHERE id IN ({', '.join(ids)}); END"
+        )
+    return statements
+
+
+def _own_row(vendor: str) -> list[str]:
+    """Any update of the account raises its version, and never lowers it (a form
+    saving the version it read is raised past the one stored)."""
+    if vendor == "postgresql":
+        return [
+            f"CREATE OR REPLACE FUNCTION {PREFIX}account() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN "
+            "NEW.version := GREATEST(NEW.version, OLD.version + 1); RETURN NEW; "
+            "END $$",
+            f"CREATE TRIGGER {PREFIX}account BEFORE UPDATE ON accounts_account "
+            f"FOR EACH ROW EXECUTE FUNCTION {PREFIX}account()",
+        ]
+    return [
+        f"CREATE TRIGGER {PREFIX}account AFTER UPDATE ON accounts_account "
+        "WHEN NEW.version <= OLD.version BEGIN UPDATE accounts_account "
+        "SET version = OLD.version + 1 WHERE id = NEW.id; END"
+    ]
+
+
+def statements(vendor: str) -> list[str]:
+    build = _postgresql if vendor == "postgresql" else _sqlite
+    out = _own_row(vendor)
+    for table, via in tracked():
+        out += build(table, via)
+    return out
+
+
+def _installed(cursor, vendor: str) -> list[tuple[str, str]]:
+    """(trigger, table) of the triggers this module installed, and its stamp."""
+    if vendor == "postgresql":
+        cursor.execute(
+            "SELECT t.tgname, c.relname FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname LIKE %s "
+            "UNION ALL SELECT proname, '' FROM pg_proc WHERE proname LIKE %s",
+            [PREFIX + "%", PREFIX + "stamp%"],
+        )
+    else:
+        cursor.execute(
+            "SELECT name, tbl_name FROM sqlite_master "
+            "WHERE type = 'trigger' AND name LIKE %s",
+            [PREFIX + "%"],
+        )
+    return cursor.fetchall()
+
+
+def install(using: str = "default") -> bool:
+    """Install the triggers unless these very ones are in place; True if it did."""
+    connection = connections[using]
+    vendor = connection.vendor
+    if vendor not in ("postgresql", "sqlite"):
+        return False
+    wanted = statements(vendor)
+    stamp = PREFIX + "stamp_" + hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:12]
+    with connection.cursor() as cursor:
+        present = _installed(cursor, vendor)
+        if any(name == stamp for name, _table in present):
+            return False
+        for name, table in present:
+            if vendor == "sqlite":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            elif table:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            else:
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        for sql in wanted:
+            cursor.execute(sql)
+        # the stamp says which definitions are in place (a function or an inert
+        # trigger): the next migrate skips all of this while they are the same
+        if vendor == "postgresql":
+            cursor.execute(
+                f"CREATE FUNCTION {stamp}() RETURNS void LANGUAGE sql AS 'SELECT'"
+            )
+        else:
+            cursor.execute(
+                f"CREATE TRIGGER {stamp} AFTER DELETE ON accounts_account WHEN 0 "
+                "BEGIN SELECT 1; END"
+            )
+    return True
+
+
+def installed_tables(using: str = "default") -> set[str]:
+    """The tables that carry this module's triggers (for the test that none is
+    left out)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        return {table for name, table in _installed(cursor, connection.vendor)
+                if table and "stamp" not in name}  # fmt: skip
