@@ -7,6 +7,15 @@ from core.models import User
 from core.widgets import LongSelect
 
 
+class OrderSelect(LongSelect):
+    """The order's select: django-filter's ordering field takes a list of values
+    (its own widget splits "a,b"); one select gives a list of one."""
+
+    def value_from_datadict(self, data, files, name):
+        value = super().value_from_datadict(data, files, name)
+        return [value] if value else []
+
+
 class AccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     tier = django_filters.MultipleChoiceFilter(
@@ -55,9 +64,10 @@ class AccountFilter(django_filters.FilterSet):
         if owners is not None:
             self.filters["owner"].queryset = owners
         for name in ("lifecycle", "owner", "ordering"):
-            # rendered in Python: the template-rendered options were a fifth of the list
+            # Jinja2-rendered options (core.widgets): Django's took a fifth of the list
             field = self.form.fields[name]
-            field.widget = LongSelect(attrs={"class": "form-select"})
+            widget = OrderSelect if name == "ordering" else LongSelect
+            field.widget = widget(attrs={"class": "form-select"})
             field.widget.choices = field.choices
 
     def search(self, queryset, name, value):

@@ -158,7 +158,10 @@ class Account(TimeStampedModel):
 
     history = History(
         excluded_fields=[
-            "score_inputs", "portfolio_computed_at", "last_touch_at", "version"
+            "score_inputs",
+            "portfolio_computed_at",
+            "last_touch_at",
+            "version",
         ]
     )
     access = AccessPaths(owner="owner", deputy="deputy")
@@ -169,6 +172,10 @@ class Account(TimeStampedModel):
         verbose_name_plural = _("accounts")
         indexes = [
             models.Index(fields=["owner", "name"], name="account_owner_name_idx"),
+            # the account list's pages by key (core.paging): each order, then the id
+            models.Index(fields=["name", "id"], name="account_name_id_idx"),
+            models.Index(fields=["revenue_12m", "id"], name="account_revenue_id_idx"),
+            models.Index(fields=["tier", "id"], name="account_tier_id_idx"),
             models.Index(fields=["deputy"], name="account_deputy_idx"),
             models.Index(fields=["tier", "-revenue_12m"], name="account_tier_rev_idx"),
             # an account's peers (same industry and tier) for the 360's upsell hints

@@ -44,9 +44,7 @@ def handoff(request, account, editable) -> dict:
 
 def offers(request, account, editable) -> dict:
     return {
-        "offers": account.offers.select_related("contact").order_by("-updated_at")[
-            :10
-        ]
+        "offers": account.offers.select_related("contact").order_by("-updated_at")[:10]
     }
 
 
@@ -69,18 +67,17 @@ def documents(request, account, editable) -> dict:
     return {"documents": list(account.documents.select_related("uploaded_by")[:20])}
 
 
+P = "accounts/panels/"
 for _panel in (
-    Lazy("contacts", _("Contacts and buying center"), "accounts/panels/contacts.html", contacts),
-    Lazy("map", _("Relationship map"), "accounts/panels/map.html", relationship_map),
-    Lazy("timeline", _("Timeline"), "accounts/panels/timeline.html", timeline),
-    Lazy("handoff", _("From the sales handoff"), "accounts/panels/handoff.html", handoff, "side"),
-    Lazy("offers", _("Offers"), "accounts/panels/offers.html", offers, "side"),
+    Lazy("contacts", _("Contacts and buying center"), P + "contacts.html", contacts),
+    Lazy("map", _("Relationship map"), P + "map.html", relationship_map),
+    Lazy("timeline", _("Timeline"), P + "timeline.html", timeline),
+    Lazy("handoff", _("From the sales handoff"), P + "handoff.html", handoff, "side"),
+    Lazy("offers", _("Offers"), P + "offers.html", offers, "side"),
     # what peers buy changes with other accounts' orders: the segment's own cache
     # (KAM_SEGMENT_CACHE_SECONDS) serves it, not the account's version
-    Lazy("upsell", _("Upsell potential"), "accounts/panels/upsell.html", upsell, "side",
-         key=None),
-    Lazy("tasks", _("Open tasks"), "accounts/panels/tasks.html", tasks, "side",
-         per_user=True),
-    Lazy("documents", _("Documents"), "accounts/panels/documents.html", documents, "side"),
-):  # fmt: skip
+    Lazy("upsell", _("Upsell potential"), P + "upsell.html", upsell, "side", key=None),
+    Lazy("tasks", _("Open tasks"), P + "tasks.html", tasks, "side", per_user=True),
+    Lazy("documents", _("Documents"), P + "documents.html", documents, "side"),
+):
     register_lazy(_panel)

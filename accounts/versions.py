@@ -43,7 +43,9 @@ def tracked() -> list[tuple[str, list[tuple[str, str | None, str | None]]]]:
         ]
         if columns:
             direct[model] = columns
-    tables = {m._meta.db_table: [(c, None, None) for c in cs] for m, cs in direct.items()}
+    tables = {
+        m._meta.db_table: [(c, None, None) for c in cs] for m, cs in direct.items()
+    }
     for model in apps.get_models(include_auto_created=True):
         if model in direct or model is Account or _is_history(model):
             continue
@@ -172,7 +174,9 @@ def install(using: str = "default") -> bool:
     if vendor not in ("postgresql", "sqlite"):
         return False
     wanted = statements(vendor)
-    stamp = PREFIX + "stamp_" + hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:12]
+    stamp = (
+        PREFIX + "stamp_" + hashlib.sha256("\n".join(wanted).encode()).hexdigest()[:12]
+    )
     with connection.cursor() as cursor:
         present = _installed(cursor, vendor)
         if any(name == stamp for name, _table in present):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import selectors
@@ -30,6 +31,7 @@ from accounts.panels import (
     FORMS,
     LAZY,
     FoldedForm,
+    fill_columns,
     lazy_html,
     panels_for,
     register_form,
@@ -42,6 +44,7 @@ from core.downloads import stored_file_response
 from core.exceptions import ApplicationError
 from core.forms import messages_from_form, run_service
 from core.models import User
+from core.paging import keyset_page
 from core.roles import Role
 from core.spreadsheets import export_response
 
@@ -74,6 +77,10 @@ def _require_change(user, obj):
         raise PermissionDenied
 
 
+# the list's orders (AccountFilter's "ordering" values) that pages by key
+KEYSET_ORDERS = {"name": "name", "revenue": "revenue_12m", "tier": "tier"}
+
+
 @login_required
 def account_list(request):
     filterset = AccountFilter(
@@ -90,8 +97,17 @@ def account_list(request):
         else " ".join(errors)
         for name, errors in form.errors.items()
     ]  # fmt: skip
-    if not request.GET.get("ordering"):
+    # the order's column, if the list can continue from a row's key (core.paging):
+    # a column without NULLs, indexed together with the id
+    ordering = (getattr(form, "cleaned_data", {}).get("ordering") or [""])[0]
+    keyset = KEYSET_ORDERS.get(ordering.lstrip("-"))
+    if keyset:
+        keyset = ("-" if ordering.startswith("-") else "") + keyset
+    if not ordering:
+        keyset = "name"
         qs = qs.order_by("name", "pk")
+    else:
+        qs = qs.order_by(*qs.query.order_by, "pk")  # ties in a stable order
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx") and filter_errors:
         # an export with a filter left out would hold accounts nobody asked for
@@ -120,9 +136,19 @@ def account_list(request):
         return export_response(
             filename="accounts", headers=EXPORT_HEADERS, rows=rows, fmt=fmt
         )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    context = {"filter": filterset, "page": page, "accounts": page.object_list,
-               "filter_errors": filter_errors}  # fmt: skip
+    if keyset:
+        page = keyset_page(qs, keyset, request.GET, 50)
+    else:  # by the last touch (NULLs) or the open tasks (computed): by offset
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    accounts = list(page.object_list)
+    fill_columns(accounts)
+    n = page.paginator.count
+    context = {
+        "filter": filterset, "page": page, "accounts": accounts,
+        "filter_errors": filter_errors,
+        "count_label": ngettext("%(n)s account", "%(n)s accounts", n)
+        % {"n": formats.number_format(n, force_grouping=True)},
+    }  # fmt: skip
     template = (
         "accounts/_account_results.html" if request.htmx else "accounts/list.html"
     )

@@ -12,8 +12,9 @@ What a template has besides its context:
   Bootstrap 5 pack, a Django template: the library's own);
 - `_()`, `gettext()`, `ngettext()` and `{% trans %}` in the active language;
 - `csrf_input` and `csrf_token` (the backend adds them when there is a request);
-- `get_language()` and `LANGUAGES`; the context processors' `user`, `messages`,
-  `nav_items` and `unread_notifications` on pages (not in `render_partial`);
+- `get_language()`, `LANGUAGES` and `query_without(request, *names)`;
+- the context processors' `user`, `messages`, `nav_items` and
+  `unread_notifications` on pages (not in `render_partial`);
 - filters: `date` (Django's, in the current time zone), `floatformat`,
   `localize`, `naturalday`, `naturaltime`, `show_date`, `date_format`,
   `localtime`, `filesizeformat`, `linebreaksbr`, `truncatechars`, `json_script`.
@@ -61,6 +62,15 @@ def render_partial(name: str, context: dict, request=None) -> SafeString:
     return mark_safe(html)  # noqa: S308
 
 
+def query_without(request, *names: str) -> str:
+    """The request's query string without the parameters `names` (every value of
+    the others kept: tier=A&tier=B stays so)."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
 def date(value, fmt: str = "DATE_FORMAT") -> str:
     """Django's `date` filter: a moment in the current time zone, in `fmt`
     (a format name such as SHORT_DATE_FORMAT, or a format string)."""
@@ -83,6 +93,7 @@ def environment(**options) -> Environment:
         static=static,
         crispy=as_crispy_form,
         get_language=translation.get_language,
+        query_without=query_without,
         LANGUAGES=settings.LANGUAGES,
     )
     env.filters.update(

@@ -1,13 +1,16 @@
 """Role home pages: they read across every app, so they live in the top app."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, F, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
+from accounts.panels import fill_columns
 from accounts.selectors import (
     account_list_for_user,
     account_rows_for_user,
@@ -15,6 +18,7 @@ from accounts.selectors import (
 )
 from contracts import selectors as contract_selectors
 from core import selectors as core_selectors
+from core.jinja2 import render_partial
 from core.models import OutboundMessage, User
 from core.roles import Role
 
@@ -55,6 +59,9 @@ def _kam_home(request):
         deputy=Count("pk", filter=Q(deputy=user)),
         key=Count("pk", filter=Q(owner=user, is_key_account=True)),
         revenue=Sum("revenue_12m", filter=Q(owner=user)),
+        # the owned accounts' versions (accounts.versions): the billing cards' key
+        versions=Sum("version", filter=Q(owner=user)),
+        weighted=Sum(F("version") * F("pk"), filter=Q(owner=user)),
     )
     end_of_today = timezone.localtime().replace(hour=23, minute=59, second=59)
     due = list(
@@ -62,16 +69,36 @@ def _kam_home(request):
         .filter(assignee=user, done_at__isnull=True, due_at__lte=end_of_today)
         .order_by("due_at")[:15]
     )
+    accounts = list(own.order_by("-is_key_account", "name")[:60])
+    fill_columns(accounts)
     return render(
         request,
         "home/kam.html",
         {
-            "accounts": own.order_by("-is_key_account", "name")[:60],
+            "accounts": accounts,
             "counts": counts,
             "due_tasks": due,
-            "billing": contract_selectors.portfolio_billing_for_user(user=user),
+            "billing_html": _billing_cards(request, counts),
         },
     )
+
+
+def _billing_cards(request, counts) -> str:
+    """MRR, overdue invoices and cancel-by dates of the user's accounts, kept in the
+    cache while none of those accounts changed: any write concerning an account
+    raises its version (accounts.versions), and with it the sums in the key (the
+    number of accounts, their versions and the versions weighted by id)."""
+    parts = (
+        request.user.pk, counts["owned"], counts["versions"], counts["weighted"],
+        timezone.localdate().isoformat(), translation.get_language(),
+    )  # fmt: skip
+    key = "kam:home-billing:" + ":".join(map(str, parts))
+    html = cache.get(key)
+    if html is None:
+        billing = contract_selectors.portfolio_billing_for_user(user=request.user)
+        html = render_partial("home/_billing.html", {"billing": billing})
+        cache.set(key, html, settings.KAM_PANEL_CACHE_SECONDS)
+    return html
 
 
 def _manager_home(request):

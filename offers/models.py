@@ -204,6 +204,8 @@ class Offer(TimeStampedModel):
                 fields=["status", "valid_until"], name="offer_status_valid_idx"
             ),
             models.Index(fields=["account", "-created_at"], name="offer_account_idx"),
+            # the offer list's pages by key (core.paging)
+            models.Index(fields=["updated_at", "id"], name="offer_updated_id_idx"),
         ]
 
     def __str__(self):

@@ -20,6 +20,7 @@ from core.access import can_change, get_visible_or_404
 from core.decorators import role_required
 from core.exceptions import ApplicationError
 from core.forms import run_service
+from core.paging import keyset_page
 from core.roles import Role
 from core.widgets import options_html
 from offers import placeholders, selectors
@@ -71,9 +72,7 @@ def offer_list(request):
         )
     if request.GET.get("account", "").isdigit():
         qs = qs.filter(account_id=int(request.GET["account"]))
-    page = Paginator(qs.order_by("-updated_at", "-pk"), 30).get_page(
-        request.GET.get("page")
-    )
+    page = keyset_page(qs, "-updated_at", request.GET, 30)
     return render(
         request,
         "offers/list.html",
@@ -165,6 +164,8 @@ def offer_detail(request, pk):
         "offers/detail.html",
         {
             "offer": offer,
+            "offer_contract": getattr(offer, "contract", None),
+            "events": offer.events.all(),
             "options": options,
             "can_change": can_change(user, offer),
             "can_decide": can_decide,

@@ -207,7 +207,10 @@ def account_factory():
     return AccountFactory
 
 
-PANEL = re.compile(r'<section id="[\w-]+" [^>]*hx-get="(/accounts/\d+/panels/[\w-]+/)"[^>]*>.*?</section>', re.S)
+PANEL = re.compile(
+    r'<section id="[\w-]+" [^>]*hx-get="(/accounts/\d+/panels/[\w-]+/)"[^>]*>.*?</section>',
+    re.S,
+)
 
 
 def account_360(client, account) -> str:

@@ -8,11 +8,19 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.panels import fill_columns
 from accounts.selectors import account_rows_for_user
-from accounts.templatetags.account_tags import account_rows_html
+from core.jinja2 import render_partial
 from tests.factories import AccountFactory, TaskFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def account_rows_html(accounts) -> str:
+    """The rows as the list and the home page render them (columns filled first)."""
+    accounts = list(accounts)
+    fill_columns(accounts)
+    return render_partial("accounts/_account_rows.html", {"accounts": accounts})
 
 
 def rows_of(user) -> str:

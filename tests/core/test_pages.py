@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -39,6 +40,7 @@ def test_navigation_is_role_aware(client, cast):
 
 
 def _queries(client, url):
+    cache.clear()  # cold: what the page costs when nothing of it is kept
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
@@ -190,3 +192,31 @@ def test_the_floor_view_is_signed_in_and_tiny(client, cast):
         response = client.get(url)
     assert response.status_code == 200 and response.content == b"ok"
     assert len(queries) <= 2, [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_kam_homes_billing_cards_are_kept_until_one_of_her_accounts_changes(
+    client, cast
+):
+    from contracts.models import Invoice
+    from tests.clock import upcoming
+    from tests.contracts.helpers import contract_with
+
+    contract = contract_with(cast.kam, cast.cs, start_on=upcoming(3, 1),
+                             lines=[("S", "monthly", "100", 1, 0)])  # fmt: skip
+    invoice = Invoice.objects.filter(contract=contract).first()
+    assert invoice is not None and invoice.status != "overdue"
+    client.force_login(cast.kam)
+    first = _queries(client, reverse("core:home"))
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(reverse("core:home")).content.decode()
+    assert len(ctx.captured_queries) < first  # the cards came from the cache
+    assert "None. Everything is paid on time." in html
+    # the nightly job's kind of write (set-based SQL) shows on the next look
+    Invoice.objects.filter(pk=invoice.pk).update(status="overdue")
+    html = client.get(reverse("core:home")).content.decode()
+    assert invoice.number in html.split('data-testid="home-overdue"')[1]
+    # another KAM's account changing does not make hers anew
+    AccountFactory(owner=cast.kam2)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("core:home"))
+    assert len(ctx.captured_queries) < first

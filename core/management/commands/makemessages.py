@@ -30,7 +30,9 @@ class BuildFile(makemessages.BuildFile):
             strings = message if isinstance(message, tuple) else (message,)
             args = ", ".join(repr(s) for s in strings if isinstance(s, str))
             call = "ngettext" if function == "ngettext" else "gettext"
-            lines[lineno - 1] += f"{call}({args}, 1); " if call == "ngettext" else f"{call}({args}); "
+            lines[lineno - 1] += (
+                f"{call}({args}, 1); " if call == "ngettext" else f"{call}({args}); "
+            )
         with open(self.work_path, "w", encoding="utf-8") as fp:
             fp.write("\n".join(lines))
 
