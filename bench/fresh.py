@@ -22,6 +22,12 @@ def database_url(name: str) -> str:
     return urlunsplit((url.scheme, url.netloc, f"/{name}", "", ""))
 
 
+def redis_url(db: int) -> str:
+    """Redis database `db` on the server of $CELERY_BROKER_URL."""
+    broker = urlsplit(_BROKER)
+    return urlunsplit((broker.scheme, broker.netloc, f"/{db}", "", ""))
+
+
 def use_database(name: str) -> None:
     """Point Django (test settings) at database `name` and Celery at Redis db 14 of
     the configured servers. Call before django.setup()."""

@@ -49,8 +49,34 @@ PAGES = {
         "/accounts/?tier=A&is_key_account=true&q=Hamburg"
     ),
     "account 360": lambda me: f"/accounts/{random.choice(me['accounts'])}/",
+    # a section of the 360 as the browser fetches it when it comes into view
+    "account 360 section": lambda me: (
+        f"/accounts/{random.choice(me['accounts'])}/panels/{random.choice(SECTIONS)}/"
+    ),
     "offer detail": lambda me: f"/offers/{random.choice(me['offers'])}/",
+    # customer services see everything: 50,000 accounts, 100,000 offers
+    "all accounts": lambda me: "/accounts/",
+    "all offers": lambda me: "/offers/?scope=all",
 }
+# the 360's lazy sections (accounts.panels.LAZY)
+SECTIONS = ("health", "contacts", "map", "timeline", "handoff", "offers", "upsell",
+            "tasks", "documents")  # fmt: skip
+# who asks for a page (a pool of the fixture's users; KAMs unless named here)
+POOLS = {"all accounts": "cs", "all offers": "cs"}
+HEADERS = {"account 360 section": {"HX-Request": "true"}}
+
+
+# "KAM mix": a KAM's pages in the proportions of the Kam workload below, one
+# request at a time (the mixed workload's throughput against the floor's)
+MIX = {"KAM home": 3, "account list (filtered)": 2, "account 360": 3,
+       "account 360 section": 3, "offer detail": 2}  # fmt: skip
+
+
+def get_page(user, name: str) -> None:
+    page = (
+        random.choices(list(MIX), list(MIX.values()))[0] if name == "KAM mix" else name
+    )
+    user.client.get(PAGES[page](user.me), name=name, headers=HEADERS.get(page))
 
 
 class OnePage(_Signed):
@@ -59,11 +85,11 @@ class OnePage(_Signed):
 
     abstract = "KAM_BENCH_PAGE" not in os.environ
     wait_time = constant(0)
+    pool = POOLS.get(os.environ.get("KAM_BENCH_PAGE", ""), "kams")
 
     @task
     def same_page(self):
-        name = os.environ["KAM_BENCH_PAGE"]
-        self.client.get(PAGES[name](self.me), name=name)
+        get_page(self, os.environ["KAM_BENCH_PAGE"])
 
 
 class Ceiling(_Signed):
@@ -82,7 +108,7 @@ class Kam(_Signed):
     weight = 8
 
     def page(self, name: str):
-        self.client.get(PAGES[name](self.me), name=name)
+        get_page(self, name)
 
     @task(3)
     def home(self):
@@ -95,6 +121,10 @@ class Kam(_Signed):
     @task(3)
     def account_360(self):
         self.page("account 360")
+
+    @task(3)
+    def account_360_sections(self):  # what scrolling down the 360 fetches
+        self.page("account 360 section")
 
     @task(2)
     def offer_detail(self):

@@ -35,7 +35,7 @@ import time
 from html import escape
 from pathlib import Path
 
-from fresh import ROOT, database_url, recording, use_database
+from fresh import ROOT, database_url, recording, redis_url, use_database
 
 DB = "kam_large"
 PORT = 8900
@@ -163,8 +163,11 @@ def query_counts(data: dict) -> dict:
 
 
 def _serve(workers: int) -> subprocess.Popen:
+    # as in production: one cache in Redis for all workers (the 360's sections,
+    # the home's cards), unless $CACHE_URL names another
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kam.settings.dev", "DJANGO_DEBUG": "false",
-           "DJANGO_CONN_MAX_AGE": "60"}  # fmt: skip
+           "DJANGO_CONN_MAX_AGE": "60",
+           "CACHE_URL": os.environ.get("CACHE_URL") or redis_url(13)}  # fmt: skip
     server = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "kam.wsgi", "-b", f"127.0.0.1:{PORT}",
          "-w", str(workers), "--access-logfile", "/dev/null", "--log-level", "warning"],
@@ -239,7 +242,11 @@ def _ceiling(args, fixture_path: Path) -> None:
 
 # --ratios: each page against the floor view, at these numbers of clients
 RATIO_PAGES = ("floor", "KAM home", "account list (filtered)", "account 360",
-               "offer detail")  # fmt: skip
+               "account 360 section", "offer detail", "all accounts",
+               "all offers", "KAM mix")  # fmt: skip
+# the lists of everything (customer services: 50,000 accounts, 100,000 offers) may
+# take up to 300 ms at p95 with 4 clients, every other page 100 ms
+P95_TARGET = {"all accounts": 300, "all offers": 300}
 RATIO_LEVELS = {"1 client": 1, "4 clients": 4, "saturation": 16}
 RATIO_TARGET = 6  # p50 at 1 client at most 6 × the floor's
 
@@ -280,6 +287,7 @@ def _ratios(args, fixture_path: Path) -> None:
             "p50_ratio": round(one["p50_ms"] / floor1["p50_ms"], 1),
             "mean_ratio": round(one["mean_ms"] / floor1["mean_ms"], 1),
             "p95_4_ms": four["p95_ms"],
+            "p95_target_ms": P95_TARGET.get(page, 100),
             "rps_saturation": sat["rps"],
             "rps_share": round(sat["rps"] / floor_sat["rps"], 3),
             "failures": one["failures"] + four["failures"] + sat["failures"],
@@ -304,12 +312,12 @@ def _ratios(args, fixture_path: Path) -> None:
         f"Floor (`/floor/`): p50 {floor1['p50_ms']:.0f} ms, mean {floor1['mean_ms']} "
         f"ms at 1 client; {floor_sat['rps']} requests/s at saturation.", "",
         "| page | 1 client: p50 ms (× floor) | mean ms (× floor) | 4 clients: p95 ms "
-        "| saturation: requests/s (share of floor) | errors |",
+        "(target) | saturation: requests/s (share of floor) | errors |",
         "| --- | --- | --- | --- | --- | --- |",
     ]  # fmt: skip
     lines += [f"| {r['page']} | {r['p50_1_ms']:.0f} ({r['p50_ratio']} ×) | "
               f"{r['mean_1_ms']} ({r['mean_ratio']} ×) | "
-              f"{r['p95_4_ms']:.0f} | {r['rps_saturation']} "
+              f"{r['p95_4_ms']:.0f} (≤ {r['p95_target_ms']}) | {r['rps_saturation']} "
               f"({r['rps_share']:.0%}) | {r['failures']} |" for r in rows]  # fmt: skip
     (RESULTS / "ratios.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
