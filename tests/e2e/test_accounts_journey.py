@@ -27,7 +27,9 @@ def test_kam_logs_a_call_and_gets_the_task_reminder(page, screenshot, cast):
     page.get_by_role("link", name="Nordlicht Media").click()
     expect(page.get_by_test_id("account-name")).to_contain_text("Nordlicht Media")
 
-    # log a call with Vera Meier
+    # log a call with Vera Meier: the section links jump to the timeline, which
+    # loads as it comes into view
+    page.get_by_role("link", name="Timeline", exact=True).click()
     page.get_by_text("Log a touchpoint").click()
     form = page.get_by_test_id("touchpoint-form")
     form.get_by_label("Channel").select_option("call")
@@ -42,6 +44,7 @@ def test_kam_logs_a_call_and_gets_the_task_reminder(page, screenshot, cast):
     screenshot("account-360-after-call")
 
     # add a task due now (the form proposes now)
+    page.get_by_role("link", name="Open tasks", exact=True).click()
     page.get_by_text("Add task", exact=True).first.click()
     task_form = page.get_by_test_id("task-form")
     task_form.get_by_label("Title").fill("Send the two-year offer")

@@ -68,6 +68,7 @@ def test_run_renewals_moves_the_demo_through_time(
     page = new_page(browser, live_server)
     login(page, task.assignee.username, PASSWORD)
     page.goto(manual.account.get_absolute_url())
+    page.get_by_role("link", name="Open tasks", exact=True).click()  # loads in view
     expect(page.locator("#tasks")).to_contain_text(task.title)
     feed = page.request.get(
         reverse("accounts:calendar-feed", args=[task.assignee.calendar_token])
