@@ -93,10 +93,7 @@ def fill_columns(accounts: list) -> None:
 def lazy_html(request, account, panel: Lazy, editable: bool) -> str:
     """The panel's section for this account: from the cache while the account's
     version (and the rest of the key) is the same, else rendered and kept."""
-    from django.conf import settings
-    from django.core.cache import cache
-    from django.utils import timezone, translation
-
+    from core.fragments import fragment
     from core.jinja2 import render_partial
 
     def render() -> str:
@@ -111,14 +108,7 @@ def lazy_html(request, account, panel: Lazy, editable: bool) -> str:
     if panel.key is None:
         return render()
     parts = (
-        panel.name, account.pk, account.version, translation.get_language(),
-        timezone.get_current_timezone_name(), timezone.localdate().isoformat(),
-        int(editable), request.user.pk if panel.per_user else "",
-        *panel.key(request, account),
+        account.pk, account.version, int(editable),
+        request.user.pk if panel.per_user else "", *panel.key(request, account),
     )  # fmt: skip
-    key = "kam:panel:" + ":".join(map(str, parts))
-    html = cache.get(key)
-    if html is None:
-        html = render()
-        cache.set(key, html, settings.KAM_PANEL_CACHE_SECONDS)
-    return html
+    return fragment(f"360-{panel.name}", parts, render)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -213,6 +213,16 @@ def order_situation(*, account: Account, today: date | None = None) -> OrderSitu
 
 
 GROUP_DEPTH = 6
+
+
+def group_versions(*, account: Account) -> tuple:
+    """A stamp of the account's corporate group (it and the companies below it):
+    how many, and the sums of their versions, plain and weighted by id; any write
+    concerning one of them, or a company joining or leaving, changes it."""
+    stamp = Account.objects.filter(pk__in=_group_ids(account)).aggregate(
+        n=Count("pk"), v=Sum("version"), w=Sum(F("version") * F("pk"))
+    )
+    return stamp["n"], stamp["v"], stamp["w"]
 
 
 def _group_ids(account: Account) -> RawSQL:

@@ -38,11 +38,14 @@ from accounts.panels import (
 )
 from accounts.services import accounts as account_services
 from accounts.services import activity, contacts, handoff, imports, todos
+from catalog.selectors import exchange_rates
 from core.access import can_change, visible_to
 from core.decorators import role_required
 from core.downloads import stored_file_response
 from core.exceptions import ApplicationError
 from core.forms import messages_from_form, run_service
+from core.fragments import fragment
+from core.jinja2 import render_partial
 from core.models import User
 from core.paging import keyset_page
 from core.roles import Role
@@ -161,17 +164,6 @@ def account_detail(request, pk):
     section is a placeholder that loads itself when it comes into view
     (`account_panel`)."""
     account = selectors.account_get_for_user(user=request.user, pk=pk)
-    situation = selectors.order_situation(account=account)
-    chart = {
-        "labels": [formats.date_format(m, "M Y") for m in situation.months],
-        "datasets": [
-            {
-                "label": _("Net revenue (%(currency)s)")
-                % {"currency": situation.currency},
-                "data": [float(v) for v in situation.monthly],
-            }
-        ],
-    }
     context = {
         "account": account,
         "editable": can_change(request.user, account),
@@ -180,14 +172,43 @@ def account_detail(request, pk):
             for c in account.key_account_criteria
             if c in Account.Criterion.values
         ],
-        "situation": situation,
-        "revenue_chart": chart,
-        "children": account.children.only("pk", "name", "tier", "revenue_12m"),
-        "panels": panels_for(account=account, user=request.user),
+        "orders_html": _orders_html(request, account),
         "lazy_main": [p for p in LAZY.values() if p.column == "main"],
         "lazy_side": [p for p in LAZY.values() if p.column == "side"],
     }
     return render(request, "accounts/detail.html", context)
+
+
+def _orders_html(request, account) -> str:
+    """The order situation, kept while the versions of the account's corporate group
+    (its revenue and companies are shown) and the exchange rates are the same."""
+
+    def render_orders() -> str:
+        situation = selectors.order_situation(account=account)
+        chart = {
+            "labels": [formats.date_format(m, "M Y") for m in situation.months],
+            "datasets": [
+                {
+                    "label": _("Net revenue (%(currency)s)")
+                    % {"currency": situation.currency},
+                    "data": [float(v) for v in situation.monthly],
+                }
+            ],
+        }
+        return render_partial(
+            "accounts/_orders.html",
+            {
+                "account": account,
+                "situation": situation,
+                "revenue_chart": chart,
+                "children": account.children.only("pk", "name", "tier"),
+                "panels": panels_for(account=account, user=request.user),
+            },
+        )
+
+    group = selectors.group_versions(account=account)
+    rates = sorted(exchange_rates().items())
+    return fragment("360-orders", (account.pk, *group, rates), render_orders)
 
 
 @login_required

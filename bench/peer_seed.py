@@ -21,7 +21,13 @@ django.setup()
 from django.apps import apps  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 
-COMPANIES, CONTACTS, DEALS, PAYMENTS, MANAGERS = 50_000, 150_000, 100_000, 1_000_000, 150
+COMPANIES, CONTACTS, DEALS, PAYMENTS, MANAGERS = (
+    50_000,
+    150_000,
+    100_000,
+    1_000_000,
+    150,
+)
 PASSWORD = sys.argv[1] if len(sys.argv) > 1 else "peer-demo"
 BATCH = 5000
 
@@ -71,46 +77,80 @@ def seed(owners) -> None:
     stage = Stage.objects.filter(department=department).first() or Stage.objects.first()
     currency = Currency.objects.get(name="EUR")
     today = date(2026, 12, 1)
-    companies = _rows(Company, COMPANIES, lambda i: Company(
-        full_name=f"Company {i:05d} GmbH", email=f"info@c{i}.example",
-        city_name="Hamburg", owner=owners[i % len(owners)], department=department))
-    contacts = _rows(Contact, CONTACTS, lambda i: Contact(
-        first_name=f"First{i}", last_name=f"Last{i}", email=f"p{i}@c{i % COMPANIES}.example",
-        company=companies[i % COMPANIES], owner=companies[i % COMPANIES].owner,
-        department=department))
-    deals = _rows(Deal, DEALS, lambda i: Deal(
-        name=f"Deal {i}", next_step="Call", next_step_date=today, ticket=f"T{i:09d}",
-        company=companies[i % COMPANIES], contact=contacts[i % CONTACTS],
-        owner=companies[i % COMPANIES].owner, department=department, stage=stage,
-        currency=currency, amount=Decimal(rng.randint(1000, 90000))))
+    companies = _rows(
+        Company,
+        COMPANIES,
+        lambda i: Company(
+            full_name=f"Company {i:05d} GmbH",
+            email=f"info@c{i}.example",
+            city_name="Hamburg",
+            owner=owners[i % len(owners)],
+            department=department,
+        ),
+    )
+    contacts = _rows(
+        Contact,
+        CONTACTS,
+        lambda i: Contact(
+            first_name=f"First{i}",
+            last_name=f"Last{i}",
+            email=f"p{i}@c{i % COMPANIES}.example",
+            company=companies[i % COMPANIES],
+            owner=companies[i % COMPANIES].owner,
+            department=department,
+        ),
+    )
+    deals = _rows(
+        Deal,
+        DEALS,
+        lambda i: Deal(
+            name=f"Deal {i}",
+            next_step="Call",
+            next_step_date=today,
+            ticket=f"T{i:09d}",
+            company=companies[i % COMPANIES],
+            contact=contacts[i % CONTACTS],
+            owner=companies[i % COMPANIES].owner,
+            department=department,
+            stage=stage,
+            currency=currency,
+            amount=Decimal(rng.randint(1000, 90000)),
+        ),
+    )
     if Payment.objects.count() < PAYMENTS:
-        _rows(Payment, PAYMENTS, lambda i: Payment(
-            deal=deals[i % DEALS], amount=Decimal(rng.randint(10, 9000)),
-            currency=currency, payment_date=today - timedelta(days=i % 700)))
+        _rows(
+            Payment,
+            PAYMENTS,
+            lambda i: Payment(
+                deal=deals[i % DEALS],
+                amount=Decimal(rng.randint(10, 9000)),
+                currency=currency,
+                payment_date=today - timedelta(days=i % 700),
+            ),
+        )
 
 
 def main() -> None:
     owners = managers()
     seed(owners)
-    first = owners[0]
+
+    def first_ids(model, user) -> list[int]:
+        rows = model.objects.filter(owner=user).order_by("pk")
+        return list(rows.values_list("pk", flat=True)[:20])
+
     data = {
         "password": PASSWORD,
         "managers": [u.username for u in owners],
         "superuser": "IamSUPER",
-        "companies": {
-            u.username: list(Company.objects.filter(owner=u).order_by("pk")
-                             .values_list("pk", flat=True)[:20])  # fmt: skip
-            for u in owners
+        "companies": {u.username: first_ids(Company, u) for u in owners},
+        "deals": {u.username: first_ids(Deal, u) for u in owners},
+        "counts": {
+            "companies": Company.objects.count(),
+            "contacts": Contact.objects.count(),
+            "deals": Deal.objects.count(),
+            "payments": Payment.objects.count(),
         },
-        "deals": {
-            u.username: list(Deal.objects.filter(owner=u).order_by("pk")
-                             .values_list("pk", flat=True)[:20])  # fmt: skip
-            for u in owners
-        },
-        "counts": {"companies": Company.objects.count(), "contacts": Contact.objects.count(),
-                   "deals": Deal.objects.count(), "payments": Payment.objects.count()},
-        "example": {"manager": first.username},
-    }  # fmt: skip
+    }
     print(json.dumps(data))
 
 

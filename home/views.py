@@ -1,12 +1,10 @@
 """Role home pages: they read across every app, so they live in the top app."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
@@ -18,6 +16,7 @@ from accounts.selectors import (
 )
 from contracts import selectors as contract_selectors
 from core import selectors as core_selectors
+from core.fragments import fragment
 from core.jinja2 import render_partial
 from core.models import OutboundMessage, User
 from core.roles import Role
@@ -88,17 +87,13 @@ def _billing_cards(request, counts) -> str:
     cache while none of those accounts changed: any write concerning an account
     raises its version (accounts.versions), and with it the sums in the key (the
     number of accounts, their versions and the versions weighted by id)."""
-    parts = (
-        request.user.pk, counts["owned"], counts["versions"], counts["weighted"],
-        timezone.localdate().isoformat(), translation.get_language(),
-    )  # fmt: skip
-    key = "kam:home-billing:" + ":".join(map(str, parts))
-    html = cache.get(key)
-    if html is None:
+
+    def render() -> str:
         billing = contract_selectors.portfolio_billing_for_user(user=request.user)
-        html = render_partial("home/_billing.html", {"billing": billing})
-        cache.set(key, html, settings.KAM_PANEL_CACHE_SECONDS)
-    return html
+        return render_partial("home/_billing.html", {"billing": billing})
+
+    parts = (request.user.pk, counts["owned"], counts["versions"], counts["weighted"])
+    return fragment("home-billing", parts, render)
 
 
 def _manager_home(request):
