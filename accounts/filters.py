@@ -18,8 +18,10 @@ class OrderSelect(LongSelect):
 
 class AccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
+    # a column of the account itself: no join, so no DISTINCT (django-filter's
+    # default for this filter), which made the count a subquery over every column
     tier = django_filters.MultipleChoiceFilter(
-        label=_("Tier"), choices=Account.Tier.choices
+        label=_("Tier"), choices=Account.Tier.choices, distinct=False
     )
     lifecycle = django_filters.ChoiceFilter(
         label=_("Status"),

@@ -1,4 +1,6 @@
-from django.urls import reverse
+from functools import lru_cache
+
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import Role
@@ -31,8 +33,9 @@ def navigation(request):
         items.append(("offers:templates", _("Templates"), "file-text"))
         items.append(("swagger-ui", _("API"), "braces"))
     current = request.path
+    prefix = get_script_prefix()
     nav = [
-        {"url": reverse(name), "label": label, "icon": icon, "active": False}
+        {"url": _url(name, prefix), "label": label, "icon": icon, "active": False}
         for name, label, icon in items
     ]
     # The longest link that the current path starts with is the active one.
@@ -45,3 +48,10 @@ def navigation(request):
         max(matches, key=lambda n: len(n["url"]))["active"] = True
     unread = user.notifications.filter(read_at__isnull=True).count()
     return {"nav_items": nav, "unread_notifications": unread}
+
+
+@lru_cache(maxsize=64)
+def _url(name: str, prefix: str) -> str:
+    """A navigation link: the same for every request under the same script prefix
+    (reversed once per process, not a dozen times per page)."""
+    return reverse(name)
