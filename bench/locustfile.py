@@ -23,9 +23,15 @@ class _Signed(FastHttpUser):
     abstract = True
     wait_time = between(0.05, 0.2)
     pool = "kams"
+    in_turn = False  # True: the pool's users in order (the same ones every run)
+    _taken = 0
 
     def on_start(self):
-        self.me = random.choice(FIXTURE[self.pool])
+        if self.in_turn:
+            self.me = FIXTURE[self.pool][_Signed._taken % len(FIXTURE[self.pool])]
+            _Signed._taken += 1
+        else:
+            self.me = random.choice(FIXTURE[self.pool])
         page = self.client.get("/auth/login/", name="login form")
         token = TOKEN.search(page.text).group(1)
         with self.client.post(
@@ -86,6 +92,9 @@ class OnePage(_Signed):
     abstract = "KAM_BENCH_PAGE" not in os.environ
     wait_time = constant(0)
     pool = POOLS.get(os.environ.get("KAM_BENCH_PAGE", ""), "kams")
+    # every page of a ratio run is asked for by the same users: the first KAM at 1
+    # client, the first four at 4 (a random KAM's accounts made runs differ)
+    in_turn = True
 
     @task
     def same_page(self):

@@ -29,13 +29,15 @@ SUPERUSER_PAGES = {"all companies", "all deals"}
 
 class PeerPage(FastHttpUser):
     wait_time = constant(0)
+    _taken = 0
 
     def on_start(self):
         name = os.environ["KAM_BENCH_PEER_PAGE"]
         if name in SUPERUSER_PAGES:
             username = FIXTURE["superuser"]
-        else:
-            username = random.choice(FIXTURE["managers"])
+        else:  # the same managers every run, in turn (as bench/locustfile.py's KAMs)
+            username = FIXTURE["managers"][PeerPage._taken % len(FIXTURE["managers"])]
+            PeerPage._taken += 1
         self.me = {"username": username,
                    "companies": FIXTURE["companies"].get(username, []),
                    "deals": FIXTURE["deals"].get(username, [])}  # fmt: skip
