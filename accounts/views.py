@@ -31,13 +31,13 @@ from accounts.panels import (
     FORMS,
     LAZY,
     FoldedForm,
-    fill_columns,
     lazy_html,
     panels_for,
     register_form,
 )
 from accounts.services import accounts as account_services
 from accounts.services import activity, contacts, handoff, imports, todos
+from accounts.table import table_html
 from catalog.selectors import exchange_rates
 from core.access import can_change, visible_to
 from core.decorators import role_required
@@ -139,15 +139,20 @@ def account_list(request):
         return export_response(
             filename="accounts", headers=EXPORT_HEADERS, rows=rows, fmt=fmt
         )
+    # the page's ids and versions first; its rows come from the cache while those
+    # are the same (accounts.table)
+    light = qs.values("pk", "version", *([keyset.lstrip("-")] if keyset else []))
     if keyset:
-        page = keyset_page(qs, keyset, request.GET, 50)
+        page = keyset_page(light, keyset, request.GET, 50)
     else:  # by the last touch (NULLs) or the open tasks (computed): by offset
-        page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    accounts = list(page.object_list)
-    fill_columns(accounts)
+        page = Paginator(light, 50).get_page(request.GET.get("page"))
+    keys = [(row["pk"], row["version"]) for row in page.object_list]
     n = page.paginator.count
     context = {
-        "filter": filterset, "page": page, "accounts": accounts,
+        "filter": filterset, "page": page,
+        "table_html": table_html(
+            selectors.account_rows_for_user(user=request.user), keys
+        ),
         "filter_errors": filter_errors,
         "count_label": ngettext("%(n)s account", "%(n)s accounts", n)
         % {"n": formats.number_format(n, force_grouping=True)},

@@ -103,7 +103,8 @@ def _seek(column: str, descending: bool, value, pk, forward: bool) -> Q:
 def keyset_page(queryset: QuerySet, order: str, params, per_page: int) -> KeysetPage:
     """The page of `queryset` ordered by `order` (a column, "-" for descending, that
     holds no NULLs) and then by id in the same direction, as `params` (the
-    request's GET) ask: after or before a cursor, else by number."""
+    request's GET) ask: after or before a cursor, else by number. The rows may be
+    model instances or `values()` dicts that hold "pk" and the column."""
     descending = order.startswith("-")
     column = order.lstrip("-")
     ordering = [order, "-pk" if descending else "pk"]
@@ -140,6 +141,13 @@ def keyset_page(queryset: QuerySet, order: str, params, per_page: int) -> Keyset
     page = KeysetPage(rows, number, Paginator(count, num_pages))
     if rows:
         first, last = rows[0], rows[-1]
-        page.next_extra = "&after=" + _encode([getattr(last, column), last.pk])
-        page.previous_extra = "&before=" + _encode([getattr(first, column), first.pk])
+        page.next_extra = "&after=" + _encode(_key(last, column))
+        page.previous_extra = "&before=" + _encode(_key(first, column))
     return page
+
+
+def _key(row, column: str) -> list:
+    """The row's order value and id: a model instance, or a dict of `values()`."""
+    if isinstance(row, dict):
+        return [row[column], row["pk"]]
+    return [getattr(row, column), row.pk]

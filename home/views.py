@@ -7,13 +7,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, Task
-from accounts.panels import fill_columns
+from accounts.models import Account
 from accounts.selectors import (
     account_list_for_user,
     account_rows_for_user,
     task_list_for_user,
 )
+from accounts.table import table_html
 from contracts import selectors as contract_selectors
 from core import selectors as core_selectors
 from core.fragments import fragment
@@ -58,12 +58,9 @@ def _kam_home(request):
         deputy=Count("pk", filter=Q(deputy=user)),
         key=Count("pk", filter=Q(owner=user, is_key_account=True)),
         revenue=Sum("revenue_12m", filter=Q(owner=user)),
-        # the accounts' versions (accounts.versions): the keys of the cached parts,
-        # the owned ones (billing cards) and all of them (the account table)
+        # the owned accounts' versions (accounts.versions): the billing cards' key
         versions=Sum("version", filter=Q(owner=user)),
         weighted=Sum(F("version") * F("pk"), filter=Q(owner=user)),
-        all_versions=Sum("version"),
-        all_weighted=Sum(F("version") * F("pk")),
     )
     end_of_today = timezone.localtime().replace(hour=23, minute=59, second=59)
     due = list(
@@ -78,30 +75,20 @@ def _kam_home(request):
             "counts": counts,
             "due_tasks": due,
             "billing_html": _billing_cards(request, counts),
-            "accounts_html": _account_table(request, counts, mine),
+            "accounts_html": _account_table(request, mine),
         },
     )
 
 
-def _account_table(request, counts, mine: Q) -> str:
-    """The table of own and deputised accounts, kept while their versions are the
-    same and as many of their open tasks are overdue (time makes a task overdue
-    without a write; a write raises the version)."""
-
-    def render() -> str:
-        rows = account_rows_for_user(user=request.user).filter(mine)
-        accounts = list(rows.order_by("-is_key_account", "name")[:60])
-        fill_columns(accounts)
-        return render_partial("accounts/_account_table.html", {"accounts": accounts})
-
-    overdue = Task.objects.filter(
-        Q(account__owner=request.user) | Q(account__deputy=request.user),
-        done_at__isnull=True,
-        due_at__lt=timezone.now(),
-    ).count()
-    parts = (request.user.pk, counts["owned"] + counts["deputy"],
-             counts["all_versions"], counts["all_weighted"], overdue)  # fmt: skip
-    return fragment("home-accounts", parts, render)
+def _account_table(request, mine: Q) -> str:
+    """Own and deputised accounts, key accounts first (accounts.table)."""
+    rows = account_rows_for_user(user=request.user)
+    keys = list(
+        rows.filter(mine)
+        .order_by("-is_key_account", "name")
+        .values_list("pk", "version")[:60]
+    )
+    return table_html(rows, keys)
 
 
 def _billing_cards(request, counts) -> str:

@@ -81,3 +81,37 @@ def test_a_task_done_elsewhere_leaves_the_section_at_once(client, cast):
     task.done_at = timezone.now()
     task.save()
     assert "Call the CFO" not in account_360(client, account)
+
+
+def test_the_account_table_is_kept_until_an_account_changes_or_a_task_falls_due(
+    client, cast, time_machine
+):
+    from django.urls import reverse
+
+    from accounts.models import Task
+
+    time_machine.move_to(timezone.now(), tick=False)
+    account = AccountFactory(owner=cast.kam, name="Acme Tasks")
+    task = TaskFactory(account=account, assignee=cast.kam,
+                       due_at=timezone.now() + timedelta(hours=1))  # fmt: skip
+    client.force_login(cast.kam)
+    url = reverse("accounts:list")
+
+    def row():
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(url).content.decode()
+        cells = html.split("Acme Tasks")[1].split("</tr>")[0]
+        return cells, len(ctx.captured_queries)
+
+    cells, cold = row()
+    assert "text-bg-secondary" in cells and "text-bg-danger" not in cells
+    cells, warm = row()
+    assert warm < cold  # the rows came from the cache
+    # an hour and a half later the task is overdue: no write, yet the row says so
+    time_machine.move_to(timezone.now() + timedelta(minutes=90), tick=False)
+    cells, _n = row()
+    assert "text-bg-danger" in cells
+    # done in bulk SQL: the version moves, the row shows no open task
+    Task.objects.filter(pk=task.pk).update(done_at=timezone.now())
+    cells, _n = row()
+    assert '<span class="text-body-secondary">0</span>' in cells
