@@ -211,3 +211,26 @@ def installed_tables(using: str = "default") -> set[str]:
     with connection.cursor() as cursor:
         return {table for name, table in _installed(cursor, connection.vendor)
                 if table and "stamp" not in name}  # fmt: skip
+
+
+def hold(account_ids) -> None:
+    """Raise the accounts' versions now, taking their rows in the order of their ids.
+
+    A writer that will write rows of these accounts while it holds another lock
+    (the invoice writer holds its series' counter until it commits) calls this
+    first: the triggers' later updates of these rows are its own, so it never waits
+    for an account while it holds that lock, and two such writers take their
+    accounts in the same order. Without it, two billing workers whose chunks share
+    an account could each wait for the other."""
+    ids = sorted({pk for pk in account_ids if pk is not None})
+    if not ids:
+        return
+    connection = connections["default"]
+    lock = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(ids))
+        cursor.execute(
+            "UPDATE accounts_account SET version = version + 1 WHERE id IN ("
+            f"SELECT id FROM accounts_account WHERE id IN ({marks}) ORDER BY id{lock})",
+            ids,
+        )

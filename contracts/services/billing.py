@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts import versions
 from accounts.services import activity
 from catalog import pricing
 from contracts.models import Contract, ContractLine, Invoice, InvoiceLine, Subscription
@@ -173,6 +174,7 @@ def invoices_issue(drafts: list[InvoiceDraft], *, now=None, actor=None) -> list[
     """
     if not drafts:
         return []
+    versions.hold(d.account_id for d in drafts)  # before the series' lock
     now = now or timezone.now()
     ids = reserve_ids(Invoice, len(drafts))
     _lines_may_precede_their_invoice()
@@ -431,6 +433,8 @@ def subscriptions_bill_due(contract_ids, day: date, *, now=None):
         )
     }
     drafts, moves, again = period_invoice_plan(subscriptions, contracts, day)
+    # the accounts first, in id order, before any write and the series' lock
+    versions.hold(c["account_id"] for c in contracts.values())
     # the billing cursor moves in the transaction that writes the invoices
     update_rows(
         Subscription,

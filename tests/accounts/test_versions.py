@@ -89,3 +89,12 @@ def test_an_account_saved_from_an_old_copy_is_raised_never_lowered():
     stale.name = "Renamed"
     stale.save()
     assert _version(account) == current + 1
+
+
+def test_hold_raises_the_accounts_once_each_in_order_and_skips_nothing():
+    first, second = AccountFactory(), AccountFactory()
+    before = _version(first), _version(second)
+    versions.hold([second.pk, first.pk, second.pk, None])
+    assert (_version(first), _version(second)) == (before[0] + 1, before[1] + 1)
+    versions.hold([])  # nothing to hold: no statement
+    assert (_version(first), _version(second)) == (before[0] + 1, before[1] + 1)
