@@ -24,6 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import versions
+from contracts.models import Contract
 from core import services as core_services
 from core.dates import show_date
 from core.links import absolute_url
@@ -115,12 +117,14 @@ def _run_step(batch: Batch, name: str, due, work) -> None:
             after = ids[-1]
             try:
                 with transaction.atomic():
+                    _hold_accounts(ids)
                     done.append(work(ids, batch.day, batch.config))
             except Exception:
                 # find the contract that breaks the chunk; the others go through
                 for pk in ids:
                     try:
                         with transaction.atomic():
+                            _hold_accounts([pk])
                             done.append(work([pk], batch.day, batch.config))
                     except Exception as exc:
                         batch.fail(name, pk, exc)
@@ -130,6 +134,16 @@ def _run_step(batch: Batch, name: str, due, work) -> None:
         # the chunk has committed (or, in a dry run, is kept until the rollback)
         for result in done:
             batch.add(result.counts)
+
+
+def _hold_accounts(contract_ids: list[int]) -> None:
+    """The chunk's accounts, raised once and in order before the step writes their
+    contracts, terms, subscriptions, invoices and events (accounts.versions.hold)."""
+    versions.hold(
+        Contract.objects.filter(pk__in=contract_ids).values_list(
+            "account_id", flat=True
+        )
+    )
 
 
 def _guarded_step(batch: Batch, name: str, due, work) -> None:
