@@ -54,6 +54,12 @@ class AccountFilter(django_filters.FilterSet):
             "tier": _("Tier"),
             "last_touch_at": _("Last touch"),
             "open_tasks": _("Open tasks"),
+            # django-filter formats "… (descending)" once, at import, in English
+            "-name": _("Name (descending)"),
+            "-revenue": _("Revenue (descending)"),
+            "-tier": _("Tier (descending)"),
+            "-last_touch": _("Last touch (descending)"),
+            "-open_tasks": _("Open tasks (descending)"),
         },
     )
 

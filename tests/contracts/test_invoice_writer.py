@@ -131,9 +131,15 @@ def test_no_module_outside_contracts_writes_a_contracts_table():
     offenders = []
     for path in ROOT.glob("*/**/*.py"):
         rel = path.relative_to(ROOT)
-        if rel.parts[0] in {"contracts", "tests", "bench", ".venv", "docs", "var", "build"} or (
-            "migrations" in rel.parts
-        ):
+        if rel.parts[0] in {
+            "contracts",
+            "tests",
+            "bench",
+            ".venv",
+            "docs",
+            "var",
+            "build",
+        } or ("migrations" in rel.parts):
             continue
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):

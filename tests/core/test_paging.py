@@ -104,3 +104,11 @@ def test_each_order_of_the_list_pages_through_every_account_in_that_order(
     sign = "-" if order.startswith("-") else ""
     expected = Account.objects.order_by(sign + field, sign + "pk")
     assert seen == list(expected.values_list("name", flat=True))
+
+
+def test_the_sort_orders_read_in_the_readers_language(client, cast):
+    client.force_login(cast.kam)
+    client.post(reverse("set_language"), {"language": "de"})
+    html = client.get(reverse("accounts:list")).content.decode()
+    assert ">Umsatz (absteigend)</option>" in html
+    assert "(descending)" not in html
