@@ -16,6 +16,7 @@ each account once, and the accounts are locked in the order of their ids. SQLite
 """
 
 import hashlib
+from contextlib import contextmanager
 
 from django.apps import apps
 from django.db import connections
@@ -76,14 +77,14 @@ def _ids(rows: str, via) -> str:
 
 
 # PostgreSQL: a write raises its accounts' versions, each statement. A bulk writer
-# that writes several tables of the same accounts in one transaction (a renewal
-# chunk: contracts, terms, subscriptions, events, invoices and their lines of 1,000
-# accounts) holds them first (`hold`): raised once, in the order of their ids, and
-# noted in a temporary table emptied at commit (rolled back with the savepoint that
-# raised them); the triggers leave the accounts noted there alone, where they
-# rewrote each account row (and its nine indexes) eight times.
+# that writes several tables of the same accounts (a renewal chunk: contracts,
+# terms, subscriptions, events, invoices and their lines of 1,000 accounts) holds
+# them while it does (`held`): raised once, in the order of their ids, and noted
+# in a temporary table (emptied at commit, rolled back with a savepoint); the
+# triggers leave the accounts noted there alone, where they rewrote each account
+# row (and its nine indexes) eight times. Leaving `held` lets them go again.
 RAISE = f"""
-CREATE OR REPLACE FUNCTION {PREFIX}raise(ids bigint[], hold boolean) RETURNS void
+CREATE OR REPLACE FUNCTION {PREFIX}raise(ids bigint[], hold boolean) RETURNS bigint[]
 LANGUAGE plpgsql AS $$
 DECLARE
   todo bigint[];
@@ -111,8 +112,10 @@ BEGIN
       ORDER BY id FOR NO KEY UPDATE) s
     WHERE a.id = s.id;
   END IF;
+  RETURN todo;
 END $$
 """
+RELEASE = f"DELETE FROM pg_temp.{PREFIX}held WHERE id = ANY(%s::bigint[])"
 
 
 def _postgresql(table: str, via) -> list[str]:
@@ -250,26 +253,35 @@ def installed_tables(using: str = "default") -> set[str]:
                 if table and "stamp" not in name}  # fmt: skip
 
 
-def hold(account_ids) -> None:
-    """Raise the accounts' versions now, once for the rest of the transaction,
-    taking their rows in the order of their ids.
+@contextmanager
+def held(account_ids):
+    """Raise the accounts' versions now, once for what runs inside, taking their
+    rows in the order of their ids.
 
-    A bulk writer calls it before it writes several tables of the same accounts
-    (the triggers then leave these accounts alone until the commit), and before it
-    takes another lock under which it writes them (the invoice writer holds its
-    series' counter until it commits): it never waits for an account while holding
-    that lock, and two such writers take their accounts in the same order. Without
-    it the result is the same, only slower: every statement raises the version."""
+    A bulk writer wraps its writes in it (the triggers leave these accounts alone
+    until it ends), and also what it writes under another lock (the invoice
+    writer holds its series' counter until it commits): it never waits for an
+    account while holding that lock, and two such writers take their accounts in
+    the same order. Without it the result is the same, only slower: every
+    statement raises the version. Nested, the inner one releases only the accounts
+    it held itself."""
     ids = sorted({pk for pk in account_ids if pk is not None})
-    if not ids:
-        return
     connection = connections["default"]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # noted: the triggers leave them be
-            cursor.execute(f"SELECT {PREFIX}raise(%s::bigint[], true)", [ids])
-            return
-        marks = ", ".join(["%s"] * len(ids))
-        cursor.execute(
-            f"UPDATE accounts_account SET version = version + 1 WHERE id IN ({marks})",
-            ids,
-        )
+    fresh: list[int] = []
+    if ids:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"SELECT {PREFIX}raise(%s::bigint[], true)", [ids])
+                fresh = cursor.fetchone()[0] or []
+            else:
+                marks = ", ".join(["%s"] * len(ids))
+                cursor.execute(
+                    "UPDATE accounts_account SET version = version + 1 "
+                    f"WHERE id IN ({marks})",
+                    ids,
+                )
+    yield
+    # let them go (after an error the savepoint that rolls back takes them back)
+    if fresh:
+        with connection.cursor() as cursor:
+            cursor.execute(RELEASE, [fresh])

@@ -174,7 +174,12 @@ def invoices_issue(drafts: list[InvoiceDraft], *, now=None, actor=None) -> list[
     """
     if not drafts:
         return []
-    versions.hold(d.account_id for d in drafts)  # before the series' lock
+    # the accounts first, in id order, before the series' lock
+    with versions.held(d.account_id for d in drafts):
+        return _issue(drafts, now=now, actor=actor)
+
+
+def _issue(drafts: list[InvoiceDraft], *, now, actor) -> list[int]:
     now = now or timezone.now()
     ids = reserve_ids(Invoice, len(drafts))
     _lines_may_precede_their_invoice()
@@ -434,15 +439,15 @@ def subscriptions_bill_due(contract_ids, day: date, *, now=None):
     }
     drafts, moves, again = period_invoice_plan(subscriptions, contracts, day)
     # the accounts first, in id order, before any write and the series' lock
-    versions.hold(c["account_id"] for c in contracts.values())
-    # the billing cursor moves in the transaction that writes the invoices
-    update_rows(
-        Subscription,
-        ["next_billing_on", "updated_at"],
-        [(pk, next_on, now) for pk, next_on in moves],
-        casts={"next_billing_on": "date", "updated_at": "timestamptz"},
-    )
-    ids = invoices_issue(drafts, now=now)
+    with versions.held(c["account_id"] for c in contracts.values()):
+        # the billing cursor moves in the transaction that writes the invoices
+        update_rows(
+            Subscription,
+            ["next_billing_on", "updated_at"],
+            [(pk, next_on, now) for pk, next_on in moves],
+            casts={"next_billing_on": "date", "updated_at": "timestamptz"},
+        )
+        ids = invoices_issue(drafts, now=now)
     return ids, sum(len(d.lines) for d in drafts), again
 
 

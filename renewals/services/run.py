@@ -116,15 +116,13 @@ def _run_step(batch: Batch, name: str, due, work) -> None:
                 return
             after = ids[-1]
             try:
-                with transaction.atomic():
-                    _hold_accounts(ids)
+                with transaction.atomic(), _held(ids):
                     done.append(work(ids, batch.day, batch.config))
             except Exception:
                 # find the contract that breaks the chunk; the others go through
                 for pk in ids:
                     try:
-                        with transaction.atomic():
-                            _hold_accounts([pk])
+                        with transaction.atomic(), _held([pk]):
                             done.append(work([pk], batch.day, batch.config))
                     except Exception as exc:
                         batch.fail(name, pk, exc)
@@ -136,10 +134,10 @@ def _run_step(batch: Batch, name: str, due, work) -> None:
             batch.add(result.counts)
 
 
-def _hold_accounts(contract_ids: list[int]) -> None:
+def _held(contract_ids: list[int]):
     """The chunk's accounts, raised once and in order before the step writes their
-    contracts, terms, subscriptions, invoices and events (accounts.versions.hold)."""
-    versions.hold(
+    contracts, terms, subscriptions, invoices and events (accounts.versions.held)."""
+    return versions.held(
         Contract.objects.filter(pk__in=contract_ids).values_list(
             "account_id", flat=True
         )

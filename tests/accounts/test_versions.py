@@ -91,27 +91,27 @@ def test_an_account_saved_from_an_old_copy_is_raised_never_lowered():
     assert _version(account) == current + 1
 
 
-def test_held_accounts_are_raised_once_for_the_rest_of_the_transaction():
+def test_held_accounts_are_raised_once_while_held_and_let_go_after():
     first, second = AccountFactory(), AccountFactory()
     before = _version(first), _version(second)
-    with transaction.atomic():  # a renewal chunk's savepoint
-        versions.hold([second.pk, first.pk, second.pk, None])
+    with versions.held([second.pk, first.pk, second.pk, None]):
         assert (_version(first), _version(second)) == (before[0] + 1, before[1] + 1)
         TaskFactory(account=first)  # its trigger leaves the held account alone
         ContactFactory(account=second)
+        with versions.held([first.pk]):  # nested: the outer one holds it already
+            TaskFactory(account=first)
+        TaskFactory(account=first)
         assert (_version(first), _version(second)) == (before[0] + 1, before[1] + 1)
-    other = AccountFactory()
-    start = _version(other)
-    TaskFactory(account=other)  # not held: raised as usual
-    assert _version(other) == start + 1
-    versions.hold([])  # nothing to hold: no statement
+    TaskFactory(account=first)  # let go: raised as usual
+    assert _version(first) == before[0] + 2
+    with versions.held([]):  # nothing to hold: no statement
+        pass
 
 
 def test_a_rolled_back_hold_leaves_the_accounts_to_the_triggers():
     account = AccountFactory()
     start = _version(account)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        versions.hold([account.pk])
+    with pytest.raises(RuntimeError), transaction.atomic(), versions.held([account.pk]):
         raise RuntimeError
     assert _version(account) == start
     TaskFactory(account=account)
