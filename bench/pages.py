@@ -162,25 +162,32 @@ def query_counts(data: dict) -> dict:
     return counts
 
 
+def start_server(
+    command: list[str], cwd: Path, env: dict, port: int
+) -> subprocess.Popen:
+    """Start a web server and wait until it takes connections on `port`."""
+    server = subprocess.Popen(command, cwd=cwd, env=env)
+    for _ in range(150):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"{command[0]} did not start")
+
+
 def _serve(workers: int) -> subprocess.Popen:
     # as in production: one cache in Redis for all workers (the 360's sections,
     # the home's cards), unless $CACHE_URL names another
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kam.settings.dev", "DJANGO_DEBUG": "false",
            "DJANGO_CONN_MAX_AGE": "60",
            "CACHE_URL": os.environ.get("CACHE_URL") or redis_url(13)}  # fmt: skip
-    server = subprocess.Popen(
+    return start_server(
         [str(VENV_BIN / "gunicorn"), "kam.wsgi", "-b", f"127.0.0.1:{PORT}",
          "-w", str(workers), "--access-logfile", "/dev/null", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        ROOT, env, PORT,
     )  # fmt: skip
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", PORT), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
 
 
 def _locust(args, fixture_path: Path, prefix: Path, *classes: str, users=None,

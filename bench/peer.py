@@ -29,10 +29,8 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pages
@@ -136,20 +134,12 @@ def install_and_seed() -> dict:
 def _serve_peer(workers: int) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(PEER / "site"),
            "DJANGO_SETTINGS_MODULE": "peer_settings"}  # fmt: skip
-    server = subprocess.Popen(
+    return pages.start_server(
         [str(PEER / "venv" / "bin" / "gunicorn"), "webcrm.wsgi", "-b",
          f"127.0.0.1:{PEER_PORT}", "-w", str(workers), "--access-logfile",
          "/dev/null", "--log-level", "warning"],
-        cwd=PEER / "site", env=env,
+        PEER / "site", env, PEER_PORT,
     )  # fmt: skip
-    for _ in range(150):
-        try:
-            socket.create_connection(("127.0.0.1", PEER_PORT), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("the peer's gunicorn did not start")
 
 
 def _peer_locust(args, fixture_path: Path, page: str, users: int) -> dict:
