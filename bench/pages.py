@@ -190,25 +190,31 @@ def _serve(workers: int) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def _locust(args, fixture_path: Path, prefix: Path, *classes: str, users=None,
-            **env: str) -> None:  # fmt: skip
-    """Serve with gunicorn and drive it with locust headless; stats go to prefix_*.csv."""
-    users = users or args.users
-    server = _serve(args.workers)
+def run_locust(server: subprocess.Popen, port: int, locustfile: str, prefix: Path,
+               seconds: int, users: int, classes: tuple, env: dict) -> None:  # fmt: skip
+    """Drive `server` on `port` with locust headless (`bench/<locustfile>`, its user
+    `classes`) and stop it; stats go to prefix_stats.csv."""
     try:
         subprocess.run(
-            [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
+            [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / locustfile),
              "--headless", "-u", str(users), "-r", str(users),
-             "-t", f"{args.seconds}s", "--host", f"http://127.0.0.1:{PORT}",
+             "-t", f"{seconds}s", "--host", f"http://127.0.0.1:{port}",
              "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", *classes],
-            check=False,
-            env={**os.environ, "KAM_BENCH_FIXTURE": str(fixture_path), **env},
+            check=False, env={**os.environ, **env},
         )  # fmt: skip
     finally:
         server.terminate()
         server.wait(timeout=30)
     for extra in ("stats_history", "exceptions", "failures"):  # kept: *_stats.csv
         Path(f"{prefix}_{extra}.csv").unlink(missing_ok=True)
+
+
+def _locust(args, fixture_path: Path, prefix: Path, *classes: str, users=None,
+            **env: str) -> None:  # fmt: skip
+    """Serve with gunicorn and drive it with locust headless; stats go to prefix_*.csv."""
+    run_locust(_serve(args.workers), PORT, "locustfile.py", prefix, args.seconds,
+               users or args.users, classes,
+               {"KAM_BENCH_FIXTURE": str(fixture_path), **env})  # fmt: skip
 
 
 def _ceiling(args, fixture_path: Path) -> None:
@@ -304,13 +310,9 @@ def _ratios(args, fixture_path: Path) -> None:
                                                 for level in RATIO_LEVELS},
               "pages": rows}  # fmt: skip
     (RESULTS / "ratios.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / "ratios.svg").write_text(_bar_chart(
-        [(r["page"], r["p50_ratio"], f"{r['p50_ratio']} ×",
-          "#2e7d6b" if r["p50_ratio"] <= RATIO_TARGET else "#c0392b", None)
-         for r in rows],
-        left=190, scale_max=max(max(r["p50_ratio"] for r in rows), RATIO_TARGET) * 1.1,
-        caption=f"p50 at 1 client against the floor view's; the dashed line is "
-                f"the target ({RATIO_TARGET} ×)", line=RATIO_TARGET,
+    (RESULTS / "ratios.svg").write_text(times_chart(
+        [(r["page"], r["p50_ratio"]) for r in rows], RATIO_TARGET, at_most=True,
+        left=190, caption="p50 at 1 client against the floor view's",
     ) + "\n")  # fmt: skip
     lines = [
         f"# Pages against the floor ({args.seconds} s per run, gunicorn "
@@ -328,6 +330,19 @@ def _ratios(args, fixture_path: Path) -> None:
               f"({r['rps_share']:.0%}) | {r['failures']} |" for r in rows]  # fmt: skip
     (RESULTS / "ratios.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def times_chart(values: list[tuple[str, float]], target: float, *, at_most: bool,
+                left: int, caption: str) -> str:  # fmt: skip
+    """Bars of "n ×" figures against one target (a dashed line): green where the
+    target is met (at most it, or at least it)."""
+    met = (lambda v: v <= target) if at_most else (lambda v: v >= target)
+    return _bar_chart(
+        [(label, value, f"{value} ×", "#2e7d6b" if met(value) else "#c0392b", None)
+         for label, value in values],
+        left=left, scale_max=max(max(v for _l, v in values), target) * 1.1,
+        caption=f"{caption}; the dashed line is the target ({target} ×)", line=target,
+    )  # fmt: skip
 
 
 def _bar_chart(bars, *, left: int, scale_max: float, caption: str, line=None) -> str:

@@ -144,22 +144,10 @@ def _serve_peer(workers: int) -> subprocess.Popen:
 
 def _peer_locust(args, fixture_path: Path, page: str, users: int) -> dict:
     prefix = pages.RESULTS / "peer-run"
-    server = _serve_peer(args.workers)
-    try:
-        subprocess.run(
-            [str(pages.VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "peer_locustfile.py"),
-             "--headless", "-u", str(users), "-r", str(users), "-t", f"{args.seconds}s",
-             "--host", f"http://127.0.0.1:{PEER_PORT}", "--csv", str(prefix),
-             "--only-summary", "--loglevel", "WARNING", "PeerPage"],
-            check=False,
-            env={**os.environ, "KAM_BENCH_PEER_FIXTURE": str(fixture_path),
-                 "KAM_BENCH_PEER_PAGE": page},
-        )  # fmt: skip
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    for extra in ("stats_history", "exceptions", "failures"):
-        Path(f"{prefix}_{extra}.csv").unlink(missing_ok=True)
+    pages.run_locust(_serve_peer(args.workers), PEER_PORT, "peer_locustfile.py",
+                     prefix, args.seconds, users, ("PeerPage",),
+                     {"KAM_BENCH_PEER_FIXTURE": str(fixture_path),
+                      "KAM_BENCH_PEER_PAGE": page})  # fmt: skip
     return pages._page_stats(prefix, page)
 
 
@@ -224,12 +212,10 @@ def main() -> None:
               f"django-crm-admin {PEER_VERSION}", "counts": peer_data["counts"],
               "floor": floor, "rows": rows, "target": TARGET}  # fmt: skip
     (pages.RESULTS / "peer.json").write_text(json.dumps(result, indent=2) + "\n")
-    (pages.RESULTS / "peer.svg").write_text(pages._bar_chart(
-        [(f"{r['job']}: {r['peer_page']}", r["speedup"], f"{r['speedup']} ×",
-          "#2e7d6b" if r["speedup"] >= TARGET else "#c0392b", None) for r in rows],
-        left=260, scale_max=max(max(r["speedup"] for r in rows), TARGET) * 1.1,
-        caption=f"how many times faster KAM answers (mean at 1 client); the dashed "
-                f"line is the target ({TARGET} ×)", line=TARGET,
+    (pages.RESULTS / "peer.svg").write_text(pages.times_chart(
+        [(f"{r['job']}: {r['peer_page']}", r["speedup"]) for r in rows], TARGET,
+        at_most=False, left=260,
+        caption="how many times faster KAM answers (mean at 1 client)",
     ) + "\n")  # fmt: skip
     lines = [
         f"# KAM against DjangoCRM {PEER_VERSION} on equal data ({args.seconds} s per "
