@@ -7,11 +7,12 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from accounts import versions
 from accounts.models import Account, Contact, Document, OrderLine, Task, TimelineEntry
 from catalog.models import Product
 from catalog.pricing import round_money
@@ -216,13 +217,11 @@ GROUP_DEPTH = 6
 
 
 def group_versions(*, account: Account) -> tuple:
-    """A stamp of the account's corporate group (it and the companies below it):
-    how many, and the sums of their versions, plain and weighted by id; any write
-    concerning one of them, or a company joining or leaving, changes it."""
-    stamp = Account.objects.filter(pk__in=_group_ids(account)).aggregate(
-        n=Count("pk"), v=Sum("version"), w=Sum(F("version") * F("pk"))
-    )
-    return stamp["n"], stamp["v"], stamp["w"]
+    """A stamp of the account's corporate group (it and the companies below it,
+    accounts.versions.stamp): any write concerning one of them, or a company
+    joining or leaving, changes it."""
+    group = Account.objects.filter(pk__in=_group_ids(account))
+    return tuple(group.aggregate(**versions.stamp("")).values())
 
 
 def _group_ids(account: Account) -> RawSQL:

@@ -20,10 +20,24 @@ from contextlib import contextmanager
 
 from django.apps import apps
 from django.db import connections
+from django.db.models import Count, F, Sum
 
 from accounts.models import Account
 
 PREFIX = "kam_av_"
+
+
+def stamp(prefix: str, where=None) -> dict:
+    """Aggregates that change whenever a set of accounts does: how many, and the sums
+    of their versions, plain and weighted by id (versions only grow, so a raised
+    version moves both; an account joining or leaving moves the count or the
+    weighted sum). `queryset.aggregate(**stamp("group_"))`; `where` a Q to count
+    only some of the rows aggregated."""
+    return {
+        f"{prefix}n": Count("pk", filter=where),
+        f"{prefix}v": Sum("version", filter=where),
+        f"{prefix}w": Sum(F("version") * F("pk"), filter=where),
+    }
 
 
 def _is_history(model) -> bool:

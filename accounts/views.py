@@ -80,8 +80,8 @@ def _require_change(user, obj):
         raise PermissionDenied
 
 
-# the list's orders (AccountFilter's "ordering" values) that pages by key
-KEYSET_ORDERS = {"name": "name", "revenue": "revenue_12m", "tier": "tier"}
+# the account list's order columns that it pages by key (indexes on column, id)
+KEYSET_COLUMNS = {"name", "revenue_12m", "tier"}
 
 
 @login_required
@@ -100,17 +100,13 @@ def account_list(request):
         else " ".join(errors)
         for name, errors in form.errors.items()
     ]  # fmt: skip
-    # the order's column, if the list can continue from a row's key (core.paging):
-    # a column without NULLs, indexed together with the id
-    ordering = (getattr(form, "cleaned_data", {}).get("ordering") or [""])[0]
-    keyset = KEYSET_ORDERS.get(ordering.lstrip("-"))
-    if keyset:
-        keyset = ("-" if ordering.startswith("-") else "") + keyset
-    if not ordering:
-        keyset = "name"
-        qs = qs.order_by("name", "pk")
-    else:
-        qs = qs.order_by(*qs.query.order_by, "pk")  # ties in a stable order
+    # the order ("-revenue_12m"), by name when none is asked for; ties by id
+    chosen = (getattr(form, "cleaned_data", {}).get("ordering") or ["name"])[0]
+    order = filterset.filters["ordering"].get_ordering_value(chosen)
+    qs = qs.order_by(order, "pk")
+    # the list continues from a row's key (core.paging) where the column holds no
+    # NULLs and is indexed with the id; else (last touch, open tasks) by offset
+    keyset = order if order.lstrip("-") in KEYSET_COLUMNS else None
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx") and filter_errors:
         # an export with a filter left out would hold accounts nobody asked for

@@ -25,8 +25,8 @@ from datetime import datetime
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.middleware.csrf import get_token
 from django.template import engines
+from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
 from django.template.defaultfilters import (
     filesizeformat,
     floatformat,
@@ -48,15 +48,12 @@ def render_partial(name: str, context: dict, request=None) -> SafeString:
     widget: every value is escaped by Jinja2's autoescape. The request and its
     CSRF input are there, the context processors' values are not (a partial is
     given what it shows: no navigation, no unread count queried for it)."""
-    if request is not None:
-        token = get_token(request)
+    if request is not None:  # as the backend adds them, lazily
         context = {
             **context,
             "request": request,
-            "csrf_token": token,
-            "csrf_input": mark_safe(  # noqa: S308 (a token of letters and digits)
-                f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
-            ),
+            "csrf_input": csrf_input_lazy(request),
+            "csrf_token": csrf_token_lazy(request),
         }
     html = engines["jinja2"].get_template(name).render(context)
     return mark_safe(html)  # noqa: S308

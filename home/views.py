@@ -1,12 +1,13 @@
 """Role home pages: they read across every app, so they live in the top app."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import versions
 from accounts.models import Account
 from accounts.selectors import (
     account_list_for_user,
@@ -58,9 +59,8 @@ def _kam_home(request):
         deputy=Count("pk", filter=Q(deputy=user)),
         key=Count("pk", filter=Q(owner=user, is_key_account=True)),
         revenue=Sum("revenue_12m", filter=Q(owner=user)),
-        # the owned accounts' versions (accounts.versions): the billing cards' key
-        versions=Sum("version", filter=Q(owner=user)),
-        weighted=Sum(F("version") * F("pk"), filter=Q(owner=user)),
+        # the owned accounts' versions: the billing cards' key
+        **versions.stamp("own_", where=Q(owner=user)),
     )
     end_of_today = timezone.localtime().replace(hour=23, minute=59, second=59)
     due = list(
@@ -94,14 +94,13 @@ def _account_table(request, mine: Q) -> str:
 def _billing_cards(request, counts) -> str:
     """MRR, overdue invoices and cancel-by dates of the user's accounts, kept in the
     cache while none of those accounts changed: any write concerning an account
-    raises its version (accounts.versions), and with it the sums in the key (the
-    number of accounts, their versions and the versions weighted by id)."""
+    raises its version, and with it the stamp in the key (accounts.versions)."""
 
     def render() -> str:
         billing = contract_selectors.portfolio_billing_for_user(user=request.user)
         return render_partial("home/_billing.html", {"billing": billing})
 
-    parts = (request.user.pk, counts["owned"], counts["versions"], counts["weighted"])
+    parts = (request.user.pk, counts["own_n"], counts["own_v"], counts["own_w"])
     return fragment("home-billing", parts, render)
 
 

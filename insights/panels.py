@@ -7,12 +7,20 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import Account
 from accounts.panels import Lazy, register_column, register_lazy
+from core.memo import per_request
 from insights.models import HealthConfig, HealthScore
 from insights.selectors.health import health_scores, score_history
 
 
+@per_request
+def _config() -> HealthConfig:
+    """The health settings, read once per request (the section's key and, when it
+    is rendered, its scores)."""
+    return HealthConfig.get()
+
+
 def health_panel(request, account, editable) -> dict:
-    config = HealthConfig.get()
+    config = _config()
     score, factors = health_scores([account.pk], today=timezone.localdate(),
                                    config=config)[account.pk]  # fmt: skip
     labels = dict(HealthConfig.FACTORS)
@@ -41,7 +49,7 @@ def health_panel(request, account, editable) -> dict:
 
 def _config_key(request, account) -> tuple:
     """The weights and cadences: a changed setting rescores every account."""
-    config = HealthConfig.get()
+    config = _config()
     return (*config.weights().values(), config.cadence_a_days,
             config.cadence_b_days, config.cadence_c_days)  # fmt: skip
 
