@@ -47,32 +47,26 @@ def _is_history(model) -> bool:
 def tracked() -> list[tuple[str, list[tuple[str, str | None, str | None]]]]:
     """(table, [(column, parent table, parent's account column)]) for every table
     whose rows belong to an account: directly (parent None) or through a parent."""
-    direct = {}
-    for model in apps.get_models(include_auto_created=True):
-        if model is Account or _is_history(model) or model._meta.proxy:
-            continue
-        columns = [
-            f.column
-            for f in model._meta.concrete_fields
-            if f.is_relation and f.related_model is Account
-        ]
-        if columns:
-            direct[model] = columns
-    tables = {
-        m._meta.db_table: [(c, None, None) for c in cs] for m, cs in direct.items()
-    }
-    for model in apps.get_models(include_auto_created=True):
-        if model in direct or model is Account or _is_history(model):
-            continue
-        if model._meta.proxy:
-            continue
-        via = [
-            (f.column, f.related_model._meta.db_table, direct[f.related_model][0])
-            for f in model._meta.concrete_fields
-            if f.is_relation and f.related_model in direct
-        ]
+    models = [
+        m for m in apps.get_models(include_auto_created=True)
+        if m is not Account and not _is_history(m) and not m._meta.proxy
+    ]  # fmt: skip
+
+    def relations(model, to) -> list:
+        return [f for f in model._meta.concrete_fields
+                if f.is_relation and f.related_model in to]  # fmt: skip
+
+    direct = {m: relations(m, {Account}) for m in models}
+    direct = {m: fields for m, fields in direct.items() if fields}
+    tables = {m._meta.db_table: [(f.column, None, None) for f in fields]
+              for m, fields in direct.items()}  # fmt: skip
+    for model in models:
+        via = [] if model in direct else relations(model, direct)
         if via:
-            tables[model._meta.db_table] = via
+            tables[model._meta.db_table] = [
+                (f.column, f.related_model._meta.db_table,
+                 direct[f.related_model][0].column) for f in via
+            ]  # fmt: skip
     return sorted(tables.items())
 
 
