@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import versions
@@ -157,43 +157,44 @@ def order_situation(*, account: Account, today: date | None = None) -> OrderSitu
     target = account.currency
     lines = OrderLine.objects.filter(account=account)
     months = [first_month + relativedelta(months=i) for i in range(24)]
-    monthly = dict.fromkeys(months, ZERO)
+    # one pass over the account's lines of the last 24 months (and the months'),
+    # summed per day, currency and family; each sum converted per currency as a
+    # grouped query would give it
+    monthly_by: dict[tuple, Decimal] = {}
+    windows: dict[tuple, Decimal] = {}
+    families_by: dict[tuple, Decimal] = {}
     for row in (
-        lines.filter(ordered_on__gte=first_month)
-        .annotate(month=TruncMonth("ordered_on"))
-        .values("month", "currency")
+        lines.filter(ordered_on__gte=min(first_month, start_24m))
+        .values_list("ordered_on", "currency", "product__family__name")
         .annotate(total=Sum("net_amount"))
+        .order_by()
     ):
-        month = row["month"]
-        month = month.date() if hasattr(month, "date") else month
+        day, currency, family, total = row
+        if day >= first_month:
+            key = (day.replace(day=1), currency)
+            monthly_by[key] = monthly_by.get(key, ZERO) + total
+        if start_24m <= day <= today:
+            key = ("cur" if day >= start_12m else "prev", currency)
+            windows[key] = windows.get(key, ZERO) + total
+        if start_12m <= day <= today:
+            families_by[family, currency] = families_by.get((family, currency), ZERO)
+            families_by[family, currency] += total
+    monthly = dict.fromkeys(months, ZERO)
+    for (month, currency), total in monthly_by.items():
         monthly[month] = monthly.get(month, ZERO) + convert(
-            row["total"], row["currency"], target, rates
+            total, currency, target, rates
         )
-    windows = (
-        lines.filter(ordered_on__gte=start_24m, ordered_on__lte=today)
-        .values("currency")
-        .annotate(
-            cur=Sum("net_amount", filter=Q(ordered_on__gte=start_12m)),
-            prev=Sum("net_amount", filter=Q(ordered_on__lt=start_12m)),
+    cur, prev = (
+        sum(
+            (convert(t, c, target, rates) for (w, c), t in windows.items() if w == k),
+            ZERO,
         )
-    )
-    cur = sum(
-        (convert(r["cur"] or ZERO, r["currency"], target, rates) for r in windows),
-        ZERO,
-    )
-    prev = sum(
-        (convert(r["prev"] or ZERO, r["currency"], target, rates) for r in windows),
-        ZERO,
+        for k in ("cur", "prev")
     )
     families: dict[str, Decimal] = {}
-    for row in (
-        lines.filter(ordered_on__gte=start_12m, ordered_on__lte=today)
-        .values("product__family__name", "currency")
-        .annotate(total=Sum("net_amount"))
-    ):
-        name = row["product__family__name"]
+    for (name, currency), total in families_by.items():
         families[name] = families.get(name, ZERO) + convert(
-            row["total"], row["currency"], target, rates
+            total, currency, target, rates
         )
     group = Account.objects.filter(pk__in=_group_ids(account)).aggregate(
         s=Sum("revenue_12m"), n=Count("pk")

@@ -12,20 +12,22 @@ from django.utils import timezone
 
 from accounts.models import Task
 from accounts.panels import fill_columns
+from accounts.selectors import account_rows_for_user
 from core.fragments import fragment
 from core.jinja2 import render_partial
 
 
-def table_html(rows, keys: list[tuple[int, int]]) -> str:
+def table_html(user, keys: list[tuple[int, int]]) -> str:
     """The table of the accounts `keys` ((id, version) in the order shown), whose
-    rows `rows` (account_rows_for_user) gives when they must be rendered."""
+    rows are read (account_rows_for_user) only when they must be rendered."""
     ids = [pk for pk, _version in keys]
     overdue = Task.objects.filter(
         account_id__in=ids, done_at__isnull=True, due_at__lt=timezone.now()
     ).count()
 
     def render() -> str:
-        by_id = {a.pk: a for a in rows.filter(pk__in=ids)}
+        rows = account_rows_for_user(user=user).filter(pk__in=ids)
+        by_id = {a.pk: a for a in rows}
         accounts = [by_id[pk] for pk in ids if pk in by_id]
         fill_columns(accounts)
         return render_partial("accounts/_account_table.html", {"accounts": accounts})

@@ -146,9 +146,7 @@ def account_list(request):
     n = page.paginator.count
     context = {
         "filter": filterset, "page": page,
-        "table_html": table_html(
-            selectors.account_rows_for_user(user=request.user), keys
-        ),
+        "table_html": table_html(request.user, keys),
         "filter_errors": filter_errors,
         "count_label": ngettext("%(n)s account", "%(n)s accounts", n)
         % {"n": formats.number_format(n, force_grouping=True)},

@@ -7,7 +7,7 @@ user, with the settings `pages.py` serves gunicorn with (DEBUG off). Prints the
 median and fastest wall time of the runs, the time spent in SQL, the slowest
 statements of the last run (`--slowest`), and a profile of further runs sorted by
 `--sort` (tottime, cumtime, …); `--callers NAME` shows who calls the functions
-matching NAME.
+matching NAME. `--cold` empties the cache before each run: the page as first seen.
 """
 
 import argparse
@@ -29,6 +29,11 @@ def main() -> None:
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--slowest", type=int, default=5, help="statements to show")
     parser.add_argument("--callers", help="also show who calls functions matching this")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="empty the cache before each run (a page seen first)",
+    )
     args = parser.parse_args()
 
     use_database("kam_large")
@@ -37,6 +42,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
 
@@ -48,6 +54,8 @@ def main() -> None:
     walls, sql = [], []
     for _ in range(args.runs):
         queries: list = []
+        if args.cold:
+            cache.clear()
         started = time.perf_counter()
         with connection.execute_wrapper(recording(queries)):
             client.get(args.path)
@@ -63,6 +71,10 @@ def main() -> None:
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(args.runs):
+        if args.cold:
+            profile.disable()
+            cache.clear()
+            profile.enable()
         client.get(args.path)
     profile.disable()
     stats = pstats.Stats(profile).strip_dirs()

@@ -46,7 +46,10 @@ def navigation(request):
     ]
     if matches:
         max(matches, key=lambda n: len(n["url"]))["active"] = True
-    unread = user.notifications.filter(read_at__isnull=True).count()
+    # read with the user (core.auth) unless the user came another way
+    unread = getattr(user, "unread_count", None)
+    if unread is None:
+        unread = user.notifications.filter(read_at__isnull=True).count()
     return {"nav_items": nav, "unread_notifications": unread}
 
 

@@ -21,10 +21,13 @@ What a template has besides its context:
 """
 
 from datetime import datetime
+from functools import lru_cache
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template import engines
 from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
 from django.template.defaultfilters import (
@@ -78,13 +81,59 @@ def date(value, fmt: str = "DATE_FORMAT") -> str:
     return formats.date_format(value, fmt)
 
 
+class Translations:
+    """Django's translations for Jinja2's i18n, each message looked up once per
+    process and language: Django looks a message up in every catalogue with its
+    own plural rule (14 here), and a page asks for a few hundred messages."""
+
+    @staticmethod
+    def gettext(message: str) -> str:
+        return _gettext(translation.get_language(), message)
+
+    @staticmethod
+    def ngettext(singular: str, plural: str, n) -> str:
+        return _ngettext(translation.get_language(), singular, plural, n)
+
+    @staticmethod
+    def pgettext(context: str, message: str) -> str:
+        return _pgettext(translation.get_language(), context, message)
+
+    @staticmethod
+    def npgettext(context: str, singular: str, plural: str, n) -> str:
+        return translation.npgettext(context, singular, plural, n)
+
+
+# the active language is part of each key: a message is asked for in it
+@lru_cache(maxsize=8192)
+def _gettext(language, message: str) -> str:
+    return translation.gettext(message)
+
+
+@lru_cache(maxsize=8192)
+def _ngettext(language, singular: str, plural: str, n) -> str:
+    return translation.ngettext(singular, plural, n)
+
+
+@lru_cache(maxsize=1024)
+def _pgettext(language, context: str, message: str) -> str:
+    return translation.pgettext(context, message)
+
+
+@receiver(setting_changed)
+def _catalogues_changed(*, setting, **kwargs) -> None:
+    """Django reloads its catalogues when these change (tests): so do we."""
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
+        for memo in (_gettext, _ngettext, _pgettext):
+            memo.cache_clear()
+
+
 def url(name: str, *args, **kwargs) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
 def environment(**options) -> Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)  # noqa: S701 (the backend turns autoescape on)
-    env.install_gettext_translations(translation, newstyle=True)
+    env.install_gettext_translations(Translations, newstyle=True)
     env.globals.update(
         url=url,
         static=static,

@@ -198,10 +198,20 @@ class User(AbstractUser):
 
     @cached_property
     def role_names(self) -> frozenset[str]:
-        """Names of the user's roles (one query, cached for the request)."""
+        """Names of the user's roles (one query, cached for the request; none for the
+        user of a request: core.auth reads them with the user)."""
         if not self.is_active or self.pk is None:
             return frozenset()
-        names = set(self.groups.values_list("name", flat=True))
+        return self.roles_with(
+            self.groups.filter(name__in=list(Role)).values_list("name", flat=True)
+        )
+
+    def roles_with(self, group_names) -> frozenset[str]:
+        """The user's roles, given the names of their role groups: none for an
+        inactive user; a superuser is an administrator whatever their groups."""
+        if not self.is_active or self.pk is None:
+            return frozenset()
+        names = set(group_names)
         if self.is_superuser:
             names.add(Role.ADMINISTRATOR)
         return frozenset(names)

@@ -302,7 +302,10 @@ def notification_mark_read(*, user, notification_ids=None) -> int:
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
-    return qs.update(read_at=timezone.now())
+    marked = qs.update(read_at=timezone.now())
+    if getattr(user, "unread_count", None) is not None:  # the bell of this request
+        user.unread_count = max(user.unread_count - marked, 0)
+    return marked
 
 
 @transaction.atomic

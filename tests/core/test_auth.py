@@ -161,3 +161,53 @@ def test_the_token_endpoint_is_throttled_like_the_login(client, cast, settings):
     assert response.json() == {
         "detail": "Too many failed attempts. Try again in 15 minutes."
     }
+
+
+def test_a_page_reads_the_user_with_roles_and_unread_count_in_one_query(
+    client, cast, django_assert_num_queries
+):
+    from core import services
+
+    services.notification_create(user=cast.kam, title="Call Nordlicht back")
+    services.notification_create(user=cast.kam2, title="Not for Katrin")
+    client.force_login(cast.kam)
+    # the floor view: the session and the user (with roles and unread count), no more
+    with django_assert_num_queries(2):
+        assert client.get(reverse("core:floor")).content == b"ok"
+    html = client.get(reverse("offers:list")).content.decode()
+    assert 'data-testid="bell-count">1<' in html
+    # the roles came with the user: the navigation a KAM gets, and the user menu
+    assert reverse("accounts:list") in html
+    assert reverse("offers:approvals") not in html
+    assert "Key Account Manager</span>" in html
+
+
+def test_roles_given_and_taken_show_on_the_next_request(client, cast):
+    from django.contrib.auth.models import Group
+
+    from core.roles import Role
+
+    client.force_login(cast.kam)
+    managers = Group.objects.get(name=Role.SALES_MANAGER)
+    assert reverse("offers:approvals") not in client.get("/").content.decode()
+    cast.kam.groups.add(managers)
+    assert reverse("offers:approvals") in client.get("/").content.decode()
+    cast.kam.groups.clear()
+    html = client.get(reverse("offers:list")).content.decode()
+    assert reverse("offers:approvals") not in html
+    assert "No role" in html
+    # a superuser is an administrator whatever their groups
+    cast.kam.is_superuser = True
+    cast.kam.save()
+    assert reverse("core:outbox") in client.get(reverse("offers:list")).content.decode()
+
+
+def test_the_bell_counts_down_when_notifications_are_read(client, cast):
+    from core import services
+
+    for n in range(3):
+        services.notification_create(user=cast.kam, title=f"Reminder {n}")
+    client.force_login(cast.kam)
+    assert 'data-testid="bell-count">3<' in client.get("/").content.decode()
+    page = client.post(reverse("core:notifications-read"), follow=True)
+    assert 'data-testid="bell-count"' not in page.content.decode()
