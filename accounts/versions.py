@@ -40,6 +40,16 @@ def stamp(prefix: str, where=None) -> dict:
     }
 
 
+def stamp_of(keys) -> tuple[int, int, int]:
+    """The stamp of `stamp` from the accounts' (id, version) pairs read already."""
+    keys = list(keys)
+    return (
+        len(keys),
+        sum(version for _pk, version in keys),
+        sum(version * pk for pk, version in keys),
+    )
+
+
 def _is_history(model) -> bool:
     return hasattr(model, "instance_type")  # django-simple-history's copies
 
