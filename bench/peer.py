@@ -61,8 +61,13 @@ TARGET = 3  # KAM at least 3 × faster
 def _python312() -> str:
     for name in ("python3.13", "python3.12"):
         found = shutil.which(name)
-        if found:
+        # a pyenv shim is on the PATH also for a version that is not selected
+        if found and subprocess.run([found, "-c", "pass"], capture_output=True,
+                                    check=False).returncode == 0:  # fmt: skip
             return found
+    # or one pyenv installed but did not select
+    for found in sorted(Path.home().glob(".pyenv/versions/3.1[2-9]*/bin/python3")):
+        return str(found)
     raise SystemExit("the peer needs Python 3.12 or newer (Django 6); none found")
 
 
