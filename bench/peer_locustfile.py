@@ -6,6 +6,7 @@ import os
 import random
 import re
 
+import exact_times  # noqa: F401 (records each request's own time)
 from locust import constant, task
 from locust.contrib.fasthttp import FastHttpUser
 
