@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import versions
 from contracts.models import Contract
@@ -224,7 +224,11 @@ def _notify_admins(run: RenewalRun) -> None:
     url = absolute_url(reverse("renewals:run", args=[run.pk]))
     core_services.message_queue(
         to=addresses,
-        subject=_("Renewal run %(date)s: %(count)d failures")
+        subject=ngettext(
+            "Renewal run %(date)s: %(count)d failure",
+            "Renewal run %(date)s: %(count)d failures",
+            run.failure_count,
+        )
         % {"date": show_date(run.business_date), "count": run.failure_count},
         body_text=render_to_string(
             "emails/renewals/run_failed.txt",
@@ -256,10 +260,11 @@ def _notify_kams(day: date) -> None:
     )
     for user in User.objects.filter(pk__in=[u for u in per_owner if u not in told]):
         numbers = per_owner[user.pk]
-        title = _("%(count)d standing orders renewed on %(date)s") % {
-            "count": len(numbers),
-            "date": day.isoformat(),
-        }
+        title = ngettext(
+            "%(count)d standing order renewed on %(date)s",
+            "%(count)d standing orders renewed on %(date)s",
+            len(numbers),
+        ) % {"count": len(numbers), "date": show_date(day)}
         listed = ", ".join(numbers[:20]) + (" …" if len(numbers) > 20 else "")
         core_services.notification_create(
             user=user, title=title, body=listed, url=url, dedupe_key=key

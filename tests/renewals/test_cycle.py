@@ -257,7 +257,7 @@ def test_one_failing_contract_is_recorded_and_the_batch_goes_on(cast, standing):
     assert "injected fault" in failure.error
     from core.models import OutboundMessage
 
-    alert = OutboundMessage.objects.get(subject__contains="1 failures")
+    alert = OutboundMessage.objects.get(subject__contains="1 failure")
     assert alert.to == ["admin@kam.example"] and other.number in alert.body_text
     # when the fault is gone the next run bills it, once
     with connection.cursor() as cursor:
@@ -276,3 +276,17 @@ def test_a_dry_run_over_several_dates_sees_each_date_before_it(cast, standing):
     assert [b.counts["renewed"] for _r, b in results] == [0, 1, 0]
     assert [b.counts["invoices"] for _r, b in results] == [0, 1, 0]
     assert ContractTerm.objects.filter(contract=standing).count() == 1
+
+
+def test_the_kam_is_told_once_of_her_renewed_standing_orders(cast, standing):
+    day = day_after(standing.end_on)
+    run_on(day)
+    renewed = Notification.objects.filter(
+        user=standing.account.owner, dedupe_key=f"renewed:{day.isoformat()}"
+    )
+    # one order: the singular, and the date as the reader's dates are shown
+    assert [(n.title, n.body) for n in renewed] == [
+        (f"1 standing order renewed on {show_date(day)}", standing.number)
+    ]
+    run_on(day)  # a second run tells her nothing twice
+    assert renewed.count() == 1
