@@ -17,18 +17,23 @@ What a template has besides its context:
   `unread_notifications` on pages (not in `render_partial`);
 - filters: `date` (Django's, in the current time zone), `floatformat`,
   `localize`, `naturalday`, `naturaltime`, `show_date`, `date_format`,
-  `localtime`, `filesizeformat`, `linebreaksbr`, `truncatechars`, `json_script`.
+  `localtime`, `filesizeformat`, `linebreaksbr`, `truncatechars`, `json_script`,
+  and Django's `add`, `capfirst`, `default_if_none`, `dslice` (its `slice`),
+  `intcomma`, `stringformat`, `crispy_form` and `as_crispy_field`.
 """
 
 from datetime import datetime
 from functools import lru_cache
 
-from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+from crispy_forms.templatetags.crispy_forms_filters import (
+    as_crispy_field,
+    as_crispy_form,
+)
 from django.conf import settings
-from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.contrib.humanize.templatetags.humanize import intcomma, naturaltime
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.template import engines
+from django.template import defaultfilters, engines
 from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
 from django.template.defaultfilters import (
     filesizeformat,
@@ -131,7 +136,17 @@ def url(name: str, *args, **kwargs) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
+def printable(value):
+    """Every `{{ … }}` passes here (the environment's `finalize`). Django templates
+    call a method they print; Jinja2 prints the method itself. A template that
+    forgot the brackets fails loudly instead of showing "<bound method …>"."""
+    if callable(value) and not isinstance(value, str):
+        raise TypeError(f"a template printed {value!r} without calling it")
+    return value
+
+
 def environment(**options) -> Environment:
+    options.setdefault("finalize", printable)
     env = Environment(extensions=["jinja2.ext.i18n"], **options)  # noqa: S701 (the backend turns autoescape on)
     env.install_gettext_translations(Translations, newstyle=True)
     env.globals.update(
@@ -143,6 +158,16 @@ def environment(**options) -> Environment:
         LANGUAGES=settings.LANGUAGES,
     )
     env.filters.update(
+        # Django's filters of the same names (a page moved from a Django template
+        # keeps its output)
+        add=defaultfilters.add,
+        capfirst=defaultfilters.capfirst,
+        default_if_none=defaultfilters.default_if_none,
+        dslice=defaultfilters.slice_filter,  # Jinja2's own `slice` groups a list
+        intcomma=intcomma,
+        stringformat=defaultfilters.stringformat,
+        crispy_form=as_crispy_form,
+        as_crispy_field=as_crispy_field,
         date=date,
         json_script=json_script,
         naturaltime=naturaltime,

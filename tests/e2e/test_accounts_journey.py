@@ -97,3 +97,16 @@ def test_removing_a_contact_an_offer_names_is_refused_with_the_reason(
     screenshot("contact-removal-refused")
     assert Contact.objects.filter(pk=vera.pk).exists()
     assert page.console_errors == []
+
+
+def test_a_link_to_a_section_of_the_360_loads_it_at_once(page, cast):
+    from tests.factories import TaskFactory
+
+    account = AccountFactory(owner=cast.kam, name="Nordlicht Media")
+    TaskFactory(account=account, assignee=cast.kam, title="Send the framework draft")
+    login(page, "kam")
+    # straight to a section low on the page: the link loads it, not a scroll
+    page.goto(account.get_absolute_url() + "#tasks")
+    expect(page.locator("#tasks")).to_contain_text("Send the framework draft")
+    expect(page.locator("#tasks")).not_to_have_class("panel-loading")
+    assert page.console_errors == []
