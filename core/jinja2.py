@@ -46,7 +46,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.html import json_script
 from django.utils.safestring import SafeString, mark_safe
-from jinja2 import Environment
+from jinja2 import ChainableUndefined, Environment, Undefined
 
 from core.dates import natural_day, show_date
 
@@ -140,13 +140,15 @@ def printable(value):
     """Every `{{ … }}` passes here (the environment's `finalize`). Django templates
     call a method they print; Jinja2 prints the method itself. A template that
     forgot the brackets fails loudly instead of showing "<bound method …>"."""
-    if callable(value) and not isinstance(value, str):
+    if callable(value) and not isinstance(value, str | Undefined):
         raise TypeError(f"a template printed {value!r} without calling it")
     return value
 
 
 def environment(**options) -> Environment:
     options.setdefault("finalize", printable)
+    # as in Django templates, `a.b.c` of a missing `a` prints nothing
+    options["undefined"] = ChainableUndefined
     env = Environment(extensions=["jinja2.ext.i18n"], **options)  # noqa: S701 (the backend turns autoescape on)
     env.install_gettext_translations(Translations, newstyle=True)
     env.globals.update(

@@ -120,6 +120,27 @@ def _pdf_layout(request, monkeypatch):
         monkeypatch.setattr(core_pdf, "HTML", _LayoutFreeHTML)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _jinja2_context_in_responses():
+    """`response.context` for Jinja2 pages as for Django templates: Django's test
+    setup instruments its own engine only (the `template_rendered` signal, which
+    the test client records)."""
+    from django.template.backends.jinja2 import Template
+    from django.test.signals import template_rendered
+
+    original = Template.render
+
+    def render(self, context=None, request=None):
+        template_rendered.send(
+            sender=self, template=self, context={**(context or {}), "request": request}
+        )
+        return original(self, context, request)
+
+    Template.render = render
+    yield
+    Template.render = original
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with an empty cache (the 360's panels, segments): ids and

@@ -64,14 +64,20 @@ def test_every_message_in_the_jinja2_templates_is_in_the_catalogue():
 
     env = engines["jinja2"].env
     po = polib.pofile(str(LOCALE / "django.po"))
-    known = {e.msgid: e for e in po}
+    known = {(e.msgctxt, e.msgid): e for e in po}
     root = LOCALE.parents[2] / "templates" / "jinja2"
     found = []
     for path in root.rglob("*.html"):
-        for _line, _function, message in env.extract_translations(path.read_text()):
-            singular = message[0] if isinstance(message, tuple) else message
-            if isinstance(singular, str):  # not _(variable)
-                found.append(singular)
-    assert "No accounts to show." in found  # the account rows are there
+        for _line, function, message in env.extract_translations(path.read_text()):
+            strings = message if isinstance(message, tuple) else (message,)
+            # pgettext and npgettext: the context first
+            context, strings = (
+                (strings[0], strings[1:]) if function.startswith(("pgettext", "npgettext"))
+                else (None, strings)
+            )  # fmt: skip
+            if isinstance(strings[0], str):  # not _(variable)
+                found.append((context, strings[0]))
+    assert (None, "No accounts to show.") in found  # the account rows are there
+    assert ("inbound mail: answers offer", "Answers") in found  # with its context
     missing = [m for m in found if m not in known or not known[m].translated()]
     assert missing == []

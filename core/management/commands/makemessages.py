@@ -2,7 +2,8 @@
 
 Django turns its own templates into Python-like text before xgettext reads them;
 that step knows Django's tags only. A Jinja2 template is read by Jinja2 itself
-(`Environment.extract_translations`): each `_()`, `gettext()` and `ngettext()` call
+(`Environment.extract_translations`): each `_()`, `gettext()`, `ngettext()`,
+`pgettext()` and `npgettext()` call
 it finds becomes one call in a Python-like copy, on the same line, for xgettext
 (xgettext reading the HTML as Python lost calls inside quoted attributes)."""
 
@@ -29,10 +30,14 @@ class BuildFile(makemessages.BuildFile):
         for lineno, function, message in env.extract_translations(source):
             strings = message if isinstance(message, tuple) else (message,)
             args = ", ".join(repr(s) for s in strings if isinstance(s, str))
-            call = "ngettext" if function == "ngettext" else "gettext"
-            lines[lineno - 1] += (
-                f"{call}({args}, 1); " if call == "ngettext" else f"{call}({args}); "
+            # the call as xgettext knows it (Django's keywords: a context first)
+            call = (
+                function
+                if function in ("ngettext", "pgettext", "npgettext")
+                else "gettext"
             )
+            plural = ", 1" if call in ("ngettext", "npgettext") else ""
+            lines[lineno - 1] += f"{call}({args}{plural}); "
         with open(self.work_path, "w", encoding="utf-8") as fp:
             fp.write("\n".join(lines))
 
