@@ -3,9 +3,10 @@
 Django templates resolve every variable through several lookups and run each filter
 through its machinery; for a table of 60 rows × 9 cells that was 38–50 ms of a page.
 Jinja2 compiles a template to Python once, so rows, selects and matrix cells stay in
-templates that a designer can edit, at the speed of hand-written code. Templates
-live in `templates/jinja2/` (and an app's `jinja2/`); Django templates remain where a
-library needs them (the admin, crispy-forms' packs, django-filter's widgets).
+templates that a designer can edit, at the speed of hand-written code. Every page
+template lives in `templates/jinja2/` (and an app's `jinja2/`); Django templates
+remain for what a library renders (the admin, crispy-forms' packs, django-filter's
+widgets), the PDF documents and the e-mails.
 
 What a template has besides its context:
 - `url(name, *args, **kwargs)`, `static(path)` and `crispy(form)` (crispy-forms'

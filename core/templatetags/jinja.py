@@ -1,7 +1,7 @@
-"""The bridge while pages move to Jinja2 (core.jinja2): a Django template renders
-a Jinja2 partial where a loop of many cells would be slow in Django's engine.
+"""A Django template (a PDF document) renders a Jinja2 partial (core.jinja2): the
+price figures and the SWOT exist once, for the pages and the documents alike.
 
-    {% load jinja %}{% jinja "insights/_whitespace_rows.html" matrix=matrix %}
+    {% load jinja %}{% jinja "includes/price_figures.html" figures=f currency=c %}
 """
 
 from django import template

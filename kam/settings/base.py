@@ -94,13 +94,15 @@ ASGI_APPLICATION = "kam.asgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [ASSETS_DIR / "templates"],
+        # the pages (core.jinja2): in templates/jinja2/ and each app's jinja2/; first,
+        # so that a page is not looked for among Django's templates (and the admin's
+        # registration/ pages do not hide ours)
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [ASSETS_DIR / "templates" / "jinja2"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "environment": "core.jinja2.environment",
             "context_processors": [
-                "django.template.context_processors.request",
-                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
@@ -108,13 +110,15 @@ TEMPLATES = [
         },
     },
     {
-        # page templates (core.jinja2): in templates/jinja2/ and each app's jinja2/
-        "BACKEND": "django.template.backends.jinja2.Jinja2",
-        "DIRS": [ASSETS_DIR / "templates" / "jinja2"],
+        # what libraries render (the admin, crispy-forms' packs, django-filter), the
+        # documents (pdf/) and the e-mails (emails/)
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [ASSETS_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            "environment": "core.jinja2.environment",
             "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
