@@ -164,7 +164,10 @@ def offer_detail(request, pk):
         "offers/detail.html",
         {
             "offer": offer,
-            "offer_contract": getattr(offer, "contract", None),
+            # the contract shows on an accepted offer only (no query for the others)
+            "offer_contract": getattr(offer, "contract", None)
+            if offer.status == Offer.Status.ACCEPTED
+            else None,
             "events": offer.events.all(),
             "options": options,
             "can_change": can_change(user, offer),
