@@ -240,8 +240,6 @@ def _ceiling(args, fixture_path: Path) -> None:
         fixture_path.unlink(missing_ok=True)
     result = {"users": args.users, "seconds": args.seconds, "workers": args.workers,
               "paths": rows, "min_rps": MIN_RPS}  # fmt: skip
-    (RESULTS / "ceiling.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / "ceiling.svg").write_text(_rps_svg(rows) + "\n")
     lines = [
         f"# The stack's ceiling ({args.users} users, {args.seconds} s per path, "
         f"gunicorn {args.workers} workers)", "", "![requests/s](ceiling.svg)", "",
@@ -251,8 +249,7 @@ def _ceiling(args, fixture_path: Path) -> None:
     lines += [f"| {r['label']} | {r['requests']} | {r['failures']} | {r['rps']} | "
               f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} |" for r in rows]  # fmt: skip
     lines += ["", f"The mixed workload's target is {MIN_RPS} requests/s."]
-    (RESULTS / "ceiling.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results("ceiling", result, _rps_svg(rows), lines)
 
 
 # --ratios: each page against the floor view, at these numbers of clients
@@ -264,6 +261,14 @@ RATIO_PAGES = ("floor", "KAM home", "account list (filtered)", "account 360",
 P95_TARGET = {"all accounts": 300, "all offers": 300}
 RATIO_LEVELS = {"1 client": 1, "4 clients": 4, "saturation": 16}
 RATIO_TARGET = 6  # p50 at 1 client at most 6 × the floor's
+
+
+def write_results(name: str, result: dict, svg: str, lines: list[str]) -> None:
+    """results/<name>.json, .svg and .md (the table people read), and print it."""
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{name}.svg").write_text(svg + "\n")
+    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
 
 
 def _page_stats(prefix: Path, name: str) -> dict:
@@ -330,11 +335,10 @@ def _ratios(args, fixture_path: Path) -> None:
               "levels": RATIO_LEVELS, "floor": {level: runs[(level, "floor")]
                                                 for level in RATIO_LEVELS},
               "pages": rows}  # fmt: skip
-    (RESULTS / "ratios.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / "ratios.svg").write_text(times_chart(
+    chart = times_chart(
         [(r["page"], r["p50_ratio"]) for r in rows], RATIO_TARGET, at_most=True,
         left=190, caption="p50 at 1 client against the floor view's",
-    ) + "\n")  # fmt: skip
+    )  # fmt: skip
     lines = [
         f"# Pages against the floor ({args.seconds} s per run, gunicorn "
         f"{args.workers} workers, one run each, in turns)", "",
@@ -352,8 +356,7 @@ def _ratios(args, fixture_path: Path) -> None:
               f"{r['p95_4_ms']:.0f} (≤ {r['p95_target_ms']}) | {r['rps_saturation']} "
               f"({r['rps_share']:.0%}) | {r['rps_peak']} ({r['peak_share']:.0%}) | "
               f"{r['failures']} |" for r in rows]  # fmt: skip
-    (RESULTS / "ratios.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results("ratios", result, chart, lines)
 
 
 def times_chart(values: list[tuple[str, float]], target: float, *, at_most: bool,
@@ -477,8 +480,6 @@ def main():
     rows.sort(key=lambda r: list(TARGETS).index(r["page"]))
     result = {"users": args.users, "seconds": args.seconds, "workers": args.workers,
               "pages": rows, "total": total, "min_rps": MIN_RPS}  # fmt: skip
-    (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n")
-    (RESULTS / f"{args.name}.svg").write_text(_svg(rows) + "\n")
     lines = [
         f"# Pages under load ({args.users} users, {args.seconds} s, gunicorn "
         f"{args.workers} workers)", "", f"![p95 per page]({args.name}.svg)", "",
@@ -492,8 +493,7 @@ def main():
                      f"{r['queries'] if r['queries'] is not None else '—'} |")  # fmt: skip
     lines += ["", f"All requests: {total['requests']}, errors {total['failures']}, "
               f"{total['rps']} requests/s (target ≥ {MIN_RPS})."]  # fmt: skip
-    (RESULTS / f"{args.name}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_results(args.name, result, _svg(rows), lines)
 
 
 if __name__ == "__main__":

@@ -216,12 +216,11 @@ def main() -> None:
     result = {"seconds": args.seconds, "workers": args.workers, "peer":
               f"django-crm-admin {PEER_VERSION}", "counts": peer_data["counts"],
               "floor": floor, "rows": rows, "target": TARGET}  # fmt: skip
-    (pages.RESULTS / "peer.json").write_text(json.dumps(result, indent=2) + "\n")
-    (pages.RESULTS / "peer.svg").write_text(pages.times_chart(
+    chart = pages.times_chart(
         [(f"{r['job']}: {r['peer_page']}", r["speedup"]) for r in rows], TARGET,
         at_most=False, left=260,
         caption="how many times faster KAM answers (mean at 1 client)",
-    ) + "\n")  # fmt: skip
+    )  # fmt: skip
     lines = [
         f"# KAM against DjangoCRM {PEER_VERSION} on equal data ({args.seconds} s per "
         f"run, gunicorn {args.workers} workers each, one server at a time)", "",
@@ -237,8 +236,7 @@ def main() -> None:
               f"{r['peer_p50_ms']:.0f} / {r['peer_mean_ms']} | {r['speedup']} × | "
               f"{r['kam_p95_4_ms']:.0f} | {r['peer_p95_4_ms']:.0f} | {r['failures']} |"
               for r in rows]  # fmt: skip
-    (pages.RESULTS / "peer.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    pages.write_results("peer", result, chart, lines)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ What a template has besides its context:
   `localize`, `naturalday`, `naturaltime`, `show_date`, `date_format`,
   `localtime`, `filesizeformat`, `linebreaksbr`, `truncatechars`, `json_script`,
   and Django's `add`, `capfirst`, `default_if_none`, `dslice` (its `slice`),
-  `intcomma`, `stringformat`, `crispy_form` and `as_crispy_field`.
+  `intcomma`, `stringformat`, and crispy's `as_crispy_field` (a form: `crispy()`).
 """
 
 from datetime import datetime
@@ -87,50 +87,37 @@ def date(value, fmt: str = "DATE_FORMAT") -> str:
     return formats.date_format(value, fmt)
 
 
+def _in_language(function: str):
+    """Django's translation `function`, its answers kept per process and language."""
+
+    def translated(*args):
+        return _translated(translation.get_language(), function, *args)
+
+    return staticmethod(translated)
+
+
 class Translations:
     """Django's translations for Jinja2's i18n, each message looked up once per
     process and language: Django looks a message up in every catalogue with its
     own plural rule (14 here), and a page asks for a few hundred messages."""
 
-    @staticmethod
-    def gettext(message: str) -> str:
-        return _gettext(translation.get_language(), message)
-
-    @staticmethod
-    def ngettext(singular: str, plural: str, n) -> str:
-        return _ngettext(translation.get_language(), singular, plural, n)
-
-    @staticmethod
-    def pgettext(context: str, message: str) -> str:
-        return _pgettext(translation.get_language(), context, message)
-
-    @staticmethod
-    def npgettext(context: str, singular: str, plural: str, n) -> str:
-        return translation.npgettext(context, singular, plural, n)
+    gettext = _in_language("gettext")
+    ngettext = _in_language("ngettext")
+    pgettext = _in_language("pgettext")
+    npgettext = _in_language("npgettext")
 
 
 # the active language is part of each key: a message is asked for in it
 @lru_cache(maxsize=8192)
-def _gettext(language, message: str) -> str:
-    return translation.gettext(message)
-
-
-@lru_cache(maxsize=8192)
-def _ngettext(language, singular: str, plural: str, n) -> str:
-    return translation.ngettext(singular, plural, n)
-
-
-@lru_cache(maxsize=1024)
-def _pgettext(language, context: str, message: str) -> str:
-    return translation.pgettext(context, message)
+def _translated(language: str, function: str, *args) -> str:
+    return getattr(translation, function)(*args)
 
 
 @receiver(setting_changed)
 def _catalogues_changed(*, setting, **kwargs) -> None:
     """Django reloads its catalogues when these change (tests): so do we."""
     if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
-        for memo in (_gettext, _ngettext, _pgettext):
-            memo.cache_clear()
+        _translated.cache_clear()
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -169,7 +156,6 @@ def environment(**options) -> Environment:
         dslice=defaultfilters.slice_filter,  # Jinja2's own `slice` groups a list
         intcomma=intcomma,
         stringformat=defaultfilters.stringformat,
-        crispy_form=as_crispy_form,
         as_crispy_field=as_crispy_field,
         date=date,
         json_script=json_script,

@@ -60,14 +60,14 @@ def _kam_home(request):
         Account.objects.filter(Q(owner=user) | Q(deputy=user))
         .order_by("-is_key_account", "name")
         .values_list("pk", "version", "owner_id", "deputy_id", "is_key_account",
-                     "revenue_12m")
+                     "revenue_12m", named=True)
     )  # fmt: skip
-    owned = [row for row in mine if row[2] == user.pk]
+    owned = [a for a in mine if a.owner_id == user.pk]
     counts = {
         "owned": len(owned),
-        "deputy": sum(1 for row in mine if row[3] == user.pk),
-        "key": sum(1 for row in owned if row[4]),
-        "revenue": sum((row[5] for row in owned), Decimal(0)),
+        "deputy": sum(1 for a in mine if a.deputy_id == user.pk),
+        "key": sum(1 for a in owned if a.is_key_account),
+        "revenue": sum((a.revenue_12m for a in owned), Decimal(0)),
     }
     end_of_today = timezone.localtime().replace(hour=23, minute=59, second=59)
     due = list(
@@ -75,7 +75,7 @@ def _kam_home(request):
         .filter(assignee=user, done_at__isnull=True, due_at__lte=end_of_today)
         .order_by("due_at")[:15]
     )
-    billing_key = versions.stamp_of(row[:2] for row in owned)
+    billing_key = versions.stamp_of((a.pk, a.version) for a in owned)
     return render(
         request,
         "home/kam.html",
@@ -83,7 +83,7 @@ def _kam_home(request):
             "counts": counts,
             "due_tasks": due,
             "billing_html": _billing_cards(request, billing_key),
-            "accounts_html": table_html(user, [row[:2] for row in mine[:60]]),
+            "accounts_html": table_html(user, [(a.pk, a.version) for a in mine[:60]]),
         },
     )
 
