@@ -68,15 +68,20 @@ class AccountFilter(django_filters.FilterSet):
         fields = ["q", "tier", "lifecycle", "is_key_account", "owner", "overdue"]
 
     def __init__(self, *args, owners=None, **kwargs):
+        """`owners`: the owner filter's (queryset, choices), choices None where the
+        widget is to list the queryset."""
         super().__init__(*args, **kwargs)
+        owner_choices = None
         if owners is not None:
-            self.filters["owner"].queryset = owners
+            self.filters["owner"].queryset, owner_choices = owners
         for name in ("lifecycle", "owner", "ordering"):
             # Jinja2-rendered options (core.widgets): Django's took a fifth of the list
             field = self.form.fields[name]
             widget = OrderSelect if name == "ordering" else LongSelect
             field.widget = widget(attrs={"class": "form-select"})
             field.widget.choices = field.choices
+            if name == "owner" and owner_choices is not None:
+                field.widget.choices = [("", field.empty_label), *owner_choices]
 
     def search(self, queryset, name, value):
         return queryset.filter(

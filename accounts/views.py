@@ -69,10 +69,16 @@ EXPORT_HEADERS = [
 
 
 def _owners_for(user):
+    """The key account managers the list's owner filter offers, and their choices
+    when they are known without a query (None: the widget lists the queryset)."""
     qs = User.objects.filter(is_active=True, groups__name=Role.KEY_ACCOUNT_MANAGER)
     if user.sees_everything:
-        return qs.order_by("first_name")
-    return qs.filter(Q(pk=user.pk) | Q(team__manager=user)).order_by("first_name")
+        return qs.order_by("first_name"), None
+    if Role.SALES_MANAGER not in user.role_names:
+        # only teams' managers choose among others (core.access): herself at most
+        mine = user.has_role(Role.KEY_ACCOUNT_MANAGER)
+        return qs.filter(pk=user.pk), [(user.pk, str(user))] if mine else []
+    return qs.filter(Q(pk=user.pk) | Q(team__manager=user)).order_by("first_name"), None
 
 
 def _require_change(user, obj):
@@ -90,7 +96,7 @@ def account_list(request):
         request.GET or None,
         queryset=selectors.account_rows_for_user(user=request.user),
         request=request,
-        owners=_owners_for(request.user),
+        owners=_owners_for(request.user),  # (queryset, choices or None)
     )
     qs = filterset.qs
     # a filter value that is not valid is left out, and the list says so

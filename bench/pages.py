@@ -185,7 +185,8 @@ def _serve(workers: int) -> subprocess.Popen:
            "DJANGO_CONN_MAX_AGE": "60",
            "CACHE_URL": os.environ.get("CACHE_URL") or redis_url(13)}  # fmt: skip
     return start_server(
-        [str(VENV_BIN / "gunicorn"), "kam.wsgi", "-b", f"127.0.0.1:{PORT}",
+        [str(VENV_BIN / "gunicorn"), "-c", "python:kam.gunicorn", "kam.wsgi",
+         "-b", f"127.0.0.1:{PORT}",
          "-w", str(workers), "--access-logfile", "/dev/null", "--log-level", "warning"],
         ROOT, env, PORT,
     )  # fmt: skip

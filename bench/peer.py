@@ -140,7 +140,9 @@ def _serve_peer(workers: int) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(PEER / "site"),
            "DJANGO_SETTINGS_MODULE": "peer_settings"}  # fmt: skip
     return pages.start_server(
-        [str(PEER / "venv" / "bin" / "gunicorn"), "webcrm.wsgi", "-b",
+        # the same gunicorn settings as KAM's (the collector's freeze, kam/gunicorn.py)
+        [str(PEER / "venv" / "bin" / "gunicorn"), "-c", str(pages.ROOT / "kam" / "gunicorn.py"),
+         "webcrm.wsgi", "-b",
          f"127.0.0.1:{PEER_PORT}", "-w", str(workers), "--access-logfile",
          "/dev/null", "--log-level", "warning"],
         PEER / "site", env, PEER_PORT,

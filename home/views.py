@@ -62,10 +62,11 @@ def _kam_home(request):
         .values_list("pk", "version", "owner_id", "deputy_id", "is_key_account",
                      "revenue_12m", named=True)
     )  # fmt: skip
-    owned = [a for a in mine if a.owner_id == user.pk]
+    me = user.pk  # once: the request's user is a lazy object, each access a call
+    owned = [a for a in mine if a.owner_id == me]
     counts = {
         "owned": len(owned),
-        "deputy": sum(1 for a in mine if a.deputy_id == user.pk),
+        "deputy": sum(1 for a in mine if a.deputy_id == me),
         "key": sum(1 for a in owned if a.is_key_account),
         "revenue": sum((a.revenue_12m for a in owned), Decimal(0)),
     }

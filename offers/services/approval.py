@@ -1,6 +1,8 @@
 """The approval rule: which offers need a manager's approval and why, who
 approves, asking and deciding."""
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -21,12 +23,17 @@ def approval_reasons(offer: Offer, *, rules=None, rates=None) -> list[str]:
 
     Pass `rules` and `rates` when checking many offers, to load them once.
     """
-    from catalog.selectors import exchange_rates, to_base
+    from catalog.selectors import BASE_CURRENCY, exchange_rates, to_base
 
     rules = (
         list(ApprovalRule.objects.filter(is_active=True)) if rules is None else rules
     )
-    rates = exchange_rates() if rates is None else rates
+    if rates is None:
+        # read only where a total in another currency is to be compared in EUR
+        needs_rates = offer.currency != BASE_CURRENCY and any(
+            rule.kind == ApprovalRule.Kind.TOTAL for rule in rules
+        )
+        rates = exchange_rates() if needs_rates else {BASE_CURRENCY: Decimal("1")}
     reasons = []
     for option in offer.options.all():
         totals = option.totals()

@@ -110,3 +110,34 @@ def test_the_contract_keeps_the_list_price_and_the_reason(cast, offer):
     lifecycle.contract_create_from_offer(offer=offer)
     copied = ContractLine.objects.get(contract__offer=offer)
     assert (copied.list_price, copied.price_reason) == (line.list_price, "Loyal")
+
+
+def test_a_total_in_another_currency_is_compared_in_eur(cast, offer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import ExchangeRate
+    from offers.models import ApprovalRule
+
+    net = max(option.totals()["net"] for option in offer.options.all())
+    ApprovalRule.objects.update(is_active=False)
+    ApprovalRule.objects.create(
+        name="Large", kind=ApprovalRule.Kind.TOTAL, threshold=net * Decimal("0.75")
+    )
+    # in EUR the offer's own total is compared, and no exchange rate is read
+    with CaptureQueriesContext(connection) as queries:
+        assert len(offer_approval.approval_reasons(offer)) == 1
+    assert not any("exchangerate" in q["sql"] for q in queries.captured_queries)
+    # in US dollars at 0.5 EUR the same figures are half as much: below the line
+    Offer.objects.filter(pk=offer.pk).update(currency="USD")
+    offer.refresh_from_db()
+    ExchangeRate.objects.update_or_create(
+        currency="USD", defaults={"rate_to_base": Decimal("0.5")}
+    )
+    assert offer_approval.approval_reasons(offer) == []
+    ExchangeRate.objects.filter(currency="USD").update(rate_to_base=Decimal("0.9"))
+    (reason,) = offer_approval.approval_reasons(offer)
+    assert (
+        f"a net total of {(net * Decimal('0.9')).quantize(Decimal('0.01'))} EUR"
+        in reason
+    )
