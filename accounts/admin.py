@@ -51,7 +51,7 @@ class AccountAdmin(HistoryAdmin):
     ]
     search_fields = ["name", "legal_name", "external_ref", "vat_id", "city"]
     list_select_related = ["owner", "deputy"]
-    autocomplete_fields = ["owner", "deputy", "parent"]
+    autocomplete_fields = ["owner", "deputy", "parent", "billing_contact"]
     readonly_fields = [
         "tier",
         "revenue_12m",

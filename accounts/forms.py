@@ -34,6 +34,10 @@ class AccountForm(ModelForm):
         self.fields["deputy"].queryset = User.objects.filter(
             is_active=True, groups__name=Role.KEY_ACCOUNT_MANAGER
         ).exclude(pk=self.instance.owner_id)
+        # the billing contact is one of the account's (a new account has none yet)
+        self.fields["billing_contact"].queryset = (
+            self.instance.contacts.all() if self.instance.pk else Contact.objects.none()
+        )
 
     def clean_country(self):
         country = self.cleaned_data["country"].upper()

@@ -19,6 +19,15 @@ from core.models import KeepsMessages, OutboundMessage, TimeStampedModel
 SCORE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
+class EInvoiceFormat(models.TextChoices):
+    """What a customer receives as the invoice (contracts.services.einvoice)."""
+
+    PDF = "pdf", _("PDF only")
+    FACTURX = "facturx", _("Factur-X / ZUGFeRD (PDF with EN 16931 XML)")
+    XRECHNUNG = "xrechnung", _("XRechnung 3.0 (CII XML) with a PDF copy")
+    XRECHNUNG_UBL = "xrechnung_ubl", _("XRechnung 3.0 (UBL XML) with a PDF copy")
+
+
 class Account(TimeStampedModel):
     """A customer account, looked after by one key account manager."""
 
@@ -69,6 +78,50 @@ class Account(TimeStampedModel):
         _("language"), max_length=2, choices=Language.choices, default=Language.EN
     )
     industry = models.CharField(_("industry"), max_length=100, blank=True)
+    # billing: who receives invoices, in which format, with which references
+    billing_contact = models.ForeignKey(
+        "accounts.Contact",
+        verbose_name=_("billing contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Receives the invoices; the contract's contact where none."),
+    )
+    billing_email = models.EmailField(
+        _("billing email"),
+        blank=True,
+        help_text=_("Invoices go here first (e.g. an accounts-payable mailbox)."),
+    )
+    einvoice_format = models.CharField(
+        _("invoice format"),
+        max_length=20,
+        choices=EInvoiceFormat.choices,
+        default=EInvoiceFormat.PDF,
+    )
+    buyer_reference = models.CharField(
+        _("buyer reference / Leitweg-ID"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "Public buyers in Germany give a Leitweg-ID (e.g. 991-12345-67); "
+            "XRechnung requires a buyer reference."
+        ),
+    )
+    electronic_address = models.CharField(
+        _("e-invoice address"),
+        max_length=200,
+        blank=True,
+        help_text=_("Where e-invoices are received (an email address); the "
+                    "billing email where none."),
+    )  # fmt: skip
+    sepa_mandate_ref = models.CharField(
+        _("SEPA direct debit mandate"),
+        max_length=35,
+        blank=True,
+        help_text=_("With a mandate, invoices are collected by direct debit."),
+    )
+    sepa_debtor_iban = models.CharField(_("debtor IBAN"), max_length=34, blank=True)
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent account"),

@@ -4,38 +4,9 @@ from django.utils.translation import gettext as _
 from stdnum import get_cc_module
 from stdnum.exceptions import ValidationError as StdnumError
 
-# The member states of the European Union (ISO 3166 codes).
-EU_COUNTRIES = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IT",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
-)
+# The member states of the European Union (ISO 3166 codes): the tax rule's
+from catalog.tax import EU as EU_COUNTRIES
+
 # Countries whose VAT numbers carry the country prefix (EU style, plus GB); Greece
 # writes EL instead of GR, see GREECE_PREFIX.
 PREFIXED = (EU_COUNTRIES - {"GR"}) | {"GB"}

@@ -49,6 +49,18 @@ class ExchangeRate(models.Model):
         return f"1 {self.currency} = {self.rate_to_base} EUR"
 
 
+class UnitCode(models.TextChoices):
+    """Units of measure for e-invoices (UN/ECE Recommendation 20, a selection)."""
+
+    PIECE = "C62", _("one (piece, seat, licence)")
+    MONTH = "MON", _("month")
+    YEAR = "ANN", _("year")
+    DAY = "DAY", _("day")
+    HOUR = "HUR", _("hour")
+    LUMP_SUM = "LS", _("lump sum")
+    USER = "IE", _("person")
+
+
 class ProductFamily(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -81,6 +93,13 @@ class Product(TimeStampedModel):
         _("billing period"), max_length=20, choices=BillingPeriod.choices, blank=True
     )
     unit = models.CharField(_("unit"), max_length=40, default="piece")
+    unit_code = models.CharField(
+        _("unit code"),
+        max_length=3,
+        choices=UnitCode.choices,
+        default=UnitCode.PIECE,
+        help_text=_("The unit on e-invoices (UN/ECE Recommendation 20)."),
+    )
     tax_rate = models.DecimalField(
         _("tax rate %"), max_digits=5, decimal_places=2, default=Decimal("19.00")
     )

@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import EInvoiceFormat
 from contracts import selectors
 from contracts import selectors as contract_selectors
 from contracts.forms import ReasonForm, SignedScanForm
@@ -116,7 +117,13 @@ def _nothing_to_sign(contract) -> str:
     }
 
 
-EDITABLE_BEFORE_FINALIZE = ["trial_days", "payment_terms_days", "renewal_months"]
+EDITABLE_BEFORE_FINALIZE = [
+    "trial_days",
+    "payment_terms_days",
+    "renewal_months",
+    "purchase_order_ref",
+    "buyer_reference",
+]
 
 
 @admin.register(Contract)
@@ -194,6 +201,10 @@ class ContractAdmin(FrozenAdmin):
                     "language",
                 ]
             },
+        ),
+        (
+            gettext_lazy("Invoices"),
+            {"fields": ["purchase_order_ref", "buyer_reference"]},
         ),
         (
             gettext_lazy("Signature"),
@@ -438,6 +449,14 @@ class ContractAdmin(FrozenAdmin):
         return page
 
 
+def _party_lines(party: dict | None):
+    if not party:
+        return "–"
+    return format_html_join(
+        "", "<div>{}: {}</div>", ((k, v) for k, v in party.items() if v)
+    )
+
+
 class InvoiceLineInline(ReadOnlyInline):
     model = InvoiceLine
     fields = [
@@ -445,8 +464,10 @@ class InvoiceLineInline(ReadOnlyInline):
         "period_start",
         "period_end",
         "quantity",
+        "unit_code",
         "net",
         "tax_rate",
+        "tax_category",
     ]
     readonly_fields = fields
 
@@ -492,7 +513,27 @@ class InvoiceAdmin(FrozenAdmin):
     actions = ["mark_paid", "credit_selected"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Invoice._meta.fields if f.name != "id"]
+        fields = [
+            f.name for f in Invoice._meta.fields if f.name not in ("id", "parties")
+        ]
+        return ["files", "einvoice_error", *fields, "seller", "buyer"]
+
+    @admin.display(description=gettext_lazy("Files"))
+    def files(self, obj):
+        """The PDF and the e-invoice XML (as sent, or as they would be sent: a
+        file that does not validate answers with the reasons)."""
+        links = [(reverse("contracts:invoice-pdf", args=[obj.pk]), "PDF")]
+        if obj.einvoice_format != EInvoiceFormat.PDF:
+            links.append((reverse("contracts:invoice-xml", args=[obj.pk]), "XML"))
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    @admin.display(description=gettext_lazy("seller as issued"))
+    def seller(self, obj):
+        return _party_lines(obj.parties.get("seller"))
+
+    @admin.display(description=gettext_lazy("buyer as issued"))
+    def buyer(self, obj):
+        return _party_lines(obj.parties.get("buyer"))
 
     def has_add_permission(self, request):
         return False

@@ -1,9 +1,16 @@
 """Read-only API for contracts, subscriptions and invoices (access-filtered)."""
 
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.serializers import SerializerMethodField
 
+from accounts.models import EInvoiceFormat
 from contracts import selectors
 from contracts.models import Contract, ContractLine, Invoice, InvoiceLine, Subscription
+from contracts.views import invoice_file_response
 from core.drf import ModelSerializer
 
 
@@ -99,6 +106,28 @@ class InvoiceLineSerializer(ModelSerializer):
 
 class InvoiceSerializer(ModelSerializer):
     lines = InvoiceLineSerializer(many=True, read_only=True)
+    pdf_url = SerializerMethodField(
+        help_text="The invoice as a PDF (Factur-X: with its EN 16931 XML embedded)."
+    )
+    xml_url = SerializerMethodField(
+        help_text="The e-invoice XML (Factur-X CII or "
+        "XRechnung); null for a PDF-only invoice."
+    )
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_pdf_url(self, invoice) -> str:
+        return self._url(invoice, "pdf")
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_xml_url(self, invoice) -> str | None:
+        if invoice.einvoice_format == EInvoiceFormat.PDF:
+            return None
+        return self._url(invoice, "xml")
+
+    def _url(self, invoice, kind: str) -> str:
+        path = reverse(f"invoice-{kind}", args=[invoice.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
     class Meta:
         model = Invoice
@@ -117,6 +146,12 @@ class InvoiceSerializer(ModelSerializer):
             "tax",
             "gross",
             "paid_on",
+            "buyer_reference",
+            "purchase_order_ref",
+            "einvoice_format",
+            "einvoice_error",
+            "pdf_url",
+            "xml_url",
             "lines",
         ]
         read_only_fields = fields
@@ -156,3 +191,18 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.invoice_list_for_user(user=self.request.user).order_by(
             "-issued_on", "-pk"
         )
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY,
+                              (409, "text/plain"): OpenApiTypes.STR})  # fmt: skip
+    @action(detail=True, url_path="pdf", url_name="pdf")
+    def pdf(self, request, pk=None):
+        """The invoice's PDF (as sent, or as it would be sent)."""
+        return invoice_file_response(self.get_object(), "pdf")
+
+    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY,
+                              (409, "text/plain"): OpenApiTypes.STR})  # fmt: skip
+    @action(detail=True, url_path="xml", url_name="xml")
+    def xml(self, request, pk=None):
+        """The e-invoice XML, validated; 404 for a PDF-only invoice, 409 with the
+        reasons where it does not validate."""
+        return invoice_file_response(self.get_object(), "xml")

@@ -8,7 +8,7 @@ from django.db.models.functions import Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, Contact, Document
+from accounts.models import Account, Contact, Document, EInvoiceFormat
 from catalog import pricing
 from catalog.models import BillingPeriod, Currency, PackageVersion, PricedLine, Product
 from catalog.pricing import HUNDRED, round_money
@@ -123,6 +123,18 @@ class Contract(TimeStampedModel):
     )
     payment_terms_days = models.PositiveSmallIntegerField(
         _("payment terms (days)"), default=14
+    )
+    purchase_order_ref = models.CharField(
+        _("purchase order"),
+        max_length=100,
+        blank=True,
+        help_text=_("The customer's order number, quoted on every invoice."),
+    )
+    buyer_reference = models.CharField(
+        _("buyer reference / Leitweg-ID"),
+        max_length=100,
+        blank=True,
+        help_text=_("For this contract's invoices; the account's where empty."),
     )
     needs_approval = models.BooleanField(_("discount needed approval"), default=False)
     approved_by = models.ForeignKey(
@@ -480,6 +492,8 @@ class Invoice(TimeStampedModel):
             "paid_on",
             "document",
             "pdf_sha256",
+            "xml_document",
+            "einvoice_error",
             "message",
             "sent_at",
             "updated_at",
@@ -531,6 +545,36 @@ class Invoice(TimeStampedModel):
     note = models.TextField(_("note"), blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # as issued: the seller's and the buyer's data, the payment means and the
+    # references (an issued invoice never changes, whatever changes after)
+    parties = models.JSONField(_("parties"), default=dict, blank=True, editable=False)
+    buyer_reference = models.CharField(
+        _("buyer reference / Leitweg-ID"), max_length=100, blank=True
+    )
+    purchase_order_ref = models.CharField(
+        _("purchase order"), max_length=100, blank=True
+    )
+    tax_note = models.TextField(_("tax note"), blank=True)
+    einvoice_format = models.CharField(
+        _("invoice format"),
+        max_length=20,
+        choices=EInvoiceFormat.choices,
+        default=EInvoiceFormat.PDF,
+    )
+    xml_document = models.ForeignKey(
+        Document,
+        verbose_name=_("e-invoice XML"),
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_index=False,  # never searched
+    )
+    einvoice_error = models.TextField(
+        _("e-invoice refused"),
+        blank=True,
+        help_text=_("Why the e-invoice did not validate; nothing was sent."),
+    )
     document = models.ForeignKey(
         Document,
         verbose_name=_("PDF"),
@@ -651,8 +695,11 @@ class InvoiceLine(models.Model):
         _("days in the period"), null=True, blank=True
     )
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
+    unit_code = models.CharField(_("unit code"), max_length=3, default="C62")
     net = models.DecimalField(_("net"), max_digits=14, decimal_places=2)
     tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2)
+    # EN 16931's VAT category (S standard, Z zero, AE reverse charge, G export…)
+    tax_category = models.CharField(_("tax category"), max_length=2, default="S")
     position = models.PositiveSmallIntegerField(default=1)
 
     class Meta:

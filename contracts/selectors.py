@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,9 +12,11 @@ from stdnum.eu import vat
 
 from accounts.selectors import convert
 from accounts.validators import EU_COUNTRIES
+from catalog import tax
 from catalog.pricing import round_money
 from catalog.selectors import BASE_CURRENCY, exchange_rates, sale_prices
 from contracts.models import Contract, Invoice, Subscription
+from contracts.services import einvoice
 from core.access import get_visible_or_404, visible_to
 from core.dates import local_datetime
 
@@ -334,9 +335,8 @@ def contract_checks(contract: Contract) -> list[Check]:
             else "",
         )
     )
-    needs_vat = account.country in EU_COUNTRIES and (
-        account.country != settings.KAM_HOME_COUNTRY
-    )
+    home = tax.home_country()
+    needs_vat = account.country in EU_COUNTRIES and account.country != home
     if not needs_vat:
         checks.append(
             Check(_("VAT id"), True, _("Not needed outside the EU or at home."))
@@ -350,7 +350,7 @@ def contract_checks(contract: Contract) -> list[Check]:
                     "An EU business customer outside %(home)s needs a VAT id for "
                     "reverse charge."
                 )
-                % {"home": settings.KAM_HOME_COUNTRY},
+                % {"home": home},
             )
         )
     else:
@@ -371,6 +371,16 @@ def contract_checks(contract: Contract) -> list[Check]:
             ""
             if contract.contact.email
             else _("%(name)s has no email address.") % {"name": contract.contact},
+        )
+    )
+    missing = einvoice.account_requirements(account, contract)
+    checks.append(
+        Check(
+            _("Invoice data"),
+            not missing,
+            " ".join(missing)
+            or _("Complete for %(format)s.")
+            % {"format": account.get_einvoice_format_display()},
         )
     )
     checks.append(_price_check(contract))

@@ -12,9 +12,9 @@ from contracts import selectors
 from contracts import selectors as contract_selectors
 from contracts.forms import NoticeForm, SignForm
 from contracts.models import Contract
-from contracts.services import lifecycle, notice
+from contracts.services import billing, lifecycle, notice
 from contracts.services import signing as contract_signing
-from core.access import can_change
+from core.access import can_change, get_visible_or_404
 from core.dates import show_date
 from core.exceptions import ApplicationError
 from core.forms import run_service
@@ -147,4 +147,30 @@ def sign_pdf(request, token):
     with contract.document.file.open("rb") as fh:
         response = HttpResponse(fh.read(), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{contract.number}.pdf"'
+    return response
+
+
+@login_required
+def invoice_download(request, pk, kind):
+    """An invoice's PDF or e-invoice XML, for whoever may see its account."""
+    invoice = get_visible_or_404(
+        selectors.invoice_list_for_user(user=request.user), request.user, pk=pk
+    )
+    return invoice_file_response(invoice, kind)
+
+
+def invoice_file_response(invoice, kind: str) -> HttpResponse:
+    """The file as an attachment; one that does not validate is refused (409)
+    with the reasons, kept on the invoice for customer services."""
+    try:
+        found = billing.invoice_file(invoice, kind)
+    except ApplicationError as refused:
+        return HttpResponse(refused.message, status=409, content_type="text/plain")
+    if found is None:
+        raise Http404(_("This invoice is sent as a PDF only."))
+    name, content, mimetype = found
+    response = HttpResponse(content, content_type=mimetype)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response

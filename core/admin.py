@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core import services
 from core.exceptions import ApplicationError
-from core.models import OutboundAttachment, OutboundMessage, Team, User
+from core.models import OutboundAttachment, OutboundMessage, SellerProfile, Team, User
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -145,3 +145,48 @@ class OutboundMessageAdmin(admin.ModelAdmin):
                 % done,
                 messages.SUCCESS,
             )
+
+
+@admin.register(SellerProfile)
+class SellerProfileAdmin(admin.ModelAdmin):
+    """The one seller profile: invoices, credit notes, offers and contracts print
+    it; no invoice is issued before it is entered."""
+
+    fieldsets = [
+        (None, {"fields": ["name", "street", "postal_code", "city", "country"]}),
+        (
+            _("Tax and register"),
+            {
+                "fields": [
+                    "vat_id",
+                    "tax_number",
+                    "register_court",
+                    "register_number",
+                    "managing_directors",
+                ]
+            },
+        ),
+        (
+            _("Contact for invoices"),
+            {"fields": ["contact_name", "phone", "email", "website"]},
+        ),
+        (
+            _("Payment"),
+            {"fields": ["bank_name", "iban", "bic", "sepa_creditor_id"]},
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return (
+            super().has_add_permission(request) and not SellerProfile.objects.exists()
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # issued invoices keep their own copy; the profile stays
+
+    def changelist_view(self, request, extra_context=None):
+        """The list of one: straight to it (or to entering it)."""
+        profile = SellerProfile.current()
+        if profile is None:
+            return HttpResponseRedirect("add/")
+        return HttpResponseRedirect(f"{profile.pk}/change/")

@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlencode
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -459,3 +460,80 @@ class Export(TimeStampedModel):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class SellerProfile(TimeStampedModel):
+    """Who sells: the legal data every invoice, credit note, offer and contract
+    carries (one row, kept in the admin; no invoice is issued without it)."""
+
+    name = models.CharField(_("legal name"), max_length=200)
+    street = models.CharField(_("street"), max_length=200)
+    postal_code = models.CharField(_("postal code"), max_length=20)
+    city = models.CharField(_("city"), max_length=100)
+    country = models.CharField(
+        _("country"), max_length=2, default="DE", help_text=_("ISO code, e.g. DE.")
+    )
+    vat_id = models.CharField(_("VAT id"), max_length=20, blank=True)
+    tax_number = models.CharField(_("tax number"), max_length=30, blank=True)
+    register_court = models.CharField(_("register court"), max_length=100, blank=True)
+    register_number = models.CharField(_("register number"), max_length=50, blank=True)
+    managing_directors = models.CharField(
+        _("managing directors"), max_length=250, blank=True
+    )
+    contact_name = models.CharField(_("contact for invoices"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=50)
+    email = models.EmailField(
+        _("email for invoices"),
+        help_text=_("Also the seller's electronic address on e-invoices."),
+    )
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    sepa_creditor_id = models.CharField(
+        _("SEPA creditor id"),
+        max_length=35,
+        blank=True,
+        help_text=_("Needed to collect by SEPA direct debit."),
+    )
+
+    # one seller: the row is kept and changed, never a second one made
+    singleton = models.BooleanField(default=True, editable=False, unique=True)
+
+    class Meta:
+        verbose_name = _("seller profile")
+        verbose_name_plural = _("seller profile")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(singleton=True), name="seller_profile_single"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from stdnum import bic, iban
+        from stdnum.eu import vat
+
+        errors = {}
+        if not (self.vat_id or self.tax_number):
+            errors["vat_id"] = _("An invoice needs the VAT id or the tax number.")
+        if self.vat_id and not vat.is_valid(self.vat_id):
+            errors["vat_id"] = _("This is not a valid EU VAT id.")
+        if self.iban and not iban.is_valid(self.iban):
+            errors["iban"] = _("This is not a valid IBAN.")
+        if self.bic and not bic.is_valid(self.bic):
+            errors["bic"] = _("This is not a valid BIC.")
+        if len(self.country) != 2 or not self.country.isalpha():
+            errors["country"] = _("Enter the two-letter ISO code, e.g. DE.")
+        if errors:
+            raise ValidationError(errors)
+        self.country = self.country.upper()
+        self.vat_id = self.vat_id.replace(" ", "").upper()
+        self.iban = self.iban.replace(" ", "").upper()
+        self.bic = self.bic.replace(" ", "").upper()
+
+    @classmethod
+    def current(cls) -> "SellerProfile | None":
+        return cls.objects.first()

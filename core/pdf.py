@@ -51,8 +51,10 @@ def _font_config() -> FontConfiguration:
     return _local.fonts
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Turn an HTML document into PDF bytes.
+def html_to_pdf(html: str, *, variant: str | None = None) -> bytes:
+    """Turn an HTML document into PDF bytes; `variant` one of WeasyPrint's PDF
+    variants ("pdf/a-3b": an archivable PDF that may carry files, as Factur-X
+    invoices do).
 
     The cyclic garbage collector pauses while WeasyPrint builds its many short-lived
     boxes (it would rescan them over and over); it runs again right afterwards.
@@ -61,7 +63,7 @@ def html_to_pdf(html: str) -> bytes:
     try:
         return HTML(
             string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher()
-        ).write_pdf(font_config=_font_config())
+        ).write_pdf(font_config=_font_config(), pdf_variant=variant)
     finally:
         gc.enable()
 

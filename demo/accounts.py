@@ -130,6 +130,21 @@ def _names(rng):
     return names
 
 
+def _billing(number: int, country: str, slug: str) -> dict:
+    """Some German customers receive e-invoices: every fifth Factur-X, every
+    eleventh XRechnung as a public buyer with a Leitweg-ID; a few bill to an
+    accounts-payable mailbox."""
+    mailbox = f"invoices@{slug.lower().replace(' ', '')[:20]}.example"
+    fields = {"billing_email": mailbox if number % 3 == 0 else ""}
+    if country == "DE" and number % 11 == 0:
+        leitweg_id = f"05315-{number:05d}-{number % 90 + 10}"
+        fields.update(einvoice_format="xrechnung", electronic_address=mailbox,
+                      buyer_reference=leitweg_id)  # fmt: skip
+    elif country == "DE" and number % 5 == 0:
+        fields["einvoice_format"] = "facturx"
+    return fields
+
+
 def seed(ctx) -> None:
     today = timezone.localdate()
     names = iter(_names(ctx.rng))
@@ -157,6 +172,7 @@ def seed(ctx) -> None:
                     "currency": currency,
                     "language": language,
                     "industry": industry,
+                    **_billing(number, country, f"{root}{kind}"),
                     "owner": ctx.users[owner],
                     "deputy": ctx.users[deputy]
                     if deputy and ctx.rng.random() < 0.5

@@ -7,7 +7,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils.functional import cached_property
 
-from core.models import Team, User
+from core.models import SellerProfile, Team, User
 from core.roles import ROLES_USING_ADMIN, Role
 
 # username, first name, last name, role, team
@@ -111,6 +111,21 @@ def seed(ctx: DemoContext) -> None:
         teams[name].save(update_fields=["manager", "updated_at"])
     if ctx.scale == "large":
         _seed_large_sales_force(ctx)
+    SellerProfile.objects.update_or_create(singleton=True, defaults=SELLER)
+
+
+# the demo's own company: the seller on every invoice, offer and contract
+SELLER = {
+    "name": "Nordwind Fachverlag GmbH", "street": "Hafenstraße 12",
+    "postal_code": "20457", "city": "Hamburg", "country": "DE",
+    "vat_id": "DE136695976", "tax_number": "27/123/45678",
+    "register_court": "Amtsgericht Hamburg", "register_number": "HRB 123456",
+    "managing_directors": "Jana Wolff, Tarek Nasser",
+    "contact_name": "Rechnungsstelle Nordwind", "phone": "+49 40 1234560",
+    "email": "rechnung@nordwind.example", "website": "https://nordwind.example",
+    "bank_name": "Hamburger Sparkasse", "iban": "DE89370400440532013000",
+    "bic": "COBADEFFXXX", "sepa_creditor_id": "DE98ZZZ09999999999",
+}  # fmt: skip
 
 
 def _seed_large_sales_force(ctx):

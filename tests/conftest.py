@@ -142,6 +142,26 @@ def _jinja2_context_in_responses():
 
 
 @pytest.fixture(autouse=True)
+def _seller_profile(request):
+    """Every test with a database has the seller profile, as a set-up KAM has;
+    `no_seller` tests start without one."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        return
+    if request.node.get_closest_marker("no_seller"):
+        return
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        names & {"transactional_db", "live_server"}
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from core.models import SellerProfile
+    from demo.users import SELLER
+
+    SellerProfile.objects.get_or_create(singleton=True, defaults=SELLER)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with an empty cache (the 360's panels, segments): ids and
     versions of rolled-back tests come again."""

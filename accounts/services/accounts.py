@@ -28,7 +28,37 @@ EDITABLE_FIELDS = [
     "key_account_score",
     "revenue_potential",
     "strategic_fit",
+    # billing: who receives invoices, in which format, with which references
+    "billing_contact",
+    "billing_email",
+    "einvoice_format",
+    "buyer_reference",
+    "electronic_address",
+    "sepa_mandate_ref",
+    "sepa_debtor_iban",
 ]
+
+
+def _validate_billing(account: Account) -> None:
+    from stdnum import iban
+
+    contact = account.billing_contact
+    if contact is not None and contact.account_id != account.pk:
+        raise ApplicationError(
+            _("The billing contact must be one of this account's contacts."),
+            extra={"field": "billing_contact"},
+        )
+    account.sepa_debtor_iban = account.sepa_debtor_iban.replace(" ", "").upper()
+    if account.sepa_debtor_iban and not iban.is_valid(account.sepa_debtor_iban):
+        raise ApplicationError(
+            _("This is not a valid IBAN."), extra={"field": "sepa_debtor_iban"}
+        )
+    if account.sepa_mandate_ref and not account.sepa_debtor_iban:
+        raise ApplicationError(
+            _("A direct debit mandate needs the account's IBAN."),
+            extra={"field": "sepa_debtor_iban"},
+        )
+    account.buyer_reference = account.buyer_reference.strip()
 
 
 def _validate(account: Account) -> None:
@@ -36,6 +66,7 @@ def _validate(account: Account) -> None:
     account.country = (account.country or "").upper()
     if error := vat_error(account.vat_id, account.country):
         raise ApplicationError(error, extra={"field": "vat_id"})
+    _validate_billing(account)
     if account.deputy_id and account.deputy_id == account.owner_id:
         raise ApplicationError(
             _("The deputy must be another person than the owner."),

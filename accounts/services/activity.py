@@ -29,6 +29,9 @@ ALLOWED_TYPES = {
     "image/jpeg": ".jpg",
     "text/plain": ".txt",
     "text/csv": ".csv",
+    # e-invoices (XRechnung) as issued
+    "text/xml": ".xml",
+    "application/xml": ".xml",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": (

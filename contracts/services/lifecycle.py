@@ -136,8 +136,11 @@ def contract_update_terms(
     trial_days: int,
     payment_terms_days: int,
     renewal_months: int,
+    purchase_order_ref: str | None = None,
+    buyer_reference: str | None = None,
 ) -> Contract:
-    """Set what customer services settle before finalizing: trial, payment, renewal."""
+    """Set what customer services settle before finalizing: trial, payment,
+    renewal, and the references the customer's invoices quote."""
     contract = state.lock(contract, *JOINED)
     if contract.is_locked:
         raise ApplicationError(_("A finalized contract cannot be changed."))
@@ -150,15 +153,14 @@ def contract_update_terms(
     contract.trial_days = trial_days
     contract.payment_terms_days = payment_terms_days
     contract.renewal_months = renewal_months
+    fields = ["trial_days", "payment_terms_days", "renewal_months", "updated_at"]
+    for name, value in (("purchase_order_ref", purchase_order_ref),
+                        ("buyer_reference", buyer_reference)):  # fmt: skip
+        if value is not None:
+            setattr(contract, name, value.strip()[:100])
+            fields.append(name)
     contract._change_reason = f"terms set by {actor}"
-    contract.save(
-        update_fields=[
-            "trial_days",
-            "payment_terms_days",
-            "renewal_months",
-            "updated_at",
-        ]
-    )
+    contract.save(update_fields=fields)
     return contract
 
 

@@ -87,7 +87,8 @@ def seeded_invoices_generate(
             "ins AS (INSERT INTO contracts_invoice (created_at, updated_at, series, "
             " year, sequence, number, kind, account_id, contract_id, status, "
             " issued_on, due_on, currency, net, tax, gross, bill_to, vat_id, email, "
-            " note, paid_on, sent_at, pdf_sha256) "
+            " note, paid_on, sent_at, pdf_sha256, parties, buyer_reference, "
+            " purchase_order_ref, tax_note, einvoice_format, einvoice_error) "
             " SELECT %(now)s, %(now)s, 'L', extract(year FROM issued)::int, i + 1, "
             " 'L-' || lpad((i + 1)::text, 7, '0'), 'invoice', account, contract, "
             " CASE WHEN %(today)s::date - issued > 60 THEN 'paid' "
@@ -95,11 +96,12 @@ def seeded_invoices_generate(
             " issued, issued + 30, 'EUR', net, round(net * 0.19, 2), "
             " net + round(net * 0.19, 2), 'Account ' || account, '', '', '', "
             " CASE WHEN %(today)s::date - issued > 60 THEN issued + 20 END, "
-            " (issued + time '08:00') AT TIME ZONE 'UTC', '' FROM src "
+            " (issued + time '08:00') AT TIME ZONE 'UTC', '', '{}', '', '', '', "
+            " 'pdf', '' FROM src "
             " RETURNING id, net) "
             "INSERT INTO contracts_invoiceline (invoice_id, is_credit, description, "
-            "quantity, net, tax_rate, position) "
-            "SELECT id, false, 'Subscription', 1, net, 19, 1 FROM ins",
+            "quantity, unit_code, net, tax_rate, tax_category, position) "
+            "SELECT id, false, 'Subscription', 1, 'C62', net, 19, 'S', 1 FROM ins",
             {"now": timezone.now(), "today": today, "total": total,
              "contracts": contracts, "nc": len(contracts), "accounts": accounts},
         )  # fmt: skip

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Account, Contact, TimelineEntry
-from catalog import pricing
+from catalog import pricing, tax
 from catalog.models import PackageVersion, Product
 from catalog.pricing import HUNDRED, round_money
 from core import services as core_services
@@ -242,7 +242,8 @@ def line_add(
         price_reason=price_reason,
         discount_percent=discount_percent,
         price_unit=pricing.unit_of(product),
-        tax_rate=product.tax_rate,
+        # at home the product's rate; 0 for reverse charge and export (the tax rule)
+        tax_rate=tax.line_rate(product.tax_rate, tax.treatment_of(offer.account)),
         position=position,
     )
 
@@ -286,6 +287,7 @@ def package_add(
         discount = Decimal("0")
     discount = min(max(discount + extra_discount, Decimal(0)), HUNDRED)
     position = option.lines.aggregate(p=Max("position"))["p"] or 0
+    how = tax.treatment_of(offer.account)
     lines = []
     for i, item in enumerate(items, start=1):
         lines.append(
@@ -299,7 +301,7 @@ def package_add(
                 list_price=_price(item.product, offer.currency),
                 discount_percent=discount,
                 price_unit=pricing.unit_of(item.product),
-                tax_rate=item.product.tax_rate,
+                tax_rate=tax.line_rate(item.product.tax_rate, how),
                 position=position + i,
             )
         )

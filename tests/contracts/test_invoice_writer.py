@@ -30,6 +30,7 @@ def draft(contract, *, kind=Invoice.Kind.INVOICE, net=Decimal("100.00"), correct
         vat_id="", email="ap@acme.example", kind=kind, corrects_id=corrects,
         lines=[{"description": "Seats", "quantity": Decimal("1"), "net": net,
                 "tax_rate": Decimal("19")}],
+        buyer={"name": "Acme", "city": "Hamburg", "country": "DE"},
     )  # fmt: skip
 
 
@@ -78,26 +79,27 @@ def test_the_plan_is_pure_and_prorates_a_short_period():
     Row = namedtuple(
         "Row",
         "pk contract_id next_billing_on billing_period end_on period_amount "
-        "tax_rate quantity contract_line_id description start_on",
+        "tax_rate quantity contract_line_id description start_on unit_code",
     )
     start = date(2027, 1, 1)
     rows = [
         # a full quarter
         Row(1, 10, start, "quarterly", date(2027, 12, 31), Decimal("300.00"),
-            Decimal("19"), Decimal("3"), 100, "Seats", start),
+            Decimal("19"), Decimal("3"), 100, "Seats", start, "C62"),
         # the same contract's archive: its term ends inside the quarter
         Row(2, 10, start, "quarterly", date(2027, 2, 14), Decimal("90.00"),
-            Decimal("7"), Decimal("1"), 101, "Archive", start),
+            Decimal("7"), Decimal("1"), 101, "Archive", start, "C62"),
         # another contract, one period behind: billed again after this pass
         Row(3, 11, date(2026, 10, 1), "quarterly", date(2027, 9, 30),
             Decimal("120.00"), Decimal("19"), Decimal("1"), 102, "Data",
-            date(2026, 10, 1)),
+            date(2026, 10, 1), "MON"),
     ]  # fmt: skip
     info = {
+        **dict.fromkeys(billing.CONTRACT_INFO, ""),
         "account_id": 5, "currency": "EUR", "payment_terms_days": 30,
-        "email": "ap@x.example", "vat_id": "", "name": "X", "legal_name": "X GmbH",
-        "street": "Kai 1", "postal_code": "20457", "city": "Hamburg",
-        "country": "DE",
+        "contact_email": "ap@x.example", "vat_id": "", "name": "X",
+        "legal_name": "X GmbH", "street": "Kai 1", "postal_code": "20457",
+        "city": "Hamburg", "country": "DE", "einvoice_format": "pdf",
     }  # fmt: skip
     drafts, moves, again = billing.period_invoice_plan(
         rows, {10: info, 11: info}, date(2027, 1, 1)
@@ -109,6 +111,10 @@ def test_the_plan_is_pure_and_prorates_a_short_period():
     assert archive["prorated_days"] == 45 and archive["period_days"] == 90
     assert archive["net"] == Decimal("45.00")  # 90.00 × 45 / 90
     assert drafts[0].due_on == date(2027, 1, 31)
+    assert drafts[0].email == "ap@x.example"  # no billing email: the contact's
+    assert (
+        drafts[0].buyer["name"] == "X GmbH" and drafts[1].lines[0]["unit_code"] == "MON"
+    )
     assert dict(moves)[1] == date(2027, 4, 1) and dict(moves)[2] is None
     assert again is True  # contract 11's period from October was billed late
 

@@ -34,8 +34,10 @@ SIGN_IN = ("/auth/login/", "/admin/login/")
 # views that name no object of a world, or only the user's own (checked elsewhere)
 WORLDLESS = {"offers:template-edit", "offers:template-preview",  # company templates
              "renewals:run", "core:outbox-detail", "core:outbox-html"}  # fmt: skip
-# admin pages of people and sign-in records, which belong to no world
-WORLDLESS_PREFIXES = ("admin:core_user", "admin:core_team", "admin:axes_")
+# admin pages of people, sign-in records and the company's seller profile, which
+# belong to no world
+WORLDLESS_PREFIXES = ("admin:core_user", "admin:core_team", "admin:axes_",
+                      "admin:core_sellerprofile")  # fmt: skip
 
 
 def object_patterns():

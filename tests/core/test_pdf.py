@@ -4,6 +4,7 @@ import pytest
 from django.template import Context, Template
 
 from core.pdf import StaticFilesFetcher, html_to_pdf
+from demo.users import SELLER
 
 pytestmark = pytest.mark.pdf  # WeasyPrint lays out every PDF here
 
@@ -16,9 +17,11 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def render(body: str) -> bytes:
+    """A document on the layout every PDF has, for the demo's seller (given: an
+    offer's or a contract's reads the seller profile)."""
     html = Template(
         "{% extends 'pdf/base.html' %}{% block content %}" + body + "{% endblock %}"
-    ).render(Context({}))
+    ).render(Context({"seller": SELLER}))
     return html_to_pdf(html)
 
 
@@ -29,6 +32,10 @@ def test_pdf_has_the_text_and_page_numbers():
     assert "Offer 2027" in text
     assert "Dear Ms Weber, grüße" in text
     assert "1/1" in text.replace(" ", "")  # page counter from the static stylesheet
+    # the seller's letterhead, and its legal data at the foot of the page
+    assert SELLER["name"] in text
+    for legal in ("DE136695976", "HRB 123456", "DE89370400440532013000", "Jana Wolff"):
+        assert legal in text
 
 
 @pytest.mark.parametrize(
