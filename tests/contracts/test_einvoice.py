@@ -294,3 +294,57 @@ def test_a_pdf_only_invoice_has_no_xml(client, cast):
     client.force_login(cast.kam)
     assert client.get(f"/contracts/invoices/{invoice.pk}/xml/").status_code == 404
     assert client.get(f"/api/v1/invoices/{invoice.pk}/").json()["xml_url"] is None
+
+
+def test_a_direct_debit_customer_is_collected_by_mandate(cast):
+    invoice = issued(cast, sepa_mandate_ref="MANDATE-0042",
+                     sepa_debtor_iban="DE02120300000000202051")  # fmt: skip
+    xml = einvoice.cii_xml(invoice)
+    means = ".//ram:SpecifiedTradeSettlementPaymentMeans/"
+    assert values(xml, means + "ram:TypeCode") == ["59"]
+    assert values(xml, ".//ram:DirectDebitMandateID") == ["MANDATE-0042"]
+    assert values(xml, ".//ram:CreditorReferenceID") == ["DE98ZZZ09999999999"]
+
+
+def test_an_export_customer_gets_category_g_and_validates(cast):
+    invoice = issued(cast, country="CH", vat_id="CHE116281710")
+    assert {line.tax_category for line in invoice.lines.all()} == {"G"}
+    xml = einvoice.cii_xml(invoice)
+    assert values(xml, BREAKDOWN + "ram:CategoryCode") == ["G"]
+    assert values(xml, BREAKDOWN + "ram:ExemptionReasonCode") == ["VATEX-EU-G"]
+
+
+def test_the_contract_checklist_names_what_the_format_lacks(cast):
+    from contracts.selectors import contract_checks
+
+    contract = contract_with(cast.kam, cast.cs, start_on=START, lines=[SEATS])
+    check = next(c for c in contract_checks(contract) if c.name == "Invoice data")
+    assert check.ok and "PDF only" in check.detail
+    Account.objects.filter(pk=contract.account_id).update(einvoice_format=F.XRECHNUNG)
+    contract.account.refresh_from_db()
+    check = next(c for c in contract_checks(contract) if c.name == "Invoice data")
+    assert not check.ok and "Leitweg-ID" in check.detail
+
+
+def test_the_nightly_run_leaves_a_contract_due_until_its_data_is_complete(cast):
+    from datetime import timedelta
+
+    from contracts.models import Subscription
+
+    invoice = issued(cast, fmt=F.XRECHNUNG, buyer_reference="991-12345-67")
+    contract = invoice.contract
+    due = Subscription.objects.filter(contract=contract).first().next_billing_on
+    # the buyer reference removed: the next period is not invoiced, CS are told
+    Account.objects.filter(pk=contract.account_id).update(buyer_reference="")
+    ids, _lines, _again = billing.subscriptions_bill_due([contract.pk], due)
+    assert ids == []
+    assert Subscription.objects.get(contract=contract).next_billing_on == due
+    told = cast.cs.notifications.get(title__startswith="Not invoiced")
+    assert contract.number in told.title and "Leitweg-ID" in told.body
+    # completed, the night after bills it
+    Account.objects.filter(pk=contract.account_id).update(buyer_reference="991-1-99")
+    ids, _lines, _again = billing.subscriptions_bill_due(
+        [contract.pk], due + timedelta(days=1)
+    )
+    assert len(ids) == 1
+    assert Invoice.objects.get(pk=ids[0]).buyer_reference == "991-1-99"

@@ -157,9 +157,11 @@ def run_stateful(headers: dict) -> tuple[list[str], int, Counter]:
             "suppress-health-check": ["all"],
         }
     )
+    # the sequences are of writes and the reads that feed them: the invoices'
+    # file downloads (binary, read-only) are fuzzed one by one above, not here
     engine_schema = schemathesis.openapi.from_wsgi(
         "/api/schema/", application, config=config
-    )
+    ).exclude(path_regex=r"/invoices/\{id\}/(pdf|xml)/$")
     failures, scenarios, statuses = [], 0, Counter()
     for event in from_schema(engine_schema).execute():
         if isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
