@@ -513,9 +513,8 @@ class InvoiceAdmin(FrozenAdmin):
     actions = ["mark_paid", "credit_selected"]
 
     def get_readonly_fields(self, request, obj=None):
-        fields = [
-            f.name for f in Invoice._meta.fields if f.name not in ("id", "parties")
-        ]
+        shown_first = ("id", "parties", "einvoice_error")
+        fields = [f.name for f in Invoice._meta.fields if f.name not in shown_first]
         return ["files", "einvoice_error", *fields, "seller", "buyer"]
 
     @admin.display(description=gettext_lazy("Files"))
