@@ -13,3 +13,12 @@ def current_seller():
     from core.models import SellerProfile
 
     return SellerProfile.current()
+
+
+@register.simple_tag
+def tax_note_of(account) -> str:
+    """The tax rule's note for the account (reverse charge, export), in the
+    document's language; empty at home (catalog.tax)."""
+    from catalog import tax
+
+    return str(tax.treatment_of(account).note)

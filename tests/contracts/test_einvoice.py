@@ -348,3 +348,41 @@ def test_the_nightly_run_leaves_a_contract_due_until_its_data_is_complete(cast):
     )
     assert len(ids) == 1
     assert Invoice.objects.get(pk=ids[0]).buyer_reference == "991-1-99"
+
+
+@pytest.mark.pdf
+def test_the_offer_and_contract_of_a_reverse_charge_customer_say_so(cast):
+    from contracts.services.documents import contract_pdf
+    from offers.services.documents import offer_pdf
+
+    invoice = issued(cast, country="AT", vat_id="ATU13585627")
+    contract = invoice.contract
+    contract_text = " ".join(pdf_text(contract_pdf(contract)).split())
+    assert "Between Nordwind Fachverlag GmbH (the supplier)" in contract_text
+    assert "Reverse charge" in contract_text and "Article 196" in contract_text
+    offer_text = " ".join(pdf_text(offer_pdf(contract.offer)).split())
+    assert "Reverse charge" in offer_text
+    assert "DE136695976" in offer_text  # the seller's legal footer
+
+
+def test_an_accounts_billing_data_is_checked(cast):
+    from accounts.services.accounts import account_update
+    from tests.factories import AccountFactory, ContactFactory
+
+    account = AccountFactory(owner=cast.kam)
+    other = ContactFactory(account=AccountFactory(owner=cast.kam))
+    with pytest.raises(ApplicationError, match="one of this account's contacts"):
+        account_update(account=account, actor=cast.kam, billing_contact=other)
+    with pytest.raises(ApplicationError, match="not a valid IBAN"):
+        account_update(account=account, actor=cast.kam, sepa_debtor_iban="DE00 1234")
+    with pytest.raises(ApplicationError, match="needs the account's IBAN"):
+        account_update(account=account, actor=cast.kam, sepa_mandate_ref="M-1")
+    account.refresh_from_db()
+    assert (account.billing_contact, account.sepa_mandate_ref) == (None, "")
+    mine = ContactFactory(account=account, email="ap@acme.example")
+    account_update(account=account, actor=cast.kam, billing_contact=mine,
+                   sepa_debtor_iban="de02 1203 0000 0000 2020 51",
+                   sepa_mandate_ref="M-1")  # fmt: skip
+    account.refresh_from_db()
+    assert account.billing_contact == mine
+    assert account.sepa_debtor_iban == "DE02120300000000202051"
