@@ -38,6 +38,7 @@ class ProductAdmin(admin.ModelAdmin):
         "kind",
         "billing_period",
         "unit",
+        "unit_code",
         "tax_rate",
         "is_active",
     ]

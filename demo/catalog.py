@@ -170,6 +170,11 @@ PACKAGES = [
 ]
 
 
+# the units as e-invoices name them (UN/ECE Recommendation 20)
+UNIT_CODES = {"licence": "C62", "copy": "C62", "user": "IE", "day": "DAY",
+              "seat": "C62", "package": "LS", "participant": "IE"}  # fmt: skip
+
+
 def seed(ctx) -> None:
     for currency, rate in RATES.items():
         ExchangeRate.objects.update_or_create(
@@ -191,6 +196,7 @@ def seed(ctx) -> None:
                 "kind": kind,
                 "billing_period": period,
                 "unit": unit,
+                "unit_code": UNIT_CODES[unit],
                 "tax_rate": Decimal(tax),
             },
         )
