@@ -386,3 +386,23 @@ def test_an_accounts_billing_data_is_checked(cast):
     account.refresh_from_db()
     assert account.billing_contact == mine
     assert account.sepa_debtor_iban == "DE02120300000000202051"
+
+
+def test_the_erps_copy_of_an_invoiced_line_does_not_count_twice(cast):
+    from accounts.services.imports import import_table
+
+    invoice = issued(cast)
+    Account.objects.filter(pk=invoice.account_id).update(external_ref="ERP-7")
+    lines = OrderLine.objects.filter(account=invoice.account).select_related("product")
+    before = {(o.external_ref, o.net_amount) for o in lines}
+    # the ERP exports KAM's invoice lines under the same references
+    csv = "external_ref,account_ref,ordered_on,product_code,quantity,net_amount,currency\n"
+    csv += "".join(
+        f"{o.external_ref},ERP-7,{o.ordered_on},{o.product.code},{o.quantity},"
+        f"{o.net_amount},EUR\n"
+        for o in lines
+    )
+    report = import_table(kind="orders", content=csv.encode(), filename="orders.csv")
+    assert (report.created, report.updated) == (0, len(before))
+    after = OrderLine.objects.filter(account=invoice.account)
+    assert {(o.external_ref, o.net_amount) for o in after} == before
