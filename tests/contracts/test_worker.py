@@ -1,4 +1,5 @@
-"""Through a real worker: the contract arrives with its PDF; so does the invoice."""
+"""Through a real worker: the contract arrives with its PDF; so does the invoice,
+as a Factur-X PDF with its EN 16931 XML, to the account's billing e-mail."""
 
 import subprocess
 from datetime import timedelta
@@ -37,7 +38,7 @@ def test_contract_and_invoice_reach_the_customer(
     # accepting queues the contract's sending on the worker
     account = AccountFactory(
         owner=cast.kam, street="Kai 1", postal_code="20457", city="Hamburg",
-        country="DE",
+        country="DE", einvoice_format="facturx", billing_email="ap@customer.example",
     )  # fmt: skip
     contact = ContactFactory(account=account, email="buyer@customer.example")
     offer = offer_building.offer_create(
@@ -78,5 +79,11 @@ def test_contract_and_invoice_reach_the_customer(
         ).exists()
     )
     email = next(m for m in mail.outbox if invoice.number in m.subject)
-    text = text_of(email.attachments[0][1])
+    assert email.to == ["ap@customer.example"]  # the billing e-mail, not the buyer
+    pdf = email.attachments[0][1]
+    text = text_of(pdf)
     assert invoice.number in text and "2,142.00" in text  # 1,800 + 19 %
+    from facturx import get_xml_from_pdf
+
+    name, xml = get_xml_from_pdf(pdf, check_xsd=True)
+    assert name == "factur-x.xml" and b"<ram:GrandTotalAmount>2142.00<" in xml
