@@ -150,7 +150,7 @@ def business_terms(invoice, *, xrechnung: bool = False) -> dict:
     """The invoice (lines prefetched, `parties` as issued) as EN 16931's business
     terms (BT-*, BG-*), the input of the `factur-x` library. A credit note carries
     positive amounts with type 381 and names the invoice it cancels (BG-3)."""
-    seller, buyer = invoice.parties["seller"], invoice.parties["buyer"]
+    seller, buyer = _parties(invoice)
     credit = invoice.kind == "credit_note"
     sign = Decimal(-1) if credit else Decimal(1)
     lines = list(invoice.lines.all())
@@ -269,6 +269,19 @@ def business_terms(invoice, *, xrechnung: bool = False) -> dict:
             group["BT-120"], group["BT-121"] = exemption, how.exemption_code
         terms["BG-23"].append(group)
     return {key: value for key, value in terms.items() if value is not None}
+
+
+def _parties(invoice) -> tuple[dict, dict]:
+    """The seller and buyer as issued; for an invoice issued before they were kept,
+    as they are now."""
+    from contracts.services import billing
+
+    parties = invoice.parties or {}
+    seller = parties.get("seller") or billing.seller_snapshot()
+    buyer = parties.get("buyer") or billing.buyer_of(
+        billing.account_info(invoice.account_id), invoice.email
+    )
+    return seller, buyer
 
 
 def tax_of(net: Decimal, rate: Decimal) -> Decimal:

@@ -406,3 +406,13 @@ def test_the_erps_copy_of_an_invoiced_line_does_not_count_twice(cast):
     assert (report.created, report.updated) == (0, len(before))
     after = OrderLine.objects.filter(account=invoice.account)
     assert {(o.external_ref, o.net_amount) for o in after} == before
+
+
+def test_an_invoice_issued_before_parties_were_kept_maps_todays(cast):
+    invoice = issued(cast)
+    Invoice.objects.filter(pk=invoice.pk).update(parties={})
+    invoice = billing._with_lines(invoice)
+    xml = einvoice.cii_xml(invoice)
+    assert values(xml, ".//ram:SellerTradeParty/ram:Name") == [
+        "Nordwind Fachverlag GmbH"
+    ]
