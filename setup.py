@@ -8,6 +8,7 @@ from setuptools import find_packages, setup
 APPS = [
     "kam",
     "core",
+    "portal",
     "catalog",
     "accounts",
     "offers",

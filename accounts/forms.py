@@ -57,7 +57,7 @@ class AccountForm(ModelForm):
 class ContactForm(ModelForm):
     class Meta:
         model = Contact
-        fields = Contact.EDITABLE
+        fields = [*Contact.EDITABLE, *Contact.PORTAL]
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)

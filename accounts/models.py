@@ -314,6 +314,16 @@ class Contact(TimeStampedModel):
         related_name="reports",
     )
     do_not_contact = models.BooleanField(_("do not contact"), default=False)
+    # the customer portal (portal app): who may sign in, and whether a head office
+    # contact sees the subsidiaries of its account too
+    portal_enabled = models.BooleanField(
+        _("may use the customer portal"),
+        default=False,
+        help_text=_("Signs in by a one-time link sent to the contact's email."),
+    )
+    portal_sees_group = models.BooleanField(
+        _("sees the subsidiaries in the portal"), default=False
+    )
     external_ref = models.CharField(
         _("external reference"), max_length=64, null=True, blank=True, unique=True
     )
@@ -326,6 +336,8 @@ class Contact(TimeStampedModel):
         "influence", "attitude", "relationship_strength", "reports_to",
         "do_not_contact",
     )  # fmt: skip
+    # what the KAM sets for the customer portal (the contact form and service)
+    PORTAL = ("portal_enabled", "portal_sees_group")
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]
@@ -438,6 +450,9 @@ class Document(TimeStampedModel):
     title = models.CharField(_("title"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    shared_in_portal = models.BooleanField(
+        _("shared in the customer portal"), default=False
     )
 
     access = AccessPaths(owner="account__owner", deputy="account__deputy")

@@ -43,6 +43,7 @@ urlpatterns = [
         name="contact-delete",
     ),
     path("documents/<int:pk>/", views.document_download, name="document-download"),
+    path("documents/<int:pk>/portal/", views.document_share, name="document-share"),
     path("tasks/", views.task_list, name="tasks"),
     path("tasks/new/", views.task_edit, name="task-new"),
     path("tasks/<int:pk>/", views.task_edit, name="task-edit"),

@@ -399,6 +399,27 @@ def document_upload(request, pk):
 
 @login_required
 @require_POST
+def document_share(request, pk):
+    """Share a document in the customer portal, or stop sharing it."""
+    document = get_object_or_404(
+        selectors.document_list_for_user(user=request.user), pk=pk
+    )
+    _require_change(request.user, document.account)
+    shared = request.POST.get("shared") == "1"
+    activity.document_share(document=document, shared=shared, actor=request.user)
+    messages.success(
+        request,
+        _("“%(doc)s” is shared in the customer portal.") % {"doc": document}
+        if shared
+        else _("“%(doc)s” is no longer shared.") % {"doc": document},
+    )
+    return redirect(
+        reverse("accounts:detail", args=[document.account_id]) + "#documents"
+    )
+
+
+@login_required
+@require_POST
 def email_send(request, pk):
     return post_on_account(
         request,

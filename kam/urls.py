@@ -96,6 +96,7 @@ urlpatterns = [
     path("offers/", include("contracts.acceptance_urls")),
     path("offers/", include("offers.urls")),
     path("contracts/", include("contracts.urls")),
+    path("portal/", include("portal.urls")),
     path("renewals/", include("renewals.urls")),
     path("insights/", include("planning.urls")),
     path("insights/", include("insights.urls")),

@@ -273,3 +273,23 @@ def timeline_rows_insert(rows: list[tuple]) -> None:
          "related_object_id", "text"],
         [(a, at, k, title[:250], *rest) for a, at, k, title, *rest in rows],
     )  # fmt: skip
+
+
+@transaction.atomic
+def document_share(*, document: Document, shared: bool, actor) -> Document:
+    """Share a document with the account's portal contacts (or stop), on the
+    timeline."""
+    if document.shared_in_portal == shared:
+        return document
+    document.shared_in_portal = shared
+    document.save(update_fields=["shared_in_portal", "updated_at"])
+    title = (
+        gettext_noop("Shared in the customer portal: %(doc)s")
+        if shared
+        else gettext_noop("No longer shared in the customer portal: %(doc)s")
+    )
+    TimelineEntry.objects.create(
+        account=document.account, kind=TimelineEntry.Kind.DOCUMENT,
+        title=Later(title, doc=str(document)), actor=actor,
+    )  # fmt: skip
+    return document

@@ -5,12 +5,22 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Contact
 from core.exceptions import ApplicationError, ConflictError, name_references
 
-FIELDS = [*Contact.EDITABLE, "external_ref"]
+FIELDS = [*Contact.EDITABLE, *Contact.PORTAL, "external_ref"]
 
 
 def _validate(contact: Contact) -> None:
     # an empty reference is no reference: "" twice would break the unique column
     contact.external_ref = (contact.external_ref or "").strip() or None
+    if contact.portal_enabled and not contact.email:
+        raise ApplicationError(
+            _("The portal sends its sign-in link by email: give an email address."),
+            extra={"field": "email"},
+        )
+    if contact.portal_enabled and contact.do_not_contact:
+        raise ApplicationError(
+            _("A contact not to be contacted cannot use the portal."),
+            extra={"field": "portal_enabled"},
+        )
     boss = contact.reports_to
     if boss is None:
         return

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "renewals",
     "planning",
     "insights",
+    "portal",
     "home",
     "demo",  # seeding only: writes through the apps above, imported by none
 ]
@@ -374,6 +375,10 @@ KAM_EXPORT_KEEP_HOURS = env.int("KAM_EXPORT_KEEP_HOURS", 24)
 KAM_OFFER_REMINDER_DAYS = env.int("KAM_OFFER_REMINDER_DAYS", 5)
 # how long a contract's signing link works, counted from sending
 KAM_SIGNING_LINK_DAYS = env.int("KAM_SIGNING_LINK_DAYS", 30)
+# the customer portal's sign-in link: valid this long, used once; at most this many
+# links per address (and ten times as many per client address) in that time
+KAM_PORTAL_LINK_MINUTES = env.int("KAM_PORTAL_LINK_MINUTES", 15)
+KAM_PORTAL_LINKS_PER_ADDRESS = env.int("KAM_PORTAL_LINKS_PER_ADDRESS", 3)
 # how many days before a trial ends the KAM and the customer are reminded
 KAM_TRIAL_REMINDER_DAYS = env.int("KAM_TRIAL_REMINDER_DAYS", 7)
 # the seller's own country: customers elsewhere in the EU need a VAT id

@@ -25,9 +25,17 @@ def nps_record(
     *, actor, account: Account, score: int, contact: Contact | None = None,
     comment: str = "", answered_on: date | None = None,
 ) -> NpsResponse:  # fmt: skip
-    """Record one NPS answer (0–10) on the account's timeline."""
+    """Record one NPS answer (0–10) on the account's timeline: by a user who may
+    change the account, or (actor None) given by the contact in the customer
+    portal."""
     answered_on = answered_on or timezone.localdate()
-    _check(actor, account, contact, answered_on)
+    if actor is None:  # the contact's own answer (portal)
+        if contact is None:
+            raise ApplicationError(_("Whose answer is it?"), extra={"field": "contact"})
+        require_own_contact(account, contact)
+        require_past(answered_on, "date")
+    else:
+        _check(actor, account, contact, answered_on)
     if not 0 <= score <= 10:
         raise ApplicationError(_("The score is a whole number from 0 to 10."),
                                extra={"field": "score"})  # fmt: skip
