@@ -30,7 +30,8 @@ pytestmark = pytest.mark.django_db
 
 OWN, FOREIGN = 700001, 800001
 REFUSED = (403, 404, 405)
-SIGN_IN = ("/auth/login/", "/admin/login/")
+# the staff's sign-in pages, and the customer portal's (its pages are for contacts)
+SIGN_IN = ("/auth/login/", "/admin/login/", "/portal/")
 # views that name no object of a world, or only the user's own (checked elsewhere)
 WORLDLESS = {"offers:template-edit", "offers:template-preview",  # company templates
              "renewals:run", "core:outbox-detail", "core:outbox-html"}  # fmt: skip

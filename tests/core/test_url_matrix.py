@@ -24,13 +24,16 @@ PUBLIC = {
     "schema", "swagger-ui",  # the API's description (the API itself needs a token)
     "api-token",  # trading credentials for an API token (bad ones get a 400)
     "admin:login", "admin:logout",  # the admin's own sign-in and sign-out
+    # the customer portal's sign-in: asking for a link, the link, signing out
+    "portal:sign-in", "portal:enter", "portal:sign-out",
 }  # fmt: skip
 PUBLIC_PATHS = {"/favicon.ico"}  # a redirect to the static icon
 WORLD = 700001  # the id of every object of the world these tests build
 SAMPLES = {"int": str(WORLD), "str": "x", "slug": "x", "path": str(WORLD),
            "uuid": "00000000-0000-0000-0000-000000000000",
            "drf_format_suffix": ".json"}  # fmt: skip
-SIGN_IN = ("/auth/login/", "/admin/login/")
+# the staff's sign-in pages, and the customer portal's (its pages are for contacts)
+SIGN_IN = ("/auth/login/", "/admin/login/", "/portal/")
 
 
 def patterns():

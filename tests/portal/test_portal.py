@@ -183,3 +183,36 @@ def test_the_portal_speaks_the_accounts_language(client, cast):
     signed_in(client, anna)
     page = client.get("/portal/home/").content.decode()
     assert "Ihr Key-Account-Manager" in page or "Ihre Abonnements" in page
+
+
+def test_every_portal_url_naming_an_object_is_a_404_for_another_accounts_contact(
+    client, cast, vera, jonas
+):
+    """Read from the URLconf: a new portal page that takes an id is checked too."""
+    from accounts.services.activity import document_share
+    from tests.core.world import routes
+
+    theirs = contract_for(cast.kam3, account=jonas.account, contact=jonas,
+                          finalize_by=cast.cs)  # fmt: skip
+    invoice = Invoice.objects.get(contract=theirs)
+    document = theirs.document
+    document_share(document=document, shared=True, actor=cast.kam3)
+    foreign = {"invoice": invoice.pk, "contract": theirs.pk, "document": document.pk}
+    patterns = [(name, route) for name, route in routes()
+                if name.startswith("portal:") and "<int:pk>" in route]  # fmt: skip
+    assert {name for name, _ in patterns} >= {
+        "portal:invoice-pdf", "portal:invoice-xml", "portal:contract-pdf",
+        "portal:notice", "portal:document",
+    }  # fmt: skip
+    signed_in(client, vera)
+    for name, route in patterns:
+        kind = next(k for k in foreign if k in name or k in route)
+        path = ("" if route.startswith("/") else "/") + route.replace(
+            "<int:pk>", str(foreign[kind])
+        )
+        for method in (client.get, client.post):
+            assert method(path).status_code in (404, 405), (name, path)
+    # jonas himself gets them (the ids are real)
+    signed_in(client, jonas)
+    assert client.get(f"/portal/documents/{document.pk}/").status_code == 200
+    assert client.get(f"/portal/invoices/{invoice.pk}/pdf/").status_code == 200
