@@ -245,6 +245,8 @@ def _contacts(ctx, account, is_key):
                     0
                 ],
                 relationship_strength=ctx.rng.randint(2, 5),
+                # a key account's first contact uses the customer portal
+                portal_enabled=is_key and i == 0,
                 reports_to=people[boss]
                 if boss is not None and boss < len(people)
                 else None,

@@ -3,6 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from accounts.models import Contact
 from core.models import User
 from demo.users import DEMO_USERS
 
@@ -33,5 +34,13 @@ class Command(BaseCommand):
         for username, first, last, role, _team in DEMO_USERS:
             if username in existing:
                 lines.append(f"    {username:<9} {first} {last} · {role.label}")
+        portal = (
+            Contact.objects.filter(portal_enabled=True, account__owner__username="kam")
+            .order_by("pk")
+            .first()
+        )
+        if portal:
+            lines += ["", f"  Customer portal: /portal/ as {portal.email}",
+                      "    (the sign-in link arrives in the outbox)"]  # fmt: skip
         lines += ["", "  Outbox (admin): /outbox/   API docs: /api/docs/", "=" * 60, ""]
         self.stdout.write("\n".join(lines))
