@@ -1,4 +1,5 @@
-"""Sign-in: the user of a request, read with what every page shows of them.
+"""Sign-in: the user of a request, read with what every page shows of them (and
+whether they have a second factor, which every page checks).
 
 Every signed-in page needs the user's roles (the navigation, the access rule) and
 the number of their unread notifications (the bell). Django's ModelBackend reads
@@ -25,9 +26,13 @@ def roles_from_bits(bits: int) -> frozenset[str]:
 def _user_sql() -> str:
     """The user's row, their role bits and unread count: written once per process
     (the ORM took longer to build the two subqueries than the database to run them)."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     from core.models import Notification, User
 
     user = User._meta.db_table
+    totp, static = TOTPDevice._meta.db_table, StaticDevice._meta.db_table
     groups = User.groups.through._meta
     group_table = Group._meta.db_table
     notification = Notification._meta.db_table
@@ -38,7 +43,12 @@ def _user_sql() -> str:
         f'FROM "{groups.db_table}" ug JOIN "{group_table}" g ON g."id" = ug."group_id" '
         f'WHERE ug."user_id" = u."id"), 0) AS "role_bits", '
         f'(SELECT COUNT(*) FROM "{notification}" n WHERE n."user_id" = u."id" '
-        f'AND n."read_at" IS NULL) AS "unread_count" '
+        f'AND n."read_at" IS NULL) AS "unread_count", '
+        # whether a second factor is set up (core.two_factor)
+        f'(EXISTS (SELECT 1 FROM "{totp}" t WHERE t."user_id" = u."id" '
+        f'AND t."confirmed") '
+        f'OR EXISTS (SELECT 1 FROM "{static}" s WHERE s."user_id" = u."id" '
+        f'AND s."confirmed")) AS "has_two_factor" '
         f'FROM "{user}" u WHERE u."id" = %s'
     )
 

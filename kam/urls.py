@@ -5,9 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core import two_factor_views, webhooks
 from core import views as core_views
-from core import webhooks
-from core.forms import LoginForm, OutboxPasswordResetForm
+from core.forms import OutboxPasswordResetForm
 from home import api, views
 
 admin.site.site_header = "KAM"
@@ -42,13 +42,10 @@ core_patterns = (
 )
 
 auth_patterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", two_factor_views.KamLoginView.as_view(), name="login"),
+    path("two-factor/", two_factor_views.manage, name="two-factor"),
+    path("two-factor/code/", two_factor_views.verify, name="two-factor-verify"),
+    path("two-factor/setup/", two_factor_views.setup, name="two-factor-setup"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-change/",

@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     # third party
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
@@ -80,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -378,6 +382,12 @@ KAM_SIGNING_LINK_DAYS = env.int("KAM_SIGNING_LINK_DAYS", 30)
 # the customer portal's sign-in link: valid this long, used once; at most this many
 # links per address (and ten times as many per client address) in that time
 KAM_PORTAL_LINK_MINUTES = env.int("KAM_PORTAL_LINK_MINUTES", 15)
+# two-factor sign-in (core.two_factor): required for these roles, optional for
+# the others; the authenticator app shows this issuer
+KAM_TWO_FACTOR_REQUIRED_ROLES = env.list(
+    "KAM_TWO_FACTOR_REQUIRED_ROLES", default=["Administrator", "Customer Services"]
+)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="KAM")
 KAM_PORTAL_LINKS_PER_ADDRESS = env.int("KAM_PORTAL_LINKS_PER_ADDRESS", 3)
 # how many days before a trial ends the KAM and the customer are reminded
 KAM_TRIAL_REMINDER_DAYS = env.int("KAM_TRIAL_REMINDER_DAYS", 7)

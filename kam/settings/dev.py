@@ -26,3 +26,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# the demo's logins work with a password alone; two-factor stays optional (set
+# KAM_TWO_FACTOR_REQUIRED_ROLES to require it, as production does)
+KAM_TWO_FACTOR_REQUIRED_ROLES = env.list("KAM_TWO_FACTOR_REQUIRED_ROLES", default=[])

@@ -34,3 +34,5 @@ if os.environ.get("KAM_TEST_CLOCK_SHIFT"):
     from tests.clock import start
 
     start(None, TIME_ZONE)  # noqa: F405
+# tests that need two-factor sign-in required ask for it (tests/core/test_two_factor.py)
+KAM_TWO_FACTOR_REQUIRED_ROLES = []
