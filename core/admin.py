@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from core import services
@@ -60,6 +62,33 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "first_name", "last_name", "email", "team", "is_active"]
     list_filter = ["groups", "team", "is_active", "is_staff"]
     list_select_related = ["team"]
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("Reset two-factor sign-in (lost phone and codes)"))
+    def reset_two_factor(self, request, queryset):
+        """The break-glass for a user who lost the phone and the recovery codes:
+        they sign in with the password and set it up again (as their role
+        requires)."""
+        from core import two_factor
+
+        for user in queryset:
+            two_factor.turn_off(user)
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor sign-in reset for %(n)d user.",
+                "Two-factor sign-in reset for %(n)d users.",
+                queryset.count(),
+            )
+            % {"n": queryset.count()},
+        )
+
+
+# devices are set up and reset through KAM's own pages (core.two_factor) and the
+# action above; django-otp's admin pages show a device's secret
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 class MemberInline(admin.TabularInline):

@@ -127,3 +127,19 @@ def test_turning_it_off_needs_a_code_and_is_refused_to_required_roles(
     clock()
     client.post("/auth/two-factor/", {"action": "off", "code": code_of(device)})
     assert TOTPDevice.objects.filter(user=cast.admin, confirmed=True).exists()
+
+
+def test_an_administrator_resets_a_users_lost_second_factor(client, cast, clock):
+    set_up(client, cast.kam)
+    client.force_login(cast.admin)
+    response = client.post("/admin/core/user/", {
+        "action": "reset_two_factor", "_selected_action": [cast.kam.pk],
+    })  # fmt: skip
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=cast.kam).exists()
+    # the password alone signs in again
+    client.logout()
+    assert sign_in(client, cast.kam)["Location"] == "/"
+    # django-otp's own device pages (which show a secret) are not in the admin
+    client.force_login(cast.admin)
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
