@@ -83,6 +83,7 @@ def setup(request):
     from the app; the recovery codes are shown once."""
     device = two_factor.pending_totp(request.user)
     form = CodeForm(request.POST or None)
+    form.fields["code"].label = _("Six-digit code from the app")
     if request.method == "POST" and form.is_valid():
         confirmed = two_factor.confirm(request.user, form.cleaned_data["code"])
         if confirmed is None:

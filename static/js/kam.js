@@ -16,3 +16,8 @@ function loadSectionFromHash() {
 }
 window.addEventListener("hashchange", loadSectionFromHash);
 document.addEventListener("DOMContentLoaded", loadSectionFromHash);
+// A form that asks before it does something that cannot be undone (data-confirm).
+document.addEventListener("submit", (event) => {
+  const message = event.target.dataset && event.target.dataset.confirm;
+  if (message && !window.confirm(message)) event.preventDefault();
+});
