@@ -8,4 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from core import checks  # noqa: F401  (registers the deploy checks)
+        from core.oidc import mark_company_sign_in
+
+        user_logged_in.connect(mark_company_sign_in, dispatch_uid="kam-oidc-2fa")

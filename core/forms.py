@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,20 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("The username or password is not correct."),
         "inactive": _("The username or password is not correct."),
     }
+
+    def confirm_login_allowed(self, user):
+        """With local passwords off (KAM_LOCAL_PASSWORDS), only the break-glass
+        administrators sign in with a password; everyone else uses company
+        sign-in."""
+        super().confirm_login_allowed(user)
+        if not settings.KAM_LOCAL_PASSWORDS and (
+            user.username not in settings.KAM_BREAK_GLASS_USERS
+        ):
+            raise forms.ValidationError(
+                _("Sign in with %(provider)s.")
+                % {"provider": settings.KAM_OIDC_PROVIDER_NAME},
+                code="local_passwords_off",
+            )
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)

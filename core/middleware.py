@@ -30,7 +30,8 @@ def client_ip(request) -> str | None:
 
 
 # what a signed-in session knows of its second factor (core.two_factor):
-# "verified" (passed this session) or "none" (the user had no authenticator)
+# "verified" (passed this session), "none" (the user had no authenticator) or
+# "sso" (company sign-in: the identity provider is in charge of it)
 TWO_FACTOR = "kam_2fa"
 # pages a user who still owes the second factor may open
 TWO_FACTOR_OPEN = ("/auth/", "/static/", "/i18n/", "/favicon.ico", "/portal/")
@@ -54,6 +55,8 @@ class TwoFactorMiddleware:
 
         from core import two_factor
 
+        if request.session.get(TWO_FACTOR) == "sso":  # the provider checked it
+            return self.get_response(request)
         has = getattr(user, "has_two_factor", None)  # read with the user
         if has is None:  # a user read some other way
             has = two_factor.has_device(user)

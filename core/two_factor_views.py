@@ -38,6 +38,16 @@ class KamLoginView(LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        from core import oidc
+
+        return super().get_context_data(
+            oidc_enabled=oidc.enabled(),
+            oidc_provider=settings.KAM_OIDC_PROVIDER_NAME,
+            local_passwords=settings.KAM_LOCAL_PASSWORDS,
+            **kwargs,
+        )
+
     def form_valid(self, form):
         user = form.get_user()
         if two_factor.has_device(user):

@@ -4,8 +4,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
-from core import two_factor_views, webhooks
+from core import oidc, two_factor_views, webhooks
 from core import views as core_views
 from core.forms import OutboxPasswordResetForm
 from home import api, views
@@ -43,6 +44,13 @@ core_patterns = (
 
 auth_patterns = [
     path("login/", two_factor_views.KamLoginView.as_view(), name="login"),
+    # company sign-in (core.oidc): a 404 unless configured
+    path("oidc/authenticate/", oidc.authenticate_view, name="oidc_authentication_init"),
+    path(
+        "oidc/callback/",
+        OIDCAuthenticationCallbackView.as_view(),
+        name="oidc_authentication_callback",
+    ),
     path("two-factor/", two_factor_views.manage, name="two-factor"),
     path("two-factor/code/", two_factor_views.verify, name="two-factor-verify"),
     path("two-factor/setup/", two_factor_views.setup, name="two-factor-setup"),

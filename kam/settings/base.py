@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     # third party
+    "mozilla_django_oidc",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -172,6 +173,29 @@ AUTHENTICATION_BACKENDS = [
     # ModelBackend reading the user's roles and unread count with the user
     "core.auth.UserBackend",
 ]
+
+# company sign-in with OpenID Connect (core.oidc), on where a client id is given;
+# the README shows the settings for Entra ID, Google Workspace and Keycloak
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = True  # core.oidc decides, by KAM_OIDC_CREATE_USERS
+# the claim with the user's groups, and which group gives which role
+KAM_OIDC_GROUPS_CLAIM = env("KAM_OIDC_GROUPS_CLAIM", default="groups")
+KAM_OIDC_GROUP_ROLES = env.dict("KAM_OIDC_GROUP_ROLES", default={})
+KAM_OIDC_CREATE_USERS = env.bool("KAM_OIDC_CREATE_USERS", default=False)
+KAM_OIDC_PROVIDER_NAME = env("KAM_OIDC_PROVIDER_NAME", default="company sign-in")
+# local passwords: off for everyone but the break-glass administrators
+KAM_LOCAL_PASSWORDS = env.bool("KAM_LOCAL_PASSWORDS", default=True)
+KAM_BREAK_GLASS_USERS = env.list("KAM_BREAK_GLASS_USERS", default=["admin"])
+if OIDC_RP_CLIENT_ID:
+    AUTHENTICATION_BACKENDS.append("core.oidc.KamOIDCBackend")
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."
