@@ -75,6 +75,7 @@ def test_a_link_signs_in_once_and_only_for_fifteen_minutes(client, vera, cast):
     assert client.post(path)["Location"] == "/portal/home/"
     home = client.get("/portal/home/")
     assert home.status_code == 200 and "Katrin Albers" in home.content.decode()
+    assert cast.kam.email in home.content.decode()  # how to reach the KAM
     # used: a second time it is gone
     assert client.post(path).status_code == 410
     # an unused one, after 15 minutes
@@ -166,12 +167,16 @@ def test_notice_and_nps_from_the_portal(client, cast, vera):
     )
     signed_in(client, vera)
     assert "portal-notice" in client.get("/portal/home/").content.decode()
+    before = TimelineEntry.objects.filter(account=vera.account).count()
     client.post(f"/portal/contracts/{contract.pk}/notice/")
+    assert TimelineEntry.objects.filter(account=vera.account).count() == before + 1
     contract.refresh_from_db()
     assert contract.notice_received_on == timezone.localdate()
     assert not contract.auto_renew and "customer portal" in contract.notice_reason
     assert "portal-notice" not in client.get("/portal/home/").content.decode()
+    before = TimelineEntry.objects.filter(account=vera.account).count()
     client.post("/portal/nps/", {"score": "9", "comment": "Quick answers"})
+    assert TimelineEntry.objects.filter(account=vera.account).count() == before + 1
     answer = NpsResponse.objects.get(account=vera.account)
     assert (answer.score, answer.contact, answer.recorded_by) == (9, vera, None)
     client.post("/portal/nps/", {"score": "11"})
