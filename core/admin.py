@@ -215,7 +215,11 @@ class SellerProfileAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         """The list of one: straight to it (or to entering it)."""
+        from django.urls import reverse
+
         profile = SellerProfile.current()
         if profile is None:
-            return HttpResponseRedirect("add/")
-        return HttpResponseRedirect(f"{profile.pk}/change/")
+            return HttpResponseRedirect(reverse("admin:core_sellerprofile_add"))
+        return HttpResponseRedirect(
+            reverse("admin:core_sellerprofile_change", args=[profile.pk])
+        )

@@ -1,32 +1,21 @@
-"""Who keeps the seller profile: administrators enter and change it, customer
-services (who issue the invoices) change it too, everyone with admin access sees
-it."""
+"""Who keeps the seller profile: administrators and customer services (who issue
+the invoices) enter and change it; sales managers see it."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
+from core.permissions import grant
+
 PERMISSIONS = {
-    "Administrator": ["view", "add", "change"],
-    "Customer Services": ["view", "add", "change"],
-    "Sales Manager": ["view"],
-}
+    "Administrator": ["view_sellerprofile", "add_sellerprofile", "change_sellerprofile"],
+    "Customer Services": [
+        "view_sellerprofile", "add_sellerprofile", "change_sellerprofile",
+    ],
+    "Sales Manager": ["view_sellerprofile"],
+}  # fmt: skip
 
 
 def forwards(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, actions in PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        group.permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label="core",
-                codename__in=[f"{action}_sellerprofile" for action in actions],
-            )
-        )
+    grant(apps, "core", PERMISSIONS)
 
 
 class Migration(migrations.Migration):

@@ -416,3 +416,18 @@ def test_an_invoice_issued_before_parties_were_kept_maps_todays(cast):
     assert values(xml, ".//ram:SellerTradeParty/ram:Name") == [
         "Nordwind Fachverlag GmbH"
     ]
+
+
+def test_customer_services_keep_the_one_seller_profile(client, cast):
+    from core.models import SellerProfile
+
+    client.force_login(cast.cs)
+    profile = SellerProfile.current()
+    assert client.get("/admin/core/sellerprofile/")["Location"].endswith(
+        f"/{profile.pk}/change/"
+    )
+    page = client.get(f"/admin/core/sellerprofile/{profile.pk}/change/")
+    assert page.status_code == 200 and "DE136695976" in page.content.decode()
+    assert client.get("/admin/core/sellerprofile/add/").status_code == 403  # one only
+    client.force_login(cast.kam)  # KAMs do not use the admin
+    assert client.get("/admin/core/sellerprofile/").status_code == 302
