@@ -8,7 +8,10 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.http import Http404
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
-from mozilla_django_oidc.views import OIDCAuthenticationRequestView
+from mozilla_django_oidc.views import (
+    OIDCAuthenticationCallbackView,
+    OIDCAuthenticationRequestView,
+)
 
 from core.roles import ROLES_USING_ADMIN, Role
 
@@ -74,6 +77,14 @@ def authenticate_view(request, *args, **kwargs):
     if not enabled():
         raise Http404
     return OIDCAuthenticationRequestView.as_view()(request, *args, **kwargs)
+
+
+def callback_view(request, *args, **kwargs):
+    """The provider's answer; a 404 where none is configured (a failed one goes
+    back to sign-in: LOGIN_REDIRECT_URL_FAILURE)."""
+    if not enabled():
+        raise Http404
+    return OIDCAuthenticationCallbackView.as_view()(request, *args, **kwargs)
 
 
 def mark_company_sign_in(sender, request, user, **kwargs):

@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from core import oidc, two_factor_views, webhooks
 from core import views as core_views
@@ -46,11 +45,7 @@ auth_patterns = [
     path("login/", two_factor_views.KamLoginView.as_view(), name="login"),
     # company sign-in (core.oidc): a 404 unless configured
     path("oidc/authenticate/", oidc.authenticate_view, name="oidc_authentication_init"),
-    path(
-        "oidc/callback/",
-        OIDCAuthenticationCallbackView.as_view(),
-        name="oidc_authentication_callback",
-    ),
+    path("oidc/callback/", oidc.callback_view, name="oidc_authentication_callback"),
     path("two-factor/", two_factor_views.manage, name="two-factor"),
     path("two-factor/code/", two_factor_views.verify, name="two-factor-verify"),
     path("two-factor/setup/", two_factor_views.setup, name="two-factor-setup"),

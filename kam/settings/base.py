@@ -185,6 +185,8 @@ OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="")
 OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
 OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid email profile")
 OIDC_USE_PKCE = True
+# a callback that fails (no or a wrong state, a refused user) goes back to sign-in
+LOGIN_REDIRECT_URL_FAILURE = "/auth/login/"
 OIDC_CREATE_USER = True  # core.oidc decides, by KAM_OIDC_CREATE_USERS
 # the claim with the user's groups, and which group gives which role
 KAM_OIDC_GROUPS_CLAIM = env("KAM_OIDC_GROUPS_CLAIM", default="groups")

@@ -145,3 +145,10 @@ def test_local_passwords_off_but_for_the_break_glass_administrator(
 def test_without_a_provider_company_sign_in_is_not_there(client):
     assert client.get("/auth/oidc/authenticate/").status_code == 404
     assert "Sign in with" not in client.get("/auth/login/").content.decode()
+
+
+def test_a_callback_without_a_sign_in_goes_back_to_sign_in(client, settings):
+    assert client.get("/auth/oidc/callback/").status_code == 404  # none configured
+    settings.OIDC_RP_CLIENT_ID = "kam"
+    response = client.get("/auth/oidc/callback/?code=x&state=forged")
+    assert response.status_code == 302 and response["Location"] == "/auth/login/"

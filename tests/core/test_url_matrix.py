@@ -26,6 +26,8 @@ PUBLIC = {
     "admin:login", "admin:logout",  # the admin's own sign-in and sign-out
     # the customer portal's sign-in: asking for a link, the link, signing out
     "portal:sign-in", "portal:enter", "portal:sign-out",
+    # company sign-in's start and the provider's answer (a 404 where none is set up)
+    "oidc_authentication_init", "oidc_authentication_callback",
 }  # fmt: skip
 PUBLIC_PATHS = {"/favicon.ico"}  # a redirect to the static icon
 WORLD = 700001  # the id of every object of the world these tests build
