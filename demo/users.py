@@ -124,7 +124,7 @@ SELLER = {
     "contact_name": "Rechnungsstelle Nordwind", "phone": "+49 40 1234560",
     "email": "rechnung@nordwind.example", "website": "https://nordwind.example",
     "bank_name": "Hamburger Sparkasse", "iban": "DE89370400440532013000",
-    "bic": "COBADEFFXXX", "sepa_creditor_id": "DE98ZZZ09999999999",
+    "bic": "COBADEFF", "sepa_creditor_id": "DE98ZZZ09999999999",
 }  # fmt: skip
 
 

@@ -84,15 +84,15 @@ def _send_link(contact: Contact) -> None:
         expires_at=now + timedelta(minutes=minutes),
     )  # fmt: skip
     link = absolute_url(reverse("portal:enter", args=[token]))
+    company = _seller_name()
     with translation.override(contact.account.language):
         subject = _("Your sign-in link to %(company)s's customer portal") % {
-            "company": _seller_name()
+            "company": company
         }
         body = render_to_string(
             "emails/portal/link.txt",
-            {"contact": contact, "link": link, "minutes": minutes,
-             "company": _seller_name()},
-        )  # fmt: skip
+            {"contact": contact, "link": link, "minutes": minutes, "company": company},
+        )
     core_services.message_queue(
         to=[contact.email], subject=subject, body_text=body, related=contact
     )

@@ -90,7 +90,7 @@ class InvoiceDraft:
     kind: str = Invoice.Kind.INVOICE
     corrects_id: int | None = None
     note: str = ""
-    # the buyer as issued (BUYER keys), the references and the format it gets
+    # the buyer as issued (buyer_of), the references and the format it gets
     buyer: dict = field(default_factory=dict)
     buyer_reference: str = ""
     purchase_order_ref: str = ""
@@ -139,10 +139,6 @@ SELLER = ("name", "street", "postal_code", "city", "country", "vat_id", "tax_num
           "register_court", "register_number", "managing_directors", "contact_name",
           "phone", "email", "website", "bank_name", "iban", "bic",
           "sepa_creditor_id")  # fmt: skip
-# and of its buyer (the account, its billing contact, the contract's contact)
-BUYER = ("name", "street", "postal_code", "city", "country", "vat_id",
-         "electronic_address", "contact_name", "contact_email", "sepa_mandate_ref",
-         "sepa_debtor_iban")  # fmt: skip
 
 
 def seller_or_none() -> dict | None:
@@ -366,7 +362,8 @@ def recipient_of(info: dict) -> str:
 
 
 def buyer_of(info: dict, email: str | None = None) -> dict:
-    """The buyer as an invoice keeps it (BUYER), from CONTRACT_INFO."""
+    """The buyer as an invoice keeps it (the account, its billing contact, the
+    contract's contact), from CONTRACT_INFO."""
     email = recipient_of(info) if email is None else email
     contact = " ".join(
         n for n in (info["billing_first_name"], info["billing_last_name"]) if n

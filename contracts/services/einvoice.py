@@ -53,8 +53,8 @@ class Invalid(ApplicationError):
 
 def requirements(fmt: str, seller: dict | None, buyer: dict, buyer_reference: str):
     """What is missing for an invoice in format `fmt`, as sentences: `seller` the
-    seller profile's fields (None: there is none), `buyer` the BUYER fields of
-    billing.draft_for."""
+    seller profile's fields (None: there is none), `buyer` as billing.buyer_of
+    gives it."""
     missing = []
     if seller is None:
         return [_("The seller profile is missing (Admin › Seller profile).")]
@@ -103,26 +103,11 @@ def account_requirements(account, contract=None) -> list[str]:
     contract checklist shows it, and no invoice is issued while anything is."""
     from contracts.services import billing
 
-    seller = billing.seller_or_none()
     if contract is not None and contract.pk:
         info = billing.contract_info([contract.pk])[contract.pk]
-        draft = billing.draft_for(
-            info, contract_id=contract.pk, lines=[], issued_on=contract.start_on
-        )
-        return requirements(
-            info["einvoice_format"], seller, draft.buyer, draft.buyer_reference
-        )
-    buyer = {
-        "name": account.legal_name or account.name,
-        "country": account.country,
-        "vat_id": account.vat_id,
-        "postal_code": account.postal_code,
-        "city": account.city,
-        "electronic_address": account.electronic_address or account.billing_email,
-        "sepa_mandate_ref": account.sepa_mandate_ref,
-        "sepa_debtor_iban": account.sepa_debtor_iban,
-    }
-    return requirements(account.einvoice_format, seller, buyer, account.buyer_reference)
+    else:
+        info = billing.account_info(account.pk)
+    return billing.missing_for(info, billing.seller_or_none())
 
 
 # --- the one mapping ----------------------------------------------------------
