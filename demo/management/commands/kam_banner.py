@@ -34,8 +34,13 @@ class Command(BaseCommand):
         for username, first, last, role, _team in DEMO_USERS:
             if username in existing:
                 lines.append(f"    {username:<9} {first} {last} · {role.label}")
+        # a contact whose account has contracts and invoices to show
         portal = (
-            Contact.objects.filter(portal_enabled=True, account__owner__username="kam")
+            Contact.objects.filter(
+                portal_enabled=True,
+                account__owner__username="kam",
+                account__invoices__isnull=False,
+            )
             .order_by("pk")
             .first()
         )
